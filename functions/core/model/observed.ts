@@ -1,0 +1,116 @@
+/**
+ * The observed state of one DynamoDB table and the account-level facts around it, as the planner sees it.
+ *
+ * Why a model of our own instead of raw SDK shapes: the planner is pure (no AWS SDK imports in
+ * `functions/core`), and real AWS responses are irregular (on-demand tables that still report zero provisioned
+ * capacity, old tables with no `BillingModeSummary`, no `SSEDescription` for AWS-owned keys). The adapters in
+ * `functions/aws/observe*` normalise all of that once, here, so every control reads one unambiguous shape.
+ */
+
+/** DynamoDB scalar attribute types usable in keys. */
+export type KeyType = 'S' | 'N' | 'B';
+
+/** One key attribute: its name and scalar type. */
+export interface KeyAttribute {
+  name: string;
+  type: KeyType;
+}
+
+/** A table's or an index's primary key. */
+export interface KeySchema {
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+}
+
+/** Index projection as DynamoDB describes it. */
+export interface Projection {
+  type: 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+  nonKeyAttributes?: string[];
+}
+
+/** A global secondary index as observed. */
+export interface ObservedIndex extends KeySchema {
+  name: string;
+  projection: Projection;
+  /** CREATING | UPDATING | DELETING | ACTIVE; absent for LSIs. */
+  status?: string;
+  readCapacity?: number;
+  writeCapacity?: number;
+}
+
+/** Server-side encryption, normalised: AWS_OWNED when DynamoDB reports no SSEDescription. */
+export interface ObservedSse {
+  type: 'AWS_OWNED' | 'AWS_MANAGED' | 'CUSTOMER_MANAGED';
+  /** The KMS key ARN in use (AWS_MANAGED and CUSTOMER_MANAGED). */
+  kmsKeyArn?: string;
+  /** ENABLING | ENABLED | DISABLING | DISABLED | UPDATING, when DynamoDB reports one. */
+  status?: string;
+  /** Set when DynamoDB reports the key as INACCESSIBLE (for example disabled or its grant revoked). */
+  inaccessibleSince?: string;
+}
+
+/** A KMS key as observed (fetched once per key per run). */
+export interface ObservedKmsKey {
+  arn: string;
+  keyId: string;
+  /** Every alias that points at this key, e.g. `alias/tablewarden/customers`. */
+  aliases: string[];
+  /** AWS for AWS-managed keys such as `alias/aws/dynamodb`; CUSTOMER for customer-managed keys. */
+  keyManager: 'AWS' | 'CUSTOMER';
+  /** Enabled | Disabled | PendingDeletion | ... */
+  keyState: string;
+  rotationEnabled: boolean;
+  /** Rotation period in days, when rotation is on and the service reports it. */
+  rotationPeriodDays?: number;
+}
+
+/** Provisioned or on-demand billing, normalised (no BillingModeSummary means PROVISIONED). */
+export interface ObservedBilling {
+  mode: 'PAY_PER_REQUEST' | 'PROVISIONED';
+  readCapacity?: number;
+  writeCapacity?: number;
+}
+
+/** AWS Backup coverage of the table. */
+export interface ObservedBackup {
+  /** Names of the AWS Backup plans whose selections include this table (by ARN, wildcard or tag). */
+  planNames: string[];
+  /** When the newest completed recovery point for this table was created (ISO-8601), if any. */
+  latestRecoveryPointAt?: string;
+}
+
+/** Everything the controls need to know about one existing table. */
+export interface ObservedTable {
+  name: string;
+  arn: string;
+  /** CREATING | UPDATING | DELETING | ACTIVE | INACCESSIBLE_ENCRYPTION_CREDENTIALS | ARCHIVING | ARCHIVED */
+  status: string;
+  keySchema: KeySchema;
+  billing: ObservedBilling;
+  tableClass: 'STANDARD' | 'STANDARD_INFREQUENT_ACCESS';
+  sse: ObservedSse;
+  /** The KMS key behind `sse.kmsKeyArn`, when there is one and it could be described. */
+  kmsKey?: ObservedKmsKey;
+  /** Absent when the observer did not read it (the desired state does not manage it). */
+  pointInTimeRecovery?: { enabled: boolean; recoveryPeriodDays?: number };
+  deletionProtection: boolean;
+  tags: Record<string, string>;
+  /** Absent when the observer did not read it (the desired state does not manage it). */
+  timeToLive?: { status: 'ENABLED' | 'ENABLING' | 'DISABLED' | 'DISABLING'; attributeName?: string };
+  stream: { enabled: boolean; viewType?: 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY' };
+  /** Absent when the observer did not read it (the desired state does not manage it). */
+  contributorInsights?: 'ENABLED' | 'ENABLING' | 'DISABLED' | 'DISABLING' | 'FAILED';
+  globalSecondaryIndexes: ObservedIndex[];
+  localSecondaryIndexes: ObservedIndex[];
+  backup: ObservedBackup;
+}
+
+/** The observation of the account: every table the desired state names, plus the names of all other tables. */
+export interface ObservedAccount {
+  /** Observed tables by name. A desired table that does not exist is simply absent. */
+  tables: Record<string, ObservedTable>;
+  /** Names of every table in the account and region (managed or not). */
+  allTableNames: string[];
+  /** Per-table observation errors (for example AccessDenied), by table name. */
+  errors: Record<string, string>;
+}
