@@ -85,6 +85,8 @@ export interface ObservedTable {
   arn: string;
   /** CREATING | UPDATING | DELETING | ACTIVE | INACCESSIBLE_ENCRYPTION_CREDENTIALS | ARCHIVING | ARCHIVED */
   status: string;
+  /** CreationDateTime (ISO-8601): a table younger than its backup freshness window has not missed a backup yet. */
+  createdAt?: string;
   keySchema: KeySchema;
   billing: ObservedBilling;
   tableClass: 'STANDARD' | 'STANDARD_INFREQUENT_ACCESS';
@@ -111,6 +113,11 @@ export interface ObservedAccount {
   tables: Record<string, ObservedTable>;
   /** Names of every table in the account and region (managed or not). */
   allTableNames: string[];
+  /**
+   * Customer-managed and AWS-managed KMS keys by alias (`alias/...`), for every alias in the account. The planner
+   * needs the key behind a *desired* alias even when no table uses it yet (to know whether to create it).
+   */
+  kmsKeysByAlias: Record<string, ObservedKmsKey>;
   /** Per-table observation errors (for example AccessDenied), by table name. */
   errors: Record<string, string>;
 }

@@ -1,0 +1,59 @@
+/**
+ * TW-BACKUP-COVERAGE — the table is selected by its declared AWS Backup plan, and its newest recovery point is
+ * fresh enough.
+ *
+ * Drives: backup:CreateBackupSelection (plan and vault ensured first), and backup:StartBackupJob for a stale
+ * table when the plan in policy.yaml sets `startBackupWhenStale`.
+ * Binds: AWS Backup API quotas; coverage is read once per run for the whole account.
+ * Docs: https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources.html
+ */
+import { compliant, defineControl, nonCompliant, notApplicable, type ProposedAction } from './control.ts';
+
+const HOUR_MS = 3_600_000;
+
+/** Backup coverage and freshness control. */
+export const backupCoverageControl = defineControl({
+  id: 'TW-BACKUP-COVERAGE',
+  title: 'The table is in its AWS Backup plan and has a recent recovery point',
+  rationale: 'Backups kept by AWS Backup survive table deletion and PITR windows, and can be copied to another vault or account.',
+  references: {
+    configRules: ['dynamodb-in-backup-plan', 'dynamodb-resources-protected-by-backup-plan', 'dynamodb-last-backup-recovery-point-created'],
+    securityHub: ['DynamoDB.4'],
+    documentation: 'https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources.html',
+  },
+  permissions: {
+    observe: ['backup:ListBackupPlans', 'backup:ListBackupSelections', 'backup:GetBackupSelection', 'backup:ListProtectedResources'],
+    apply: ['backup:CreateBackupVault', 'backup:CreateBackupPlan', 'backup:CreateBackupSelection', 'backup:StartBackupJob', 'iam:PassRole'],
+  },
+  assess({ desired, observed, policy, now }) {
+    const want = desired.spec.backup;
+    if (!want) return notApplicable('backup is not declared');
+    const planPolicy = policy.backupPlans[want.plan];
+    const actions: ProposedAction[] = [];
+    const problems: string[] = [];
+    if (!observed.backup.planNames.includes(want.plan)) {
+      problems.push(`not in backup plan ${want.plan}`);
+      actions.push({ type: 'AddToBackupPlan', plan: want.plan, risk: 'safe', reason: `add the table to backup plan ${want.plan}` });
+    }
+    if (want.maxRecoveryPointAgeHours !== undefined) {
+      const maxAgeMs = want.maxRecoveryPointAgeHours * HOUR_MS;
+      const latest = observed.backup.latestRecoveryPointAt;
+      const createdAt = observed.createdAt ? Date.parse(observed.createdAt) : undefined;
+      const ageMs = latest ? now.getTime() - Date.parse(latest) : undefined;
+      // A table younger than the window has not missed a backup yet.
+      const tooYoungToJudge = ageMs === undefined && createdAt !== undefined && now.getTime() - createdAt < maxAgeMs;
+      const stale = ageMs === undefined ? !tooYoungToJudge : ageMs > maxAgeMs;
+      if (stale) {
+        problems.push(ageMs === undefined ? 'no recovery point yet' : `newest recovery point is ${Math.floor(ageMs / HOUR_MS)} h old (max ${want.maxRecoveryPointAgeHours} h)`);
+        if (planPolicy?.startBackupWhenStale) {
+          actions.push({ type: 'StartBackupJob', plan: want.plan, risk: 'safe', reason: `start an on-demand backup into vault ${planPolicy.vault}` });
+        }
+      }
+    }
+    if (problems.length === 0) {
+      const fresh = observed.backup.latestRecoveryPointAt ? `, newest recovery point ${observed.backup.latestRecoveryPointAt}` : '';
+      return compliant(`in backup plan ${want.plan}${fresh}`);
+    }
+    return nonCompliant(problems.join('; '), actions);
+  },
+});

@@ -1,0 +1,287 @@
+/**
+ * From YAML files to a validated, merged desired state — pure, so the CLI, the Lambda handlers and the tests all
+ * validate exactly the same way. Reading files (from disk or from an S3 bundle) is the caller's job.
+ *
+ * Validation happens in three layers: YAML syntax, the zod schema of each file, and checks across files (duplicate
+ * table names, backup plans and waivers that refer to nothing, required tags). A table with errors is left out of
+ * the desired state and listed in `invalidTables`, so the rest of the account can still be reconciled.
+ */
+import type { z } from 'zod';
+import { CONTROL_IDS, UNWAIVABLE_CONTROLS } from '../controls/index.ts';
+import type { DesiredState, DesiredTable } from '../model/desired.ts';
+import { formatFieldPath, type Diagnostic } from './diagnostics.ts';
+import { policyFileSchema, tableFileSchema, type Policy, type TableFile } from './schema.ts';
+import { knownKeysAt } from './schema-keys.ts';
+import { closestMatch } from './suggest.ts';
+import { parseYamlSource, type YamlSource } from './yaml-source.ts';
+
+/** A desired-state file as text, with the path to show in messages (relative to the repo is friendliest). */
+export interface SourceFile {
+  path: string;
+  text: string;
+}
+
+/** The outcome of validation. `state` is always usable: invalid tables are simply not in it. */
+export interface ValidationResult {
+  state: DesiredState;
+  diagnostics: Diagnostic[];
+  /** True when any diagnostic is an error. */
+  failed: boolean;
+}
+
+/** Is this path the policy file? */
+export function isPolicyPath(path: string): boolean {
+  return /(^|[\\/])policy\.ya?ml$/.test(path);
+}
+
+const DEFAULT_POLICY: Policy = policyFileSchema.shape.spec.parse({});
+
+interface Located {
+  source: YamlSource;
+  diagnostics: Diagnostic[];
+}
+
+function at(source: YamlSource, path: ReadonlyArray<PropertyKey>, message: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
+  const { line, column } = source.locate(path);
+  return { severity, file: source.path, line, column, field: formatFieldPath(path), message };
+}
+
+/** Turn zod issues into positioned, human-worded diagnostics. */
+function issuesToDiagnostics(source: YamlSource, schema: z.ZodType, issues: z.core.$ZodIssue[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeysAt(schema, issue.path);
+      for (const key of issue.keys) {
+        const { line, column } = source.locateKey(issue.path, key);
+        const hint = closestMatch(key, known);
+        out.push({
+          severity: 'error',
+          file: source.path,
+          line,
+          column,
+          field: formatFieldPath([...issue.path, key]),
+          message: `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : known.length ? ` (allowed: ${known.join(', ')})` : ''}`,
+        });
+      }
+      continue;
+    }
+    const position = source.locate(issue.path);
+    let message = issue.message;
+    if (!position.exists) {
+      const field = String(issue.path[issue.path.length - 1] ?? '');
+      const provisioned = (field === 'readCapacity' || field === 'writeCapacity') && issue.path.includes('billing');
+      message = provisioned ? 'is required when billing mode is PROVISIONED' : issue.code === 'invalid_value' ? `is required (${issue.message})` : 'is required';
+    } else if (issue.code === 'invalid_type') {
+      message = message.replace(/^Invalid input: /, '');
+    } else if (issue.code === 'invalid_union' && issue.path.length > 0) {
+      message = `is not valid here (${message.replace(/^Invalid input/, 'see the documentation for the allowed forms')})`;
+    }
+    out.push({ severity: 'error', file: source.path, line: position.line, column: position.column, field: formatFieldPath(issue.path), message });
+  }
+  return out;
+}
+
+function readFile(file: SourceFile): Located & { value: unknown } {
+  const source = parseYamlSource(file.path, file.text);
+  const diagnostics: Diagnostic[] = source.syntaxErrors.map((error) => ({
+    severity: 'error',
+    file: file.path,
+    line: error.line,
+    column: error.column,
+    field: '(syntax)',
+    message: `YAML syntax error: ${error.message}`,
+  }));
+  if (diagnostics.length === 0 && (source.value === undefined || source.value === null)) {
+    diagnostics.push({ severity: 'error', file: file.path, line: 1, column: 1, field: '(document)', message: 'file is empty; expected a tablewarden.io/v1 document' });
+  }
+  return { source, diagnostics, value: source.value };
+}
+
+/** Normalise a table name or file stem for the "does the file name match" warning. */
+function comparable(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+function fileStem(path: string): string {
+  return (path.split(/[\\/]/).pop() ?? path).replace(/\.ya?ml$/, '');
+}
+
+/** Checks inside one table that a schema cannot express. */
+function tableChecks(source: YamlSource, table: TableFile): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const { spec } = table;
+  const attributeTypes = new Map<string, { type: string; path: PropertyKey[] }>();
+  const keyUse = (key: { name: string; type: string } | undefined, path: PropertyKey[]) => {
+    if (!key) return;
+    const seen = attributeTypes.get(key.name);
+    if (seen && seen.type !== key.type) {
+      out.push(at(source, [...path, 'type'], `attribute "${key.name}" is ${key.type} here but ${seen.type} at ${formatFieldPath(seen.path)}; DynamoDB needs one type per attribute`));
+    } else if (!seen) {
+      attributeTypes.set(key.name, { type: key.type, path });
+    }
+  };
+  keyUse(spec.keySchema.partitionKey, ['spec', 'keySchema', 'partitionKey']);
+  keyUse(spec.keySchema.sortKey, ['spec', 'keySchema', 'sortKey']);
+  if (spec.keySchema.sortKey && spec.keySchema.sortKey.name === spec.keySchema.partitionKey.name) {
+    out.push(at(source, ['spec', 'keySchema', 'sortKey', 'name'], 'the sort key must be a different attribute from the partition key'));
+  }
+  const provisioned = spec.billing?.mode === 'PROVISIONED';
+  const indexNames = new Map<string, string>();
+  (spec.globalSecondaryIndexes ?? []).forEach((index, i) => {
+    const path = ['spec', 'globalSecondaryIndexes', i];
+    keyUse(index.partitionKey, [...path, 'partitionKey']);
+    keyUse(index.sortKey, [...path, 'sortKey']);
+    if (indexNames.has(index.name)) out.push(at(source, [...path, 'name'], `index name "${index.name}" is already used at ${indexNames.get(index.name)}`));
+    indexNames.set(index.name, formatFieldPath(path));
+    const hasCapacity = index.readCapacity !== undefined || index.writeCapacity !== undefined;
+    if (provisioned && (index.readCapacity === undefined || index.writeCapacity === undefined)) {
+      out.push(at(source, path, 'readCapacity and writeCapacity are required on every index when billing mode is PROVISIONED'));
+    } else if (!provisioned && hasCapacity) {
+      out.push(at(source, [...path, index.readCapacity !== undefined ? 'readCapacity' : 'writeCapacity'], 'index capacities are only allowed with billing mode PROVISIONED'));
+    }
+  });
+  (spec.localSecondaryIndexes ?? []).forEach((index, i) => {
+    const path = ['spec', 'localSecondaryIndexes', i];
+    keyUse(index.sortKey, [...path, 'sortKey']);
+    if (!spec.keySchema.sortKey) out.push(at(source, path, 'local secondary indexes need a table with a sort key'));
+    if (indexNames.has(index.name)) out.push(at(source, [...path, 'name'], `index name "${index.name}" is already used at ${indexNames.get(index.name)}`));
+    indexNames.set(index.name, formatFieldPath(path));
+  });
+  return out;
+}
+
+/** Checks on a table after the policy baseline is merged under it. */
+function mergedChecks(source: YamlSource, table: DesiredTable, policy: Policy, now: Date, waivers: TableFile['spec']['waivers']): { diagnostics: Diagnostic[]; activeWaivers: DesiredTable['waivers'] } {
+  const out: Diagnostic[] = [];
+  const { spec } = table;
+  const declared = (field: string) => source.locate(['spec', field]).exists;
+  if (spec.backup && !policy.backupPlans[spec.backup.plan]) {
+    const where = declared('backup') ? ['spec', 'backup', 'plan'] : ['spec'];
+    const hint = closestMatch(spec.backup.plan, Object.keys(policy.backupPlans));
+    out.push(at(source, where, `backup plan "${spec.backup.plan}" is not defined in policy.yaml backupPlans${hint ? ` (did you mean "${hint}"?)` : ''}`));
+  }
+  const drill = spec.restoreDrill;
+  if (drill?.source === 'aws-backup' && !spec.backup) {
+    out.push(at(source, declared('restoreDrill') ? ['spec', 'restoreDrill', 'source'] : ['spec'], 'restore drills from aws-backup need spec.backup'));
+  }
+  if (drill?.source === 'pitr' && !spec.pointInTimeRecovery?.enabled) {
+    out.push(at(source, declared('restoreDrill') ? ['spec', 'restoreDrill', 'source'] : ['spec'], 'restore drills from pitr need pointInTimeRecovery.enabled: true'));
+  }
+  for (const key of policy.requiredTags) {
+    if (spec.tags?.[key] === undefined) {
+      out.push(at(source, declared('tags') ? ['spec', 'tags'] : ['spec'], `required tag "${key}" (policy.yaml requiredTags) is missing`));
+    }
+  }
+  const today = now.toISOString().slice(0, 10);
+  const activeWaivers: DesiredTable['waivers'] = [];
+  const waived = new Set<string>();
+  (waivers ?? []).forEach((waiver, i) => {
+    const path = ['spec', 'waivers', i];
+    if (!(CONTROL_IDS as readonly string[]).includes(waiver.control)) {
+      const hint = closestMatch(waiver.control, CONTROL_IDS);
+      out.push(at(source, [...path, 'control'], `unknown control "${waiver.control}"${hint ? ` (did you mean "${hint}"?)` : ''}`));
+    } else if (UNWAIVABLE_CONTROLS.has(waiver.control as never)) {
+      out.push(at(source, [...path, 'control'], `${waiver.control} cannot be waived; delete the table file to stop managing the table`));
+    } else if (waived.has(waiver.control)) {
+      out.push(at(source, [...path, 'control'], `${waiver.control} is waived twice`));
+    } else if (waiver.expires < today) {
+      waived.add(waiver.control);
+      out.push(at(source, [...path, 'expires'], `waiver for ${waiver.control} expired on ${waiver.expires} and no longer applies`, 'warning'));
+    } else {
+      waived.add(waiver.control);
+      activeWaivers.push(waiver);
+    }
+  });
+  return { diagnostics: out, activeWaivers };
+}
+
+/** Merge the policy baseline under a table's spec. Table values win; tags merge key by key. */
+export function mergeBaseline(spec: TableFile['spec'], baseline: Policy['baseline']): DesiredTable['spec'] {
+  const { waivers: _waivers, ...own } = spec;
+  const merged: DesiredTable['spec'] = { ...baseline, ...own };
+  if (baseline.tags || own.tags) merged.tags = { ...(baseline.tags ?? {}), ...(own.tags ?? {}) };
+  // In a table file, leaving `stream` out means "no stream" (the documented contract).
+  merged.stream = own.stream ?? 'NONE';
+  return merged;
+}
+
+/**
+ * Validate and merge a set of desired-state files. Never throws for bad input: every problem becomes a diagnostic.
+ * `now` decides which waivers have expired.
+ */
+export function parseDesiredState(files: SourceFile[], options: { now: Date }): ValidationResult {
+  const diagnostics: Diagnostic[] = [];
+  const policyFiles = files.filter((file) => isPolicyPath(file.path));
+  let policy: Policy = DEFAULT_POLICY;
+  let policyValid = true;
+  if (policyFiles.length > 1) {
+    diagnostics.push({ severity: 'error', file: policyFiles[1]!.path, line: 1, column: 1, field: '(document)', message: `only one policy.yaml is allowed (also found ${policyFiles[0]!.path})` });
+  }
+  const policyFile = policyFiles[0];
+  if (policyFile) {
+    const read = readFile(policyFile);
+    diagnostics.push(...read.diagnostics);
+    if (read.diagnostics.length === 0) {
+      const parsed = policyFileSchema.safeParse(read.value);
+      if (parsed.success) policy = parsed.data.spec;
+      else diagnostics.push(...issuesToDiagnostics(read.source, policyFileSchema, parsed.error.issues));
+    }
+    policyValid = !diagnostics.some((diagnostic) => diagnostic.severity === 'error');
+  }
+
+  const tables: DesiredTable[] = [];
+  const invalidTables: DesiredState['invalidTables'] = [];
+  const seen = new Map<string, string>();
+  const tableFiles = files.filter((file) => !isPolicyPath(file.path)).sort((a, b) => (a.path < b.path ? -1 : 1));
+  for (const file of tableFiles) {
+    const read = readFile(file);
+    const fileDiagnostics = [...read.diagnostics];
+    let name: string | undefined;
+    let table: DesiredTable | undefined;
+    if (fileDiagnostics.length === 0) {
+      const parsed = tableFileSchema.safeParse(read.value);
+      const rawName = (read.value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+      if (typeof rawName === 'string') name = rawName;
+      if (!parsed.success) {
+        fileDiagnostics.push(...issuesToDiagnostics(read.source, tableFileSchema, parsed.error.issues));
+      } else {
+        const doc = parsed.data;
+        fileDiagnostics.push(...tableChecks(read.source, doc));
+        const first = seen.get(doc.metadata.name);
+        if (first) {
+          fileDiagnostics.push(at(read.source, ['metadata', 'name'], `table "${doc.metadata.name}" is already declared in ${first}`));
+        } else {
+          seen.set(doc.metadata.name, `${file.path}:${read.source.locate(['metadata', 'name']).line}`);
+        }
+        if (comparable(fileStem(file.path)) !== comparable(doc.metadata.name)) {
+          fileDiagnostics.push(at(read.source, ['metadata', 'name'], `file name "${fileStem(file.path)}" does not match table name "${doc.metadata.name}"; name the file after the table`, 'warning'));
+        }
+        table = {
+          name: doc.metadata.name,
+          managed: true,
+          source: { file: file.path, line: read.source.locate(['metadata', 'name']).line },
+          ...(doc.metadata.owner ? { owner: doc.metadata.owner } : {}),
+          spec: mergeBaseline(doc.spec, policy.baseline),
+          waivers: [],
+        };
+        const merged = mergedChecks(read.source, table, policy, options.now, doc.spec.waivers);
+        fileDiagnostics.push(...merged.diagnostics);
+        table.waivers = merged.activeWaivers;
+      }
+    }
+    diagnostics.push(...fileDiagnostics);
+    const errors = fileDiagnostics.filter((diagnostic) => diagnostic.severity === 'error');
+    if (table && errors.length === 0 && policyValid) {
+      tables.push(table);
+    } else {
+      const reasons = errors.length > 0 ? errors : [{ field: 'policy.yaml', message: 'policy.yaml is invalid' }];
+      invalidTables.push({ ...(name ? { name } : {}), file: file.path, errors: reasons.map((error) => `${error.field}: ${error.message}`) });
+    }
+  }
+  return {
+    state: { policy, tables, invalidTables },
+    diagnostics,
+    failed: diagnostics.some((diagnostic) => diagnostic.severity === 'error'),
+  };
+}

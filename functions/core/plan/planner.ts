@@ -1,0 +1,150 @@
+/**
+ * The planner: desired state + observed state + now → a deterministic plan. Pure; no I/O.
+ *
+ * Ordering follows DynamoDB's rules: keys first (a table can't use a key that doesn't exist), then the table,
+ * then the fast per-table settings, then billing and class, then GSIs one at a time, then backup (which needs the
+ * table's ARN). Apply runs each action as one call, waiting for ACTIVE in between where DynamoDB needs it.
+ */
+import { CONTROLS } from '../controls/index.ts';
+import type { ControlContext } from '../controls/control.ts';
+import { baselineTable, type DesiredState, type DesiredTable } from '../model/desired.ts';
+import type { ObservedAccount } from '../model/observed.ts';
+import type { Action, ActionDetail, Finding, Plan, Refusal, TablePlan } from '../model/plan.ts';
+import { projectCreatedTable } from './project-create.ts';
+
+/** Phase of each action type; lower runs first. Stable within a phase (control order, then proposal order). */
+const PHASE: Record<ActionDetail['type'], number> = {
+  CreateKmsKey: 0,
+  UpdateKmsKeyRotation: 0,
+  CreateTable: 1,
+  UpdatePointInTimeRecovery: 2,
+  UpdateDeletionProtection: 2,
+  UpdateTimeToLive: 2,
+  UpdateSse: 2,
+  TagResource: 2,
+  UpdateStream: 2,
+  UpdateContributorInsights: 2,
+  UpdateBilling: 3,
+  UpdateTableClass: 3,
+  DeleteGlobalSecondaryIndex: 4,
+  CreateGlobalSecondaryIndex: 4,
+  UpdateGlobalSecondaryIndex: 4,
+  AddToBackupPlan: 5,
+  StartBackupJob: 5,
+};
+
+/** Temporary restore-drill tables are the operator's own and never reported as unmanaged. */
+export const DRILL_TABLE_PREFIX = 'tw-drill-';
+
+/** Inputs to `plan`. */
+export interface PlanInput {
+  desired: DesiredState;
+  observed: ObservedAccount;
+  now: Date;
+  /** Plan only these tables (all when absent). The blast radius is still measured against every managed table. */
+  only?: readonly string[];
+}
+
+function planTable(desired: DesiredTable, observed: ObservedAccount, input: PlanInput): TablePlan {
+  const base = { name: desired.name, managed: desired.managed, ...(desired.source ? { source: desired.source } : {}) };
+  const error = observed.errors[desired.name];
+  if (error !== undefined) return { ...base, status: 'error', findings: [], actions: [], refusals: [], error };
+  const current = observed.tables[desired.name];
+  if (!current && !desired.managed) return { ...base, status: 'unmanaged', findings: [], actions: [], refusals: [] };
+  const exists = current !== undefined;
+  const context: ControlContext = {
+    desired,
+    observed: current ?? projectCreatedTable(desired.name, desired.spec, observed, input.now),
+    exists,
+    account: observed,
+    policy: input.desired.policy,
+    now: input.now,
+  };
+  const findings: Finding[] = [];
+  const proposals: Array<{ action: Action; order: number }> = [];
+  const refusals: Refusal[] = [];
+  const today = input.now.toISOString().slice(0, 10);
+  for (const control of CONTROLS) {
+    const waiver = desired.waivers.find((candidate) => candidate.control === control.id && candidate.expires >= today);
+    if (waiver) {
+      findings.push({ control: control.id, status: 'WAIVED', reason: `waived until ${waiver.expires} by ${waiver.owner}: ${waiver.reason}` });
+      continue;
+    }
+    const assessment = control.assess(context);
+    findings.push(exists || assessment.status === 'NOT_APPLICABLE' || control.id === 'TW-TABLE-EXISTS' ? { control: control.id, ...pick(assessment) } : {
+      control: control.id,
+      status: 'NON_COMPLIANT',
+      reason: assessment.status === 'COMPLIANT' ? 'table does not exist yet (CreateTable sets it)' : `table does not exist yet; ${assessment.reason}`,
+    });
+    for (const proposal of assessment.actions) {
+      proposals.push({ action: { ...proposal, table: desired.name, control: control.id }, order: proposals.length });
+    }
+    for (const refusal of assessment.refusals ?? []) refusals.push({ control: control.id, reason: refusal });
+  }
+  const actions = proposals
+    .sort((a, b) => PHASE[a.action.type] - PHASE[b.action.type] || a.order - b.order)
+    .map((proposal) => proposal.action);
+  if (refusals.length > 0) return { ...base, status: 'refused', findings, actions: [], refusals };
+  const status = !desired.managed ? 'unmanaged' : !exists ? 'create' : actions.length > 0 ? 'update' : 'in-sync';
+  // Unmanaged tables only get actions when the policy says to remediate them.
+  const keep = desired.managed || input.desired.policy.unmanagedTables === 'remediate';
+  return { ...base, status, findings, actions: keep ? actions : [], refusals };
+}
+
+function pick({ status, reason }: { status: Finding['status']; reason: string }) {
+  return { status, reason };
+}
+
+/** Compute the plan. Deterministic: tables sorted by name, actions in phase order. */
+export function plan(input: PlanInput): Plan {
+  const { desired, observed } = input;
+  const inScope = (name: string) => !input.only || input.only.includes(name);
+  const declared = new Set([...desired.tables.map((table) => table.name), ...desired.invalidTables.flatMap((table) => (table.name ? [table.name] : []))]);
+
+  const tables: TablePlan[] = desired.tables.filter((table) => inScope(table.name)).map((table) => planTable(table, observed, input));
+  for (const invalid of desired.invalidTables) {
+    if (invalid.name && !inScope(invalid.name)) continue;
+    tables.push({
+      name: invalid.name ?? invalid.file,
+      managed: true,
+      status: 'error',
+      source: { file: invalid.file, line: 1 },
+      findings: [],
+      actions: [],
+      refusals: [],
+      error: `invalid desired state: ${invalid.errors.join('; ')}`,
+    });
+  }
+  if (!input.only) {
+    const unmanaged = observed.allTableNames.filter((name) => !declared.has(name) && !name.startsWith(DRILL_TABLE_PREFIX));
+    for (const name of unmanaged) tables.push(planTable(baselineTable(name, desired.policy.baseline), observed, input));
+  }
+  tables.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+  const disruptiveTables = tables.filter((table) => table.actions.some((action) => action.risk === 'disruptive'));
+  const population = desired.tables.length + (desired.policy.unmanagedTables === 'remediate' ? tables.filter((table) => !table.managed).length : 0);
+  const share = population === 0 ? 0 : (disruptiveTables.length / population) * 100;
+  const limit = desired.policy.blastRadius.maxDisruptivePercent;
+  const count = (status: TablePlan['status']) => tables.filter((table) => table.status === status).length;
+  const allActions = tables.flatMap((table) => table.actions);
+  return {
+    tables,
+    ...(share > limit
+      ? {
+          blocked: {
+            reason: `blast-radius guard: ${disruptiveTables.length} of ${population} tables (${share.toFixed(0)}%) would get disruptive changes, above the ${limit}% allowed by policy.yaml blastRadius.maxDisruptivePercent (${disruptiveTables.map((table) => table.name).join(', ')})`,
+          },
+        }
+      : {}),
+    summary: {
+      create: count('create'),
+      update: count('update'),
+      inSync: count('in-sync'),
+      refused: count('refused'),
+      error: count('error'),
+      unmanaged: count('unmanaged'),
+      actions: allActions.length,
+      disruptiveActions: allActions.filter((action) => action.risk === 'disruptive').length,
+    },
+  };
+}
