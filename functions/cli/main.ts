@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/**
+ * `tablewarden` — the command-line front door to the same engine the Lambda handlers run.
+ *
+ * Exit codes are a contract for scripts: validate 0 valid / 1 invalid; plan 0 no changes / 2 changes pending /
+ * 1 errors (invalid tables, refusals, AWS failures).
+ */
+import { Command, Option } from 'commander';
+import { runLocal } from './commands/local.ts';
+import { runPlan } from './commands/plan.ts';
+import { runSchema } from './commands/schema.ts';
+import { runValidate } from './commands/validate.ts';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Build the program (exported so tests can drive it without a subprocess). */
+export function buildProgram(): Command {
+  const program = new Command('tablewarden')
+    .description('GitOps for DynamoDB security posture: validate, plan and enforce the tables declared in git.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  const connection = (command: Command) =>
+    command
+      .addOption(new Option('--endpoint-url <url>', 'AWS endpoint (e.g. the local AWS from `tablewarden local`)').env('AWS_ENDPOINT_URL'))
+      .option('--region <region>', 'AWS region (default: AWS_REGION / AWS_DEFAULT_REGION)')
+      .option('--profile <name>', 'named profile from ~/.aws/config');
+
+  program
+    .command('validate')
+    .description('check desired-state/ without calling AWS; errors print as file:line:col field: message')
+    .option('--dir <dir>', 'desired-state directory', 'desired-state')
+    .action(async (options) => {
+      process.exitCode = await runValidate(options);
+    });
+
+  connection(
+    program
+      .command('plan')
+      .description('compare desired-state/ with the account and print what apply would change')
+      .option('--dir <dir>', 'desired-state directory', 'desired-state')
+      .option('--table <name>', 'plan only this table (repeatable)', collect, [])
+      .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
+      .option('-v, --verbose', 'also show tables in sync and every finding'),
+  ).action(async (options) => {
+    process.exitCode = await runPlan(options);
+  });
+
+  program
+    .command('local')
+    .description('run the embedded local AWS (moto + gap layer) in the foreground; prints its endpoint when ready')
+    .option('--port <port>', 'port on 127.0.0.1 (default: a free one)', (value) => Number.parseInt(value, 10))
+    .action(async (options) => {
+      process.exitCode = await runLocal(options);
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema for desired-state files, or write/check desired-state/schema.json')
+    .option('--write', 'write desired-state/schema.json')
+    .option('--check', 'exit 1 when desired-state/schema.json is stale')
+    .option('--dir <dir>', 'desired-state directory', 'desired-state')
+    .action(async (options) => {
+      process.exitCode = await runSchema(options);
+    });
+
+  return program;
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '');
+if (invokedDirectly) {
+  await buildProgram().parseAsync(process.argv);
+}
