@@ -148,3 +148,18 @@ describe('desired-state validation', () => {
     expect(result.state.tables.map((table) => table.name)).toEqual(['Customers', 'Orders', 'terraform-state-lock']);
   });
 });
+
+describe('cross-file key checks', () => {
+  it('rejects two tables that give one KMS alias different rotation periods', () => {
+    // Prepare
+    const withKey = (name: string, days: number) =>
+      CUSTOMERS.replace('Customers', name).replace('  tags:', `  encryption: { type: CUSTOMER_MANAGED, kmsKeyAlias: alias/shared, rotationPeriodDays: ${days} }\n  tags:`);
+    // Act
+    const result = validate({ 'customers.yaml': withKey('Customers', 365), 'orders.yaml': withKey('Orders', 90) });
+    // Assess
+    expect(result.lines).toEqual([
+      'desired-state/tables/orders.yaml:4:1 spec.encryption.rotationPeriodDays: alias/shared rotates every 365 days in desired-state/tables/customers.yaml but every 90 days here; tables sharing a key must agree',
+    ]);
+    expect(result.state.tables.map((table) => table.name)).toEqual(['Customers']);
+  });
+});

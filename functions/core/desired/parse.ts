@@ -207,6 +207,36 @@ export function mergeBaseline(spec: TableFile['spec'], baseline: Policy['baselin
 }
 
 /**
+ * A KMS key is shared by every table that names its alias, so they must agree on its rotation period; otherwise
+ * each run would rotate the key back and forth.
+ */
+function sharedKeyConflicts(tables: DesiredTable[]): Array<{ table: DesiredTable; diagnostic: Diagnostic }> {
+  const first = new Map<string, { period: number; table: DesiredTable }>();
+  const out: Array<{ table: DesiredTable; diagnostic: Diagnostic }> = [];
+  for (const table of tables) {
+    const encryption = table.spec.encryption;
+    if (encryption?.type !== 'CUSTOMER_MANAGED') continue;
+    const seen = first.get(encryption.kmsKeyAlias);
+    if (!seen) {
+      first.set(encryption.kmsKeyAlias, { period: encryption.rotationPeriodDays, table });
+    } else if (seen.period !== encryption.rotationPeriodDays && table.source) {
+      out.push({
+        table,
+        diagnostic: {
+          severity: 'error',
+          file: table.source.file,
+          line: table.source.line,
+          column: 1,
+          field: 'spec.encryption.rotationPeriodDays',
+          message: `${encryption.kmsKeyAlias} rotates every ${seen.period} days in ${seen.table.source?.file ?? seen.table.name} but every ${encryption.rotationPeriodDays} days here; tables sharing a key must agree`,
+        },
+      });
+    }
+  }
+  return out;
+}
+
+/**
  * Validate and merge a set of desired-state files. Never throws for bad input: every problem becomes a diagnostic.
  * `now` decides which waivers have expired.
  */
@@ -278,6 +308,12 @@ export function parseDesiredState(files: SourceFile[], options: { now: Date }): 
       const reasons = errors.length > 0 ? errors : [{ field: 'policy.yaml', message: 'policy.yaml is invalid' }];
       invalidTables.push({ ...(name ? { name } : {}), file: file.path, errors: reasons.map((error) => `${error.field}: ${error.message}`) });
     }
+  }
+  const conflicts = sharedKeyConflicts(tables);
+  diagnostics.push(...conflicts.map(({ diagnostic }) => diagnostic));
+  for (const { table, diagnostic } of conflicts) {
+    tables.splice(tables.indexOf(table), 1);
+    invalidTables.push({ name: table.name, file: diagnostic.file, errors: [`${diagnostic.field}: ${diagnostic.message}`] });
   }
   return {
     state: { policy, tables, invalidTables },

@@ -95,6 +95,24 @@ function pick({ status, reason }: { status: Finding['status']; reason: string })
   return { status, reason };
 }
 
+/**
+ * KMS keys are account-level: two tables that name the same new alias must not both create it. The first table
+ * (in name order) keeps the action; apply runs key actions before any table action that needs the key.
+ */
+function dedupeAccountActions(tables: TablePlan[]): void {
+  const seen = new Set<string>();
+  for (const table of tables) {
+    table.actions = table.actions.filter((action) => {
+      if (action.type !== 'CreateKmsKey' && action.type !== 'UpdateKmsKeyRotation') return true;
+      const key = `${action.type}:${action.alias}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    if (table.status === 'update' && table.actions.length === 0) table.status = 'in-sync';
+  }
+}
+
 /** Compute the plan. Deterministic: tables sorted by name, actions in phase order. */
 export function plan(input: PlanInput): Plan {
   const { desired, observed } = input;
@@ -120,6 +138,7 @@ export function plan(input: PlanInput): Plan {
     for (const name of unmanaged) tables.push(planTable(baselineTable(name, desired.policy.baseline), observed, input));
   }
   tables.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  dedupeAccountActions(tables);
 
   const disruptiveTables = tables.filter((table) => table.actions.some((action) => action.risk === 'disruptive'));
   const population = desired.tables.length + (desired.policy.unmanagedTables === 'remediate' ? tables.filter((table) => !table.managed).length : 0);
