@@ -24,7 +24,7 @@ const HEADLINE: Record<TablePlan['status'], string> = {
   'in-sync': 'is in sync',
   refused: 'has changes DynamoDB cannot make (nothing will be applied)',
   error: 'could not be planned',
-  unmanaged: 'is not declared in desired-state/ (unmanaged)',
+  unmanaged: 'is not declared in desired-state/ (unmanaged; checked against the policy baseline)',
 };
 
 /** Render a plan as text. `verbose` also lists compliant tables and every finding. */
@@ -33,8 +33,7 @@ export function renderPlanText(plan: Plan, options: { color: boolean; verbose?: 
   const lines: string[] = [];
   const width = Math.max(0, ...plan.tables.flatMap((table) => [...table.actions, ...table.refusals].map((item) => item.control.length)));
   for (const table of plan.tables) {
-    const quiet = table.status === 'in-sync' || (table.status === 'unmanaged' && table.actions.length === 0);
-    if (quiet && !options.verbose) continue;
+    if (table.status === 'in-sync' && !options.verbose) continue;
     const where = table.source ? paint('dim', `  (${table.source.file}:${table.source.line})`) : '';
     lines.push(`  ${paint('bold', `# ${table.name}`)} ${HEADLINE[table.status]}${where}`);
     for (const action of table.actions) {
