@@ -7,6 +7,7 @@ import { TableWardenError } from '../../core/errors.ts';
 import { createClients } from '../../aws/clients.ts';
 import { planAccount } from '../../aws/plan-account.ts';
 import { readDesiredStateFiles } from '../desired-files.ts';
+import { processIo, type CommandIo } from '../io.ts';
 import { planExitCode, planToJson, renderPlanText } from '../render-plan.ts';
 
 /** Options of `tablewarden plan`. */
@@ -21,7 +22,7 @@ export interface PlanOptions {
 }
 
 /** Run `plan`; returns the exit code (0 no changes, 2 changes pending, 1 errors). */
-export async function runPlan(options: PlanOptions, io = { out: process.stdout, err: process.stderr }, now = new Date()): Promise<number> {
+export async function runPlan(options: PlanOptions, io: CommandIo = processIo, now = new Date()): Promise<number> {
   try {
     const files = await readDesiredStateFiles(options.dir);
     const validation = parseDesiredState(files, { now });
@@ -40,7 +41,7 @@ export async function runPlan(options: PlanOptions, io = { out: process.stdout, 
     });
     const { plan } = await planAccount(clients, validation.state, { now, ...(options.table.length ? { only: options.table } : {}) });
     if (options.output === 'json') io.out.write(JSON.stringify(planToJson(plan), null, 2) + '\n');
-    else io.out.write(renderPlanText(plan, { color: Boolean((io.out as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR, verbose: options.verbose ?? false }));
+    else io.out.write(renderPlanText(plan, { color: Boolean(io.out.isTTY) && !process.env.NO_COLOR, verbose: options.verbose ?? false }));
     return planExitCode(plan);
   } catch (error) {
     const reason = error instanceof TableWardenError ? `${error.reason}: ` : '';

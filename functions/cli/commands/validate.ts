@@ -4,9 +4,10 @@
 import { formatDiagnostic, sortDiagnostics } from '../../core/desired/diagnostics.ts';
 import { parseDesiredState } from '../../core/desired/parse.ts';
 import { readDesiredStateFiles } from '../desired-files.ts';
+import { processIo, type CommandIo } from '../io.ts';
 
 /** Validate a desired-state directory; returns the exit code (0 valid, 1 invalid). */
-export async function runValidate(options: { dir: string }, io = { out: process.stdout, err: process.stderr }, now = new Date()): Promise<number> {
+export async function runValidate(options: { dir: string }, io: CommandIo = processIo, now = new Date()): Promise<number> {
   let files;
   try {
     files = await readDesiredStateFiles(options.dir);
