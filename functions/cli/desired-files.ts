@@ -2,7 +2,7 @@
  * Reading `desired-state/` from disk into the pure parser's input.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { SourceFile } from '../core/desired/parse.ts';
 
 /** Thrown when the directory itself can't be read (as opposed to a file in it being invalid). */
@@ -10,7 +10,11 @@ export class DesiredStateDirectoryError extends Error {}
 
 /** Read `<dir>/policy.yaml` and every `<dir>/tables/*.yaml|yml`, with paths relative to the working directory. */
 export async function readDesiredStateFiles(dir: string): Promise<SourceFile[]> {
-  const display = (path: string) => relative(process.cwd(), path) || path;
+  // Paths as people typed them: relative when inside the working directory, absolute otherwise.
+  const display = (path: string) => {
+    const near = relative(process.cwd(), path);
+    return near && !near.startsWith('..') && !isAbsolute(near) ? near : resolve(path);
+  };
   let tableNames: string[];
   try {
     tableNames = (await readdir(join(dir, 'tables'))).filter((name) => /\.ya?ml$/.test(name)).sort();

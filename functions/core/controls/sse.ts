@@ -7,7 +7,7 @@
  * table stays readable while SSE is UPDATING.
  * Docs: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.howitworks.html
  */
-import { compliant, defineControl, nonCompliant, type ProposedAction } from './control.ts';
+import { compliant, defineControl, nonCompliant, notApplicable, type ProposedAction } from './control.ts';
 import { DEFAULT_ROTATION_PERIOD_DAYS } from './kms-rotation.ts';
 
 /** Encryption-at-rest control. */
@@ -26,7 +26,7 @@ export const sseControl = defineControl({
   },
   assess({ desired, observed, exists, account }) {
     const want = desired.spec.encryption;
-    if (!want) return compliant('encryption is not declared; DynamoDB always encrypts at rest');
+    if (!want) return notApplicable('encryption is not declared (DynamoDB always encrypts at rest)');
     const have = observed.sse;
     if (want.type !== 'CUSTOMER_MANAGED') {
       if (have.type === want.type) return compliant(`encrypted with the ${want.type === 'AWS_OWNED' ? 'AWS owned' : 'AWS managed'} key`);

@@ -6,7 +6,7 @@
  * tags are read in bulk through the Resource Groups Tagging API.
  * Docs: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.html
  */
-import { compliant, defineControl, nonCompliant } from './control.ts';
+import { compliant, defineControl, nonCompliant, notApplicable } from './control.ts';
 
 /** Tag control. */
 export const tagsControl = defineControl({
@@ -20,17 +20,19 @@ export const tagsControl = defineControl({
   },
   permissions: { observe: ['tag:GetResources'], apply: ['dynamodb:TagResource'] },
   assess({ desired, observed }) {
-    const want = desired.spec.tags ?? {};
-    const entries = Object.entries(want);
+    if (desired.spec.tags === undefined) return notApplicable('no tags are declared');
+    const entries = Object.entries(desired.spec.tags);
     if (entries.length === 0) return compliant('no tags are declared');
-    const wrong = Object.fromEntries(entries.filter(([key, value]) => observed.tags[key] !== value));
-    const keys = Object.keys(wrong).sort();
+    // A Map, not property lookups: a tag may be called "constructor" or "toString".
+    const have = new Map(Object.entries(observed.tags));
+    const wrong = new Map(entries.filter(([key, value]) => have.get(key) !== value));
+    const keys = [...wrong.keys()].sort();
     if (keys.length === 0) return compliant(`all ${entries.length} declared tags are set`);
     const describe = keys
-      .map((key) => (observed.tags[key] === undefined ? `${key} missing` : `${key}=${observed.tags[key]} (want ${wrong[key]})`))
+      .map((key) => (have.has(key) ? `${key}=${have.get(key)} (want ${wrong.get(key)})` : `${key} missing`))
       .join(', ');
     return nonCompliant(`tags differ: ${describe}`, [
-      { type: 'TagResource', tags: Object.fromEntries(keys.map((key) => [key, wrong[key]!])), risk: 'safe', reason: `set tag${keys.length > 1 ? 's' : ''} ${keys.join(', ')}` },
+      { type: 'TagResource', tags: Object.fromEntries(keys.map((key) => [key, wrong.get(key)!])), risk: 'safe', reason: `set tag${keys.length > 1 ? 's' : ''} ${keys.join(', ')}` },
     ]);
   },
 });
