@@ -9,6 +9,7 @@ import { BackupClient } from '@aws-sdk/client-backup';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { STSClient } from '@aws-sdk/client-sts';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { CallRecorder } from './call-recorder.ts';
 
@@ -32,6 +33,8 @@ export interface AwsClients {
   kms: KMSClient;
   backup: BackupClient;
   tagging: ResourceGroupsTaggingAPIClient;
+  /** Only for GetCallerIdentity (which needs no IAM permission): the account and the operator's principal. */
+  sts: STSClient;
   /** Every call made through these clients, as IAM actions. */
   calls: CallRecorder;
   /** The resolved region. */
@@ -74,11 +77,13 @@ export function createClients(connection: AwsConnection = {}): AwsClients {
   const kms = new KMSClient(config);
   const backup = new BackupClient(config);
   const tagging = new ResourceGroupsTaggingAPIClient(config);
+  const sts = new STSClient(config);
   instrument(dynamodb, 'dynamodb', calls);
   instrument(kms, 'kms', calls);
   instrument(backup, 'backup', calls);
   instrument(tagging, 'tag', calls);
-  return { dynamodb, kms, backup, tagging, calls, region };
+  instrument(sts, 'sts', calls);
+  return { dynamodb, kms, backup, tagging, sts, calls, region };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -3,9 +3,10 @@
  * `tablewarden` — the command-line front door to the same engine the Lambda handlers run.
  *
  * Exit codes are a contract for scripts: validate 0 valid / 1 invalid; plan 0 no changes / 2 changes pending /
- * 1 errors (invalid tables, refusals, AWS failures).
+ * 1 errors (invalid tables, refusals, AWS failures); apply 0 every managed table in sync / 1 otherwise.
  */
 import { Command, Option } from 'commander';
+import { runApply } from './commands/apply.ts';
 import { runLocal } from './commands/local.ts';
 import { runPlan } from './commands/plan.ts';
 import { runSchema } from './commands/schema.ts';
@@ -45,6 +46,18 @@ export function buildProgram(): Command {
       .option('-v, --verbose', 'also show tables in sync and every finding'),
   ).action(async (options) => {
     process.exitCode = await runPlan(options);
+  });
+
+  connection(
+    program
+      .command('apply')
+      .description('plan, ask for confirmation, make the changes, then observe again and report what converged')
+      .option('--dir <dir>', 'desired-state directory', 'desired-state')
+      .option('--table <name>', 'apply only this table (repeatable)', collect, [])
+      .option('--auto-approve', 'apply without asking (required when stdin is not a terminal)')
+      .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text')),
+  ).action(async (options) => {
+    process.exitCode = await runApply(options);
   });
 
   program

@@ -178,6 +178,8 @@ export const backupPlanSchema = z.strictObject({
   retentionDays: z.int().min(1).max(36_500),
   vault: z.string().regex(/^[a-zA-Z0-9_.-]{2,50}$/, 'must be 2–50 characters of letters, digits, "_", "-" or "."'),
   startBackupWhenStale: z.boolean().default(false),
+  /** The role AWS Backup assumes; AWS Backup's default service role when absent. */
+  iamRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN').optional(),
 });
 
 /** `desired-state/policy.yaml`: the account baseline and guard rails. */

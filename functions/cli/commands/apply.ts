@@ -1,0 +1,98 @@
+/**
+ * `tablewarden apply`: plan, confirm, apply, observe again, and report what converged.
+ *
+ * Exit 0 only when every managed table ends in sync; 1 otherwise (the report says why per table).
+ */
+import { createInterface } from 'node:readline/promises';
+import { applyPlan, type ApplyOptions } from '../../aws/apply/apply-plan.ts';
+import type { AwsClients } from '../../aws/clients.ts';
+import { planAccount } from '../../aws/plan-account.ts';
+import { processIo, type CommandIo } from '../io.ts';
+import { renderApplyEvent, renderApplyReport } from '../render-apply.ts';
+import { planToJson, renderPlanText } from '../render-plan.ts';
+import { prepareRun, reportFailure, useColor, type RunOptions } from '../run-context.ts';
+
+/** Options of `tablewarden apply`. */
+export interface ApplyCommandOptions extends RunOptions {
+  autoApprove?: boolean;
+  output: 'text' | 'json';
+}
+
+/** How apply asks for confirmation; injectable for tests. */
+export interface Confirmation {
+  /** True when a person can answer (stdin is a terminal). */
+  interactive: boolean;
+  ask(question: string): Promise<string>;
+}
+
+/** Confirmation on the process's terminal. */
+export const terminalConfirmation: Confirmation = {
+  interactive: Boolean(process.stdin.isTTY),
+  async ask(question) {
+    const prompt = createInterface({ input: process.stdin, output: process.stdout });
+    try {
+      return await prompt.question(question);
+    } finally {
+      prompt.close();
+    }
+  },
+};
+
+/** What `apply` runs with; every field has a production default, tests replace some. */
+export interface ApplyDependencies {
+  io?: CommandIo;
+  confirmation?: Confirmation;
+  now?: Date;
+  apply?: ApplyOptions;
+  /** Clients to use instead of building them from the options (tests count their calls). */
+  clients?: AwsClients;
+}
+
+/** Run `apply`; returns the exit code. */
+export async function runApply(options: ApplyCommandOptions, dependencies: ApplyDependencies = {}): Promise<number> {
+  const io = dependencies.io ?? processIo;
+  const confirmation = dependencies.confirmation ?? terminalConfirmation;
+  const now = dependencies.now ?? new Date();
+  const applyOptions = dependencies.apply ?? {};
+  const color = useColor(io);
+  const text = options.output === 'text';
+  try {
+    const prepared = await prepareRun(options, io, now);
+    const { validation, only } = prepared;
+    const clients = dependencies.clients ?? prepared.clients;
+    const scope = only ? { only } : {};
+    const { plan, observed } = await planAccount(clients, validation.state, { now, ...scope });
+    if (text) io.out.write(renderPlanText(plan, { color }));
+    if (plan.blocked) {
+      if (!text) io.out.write(JSON.stringify({ plan: planToJson(plan), apply: { blocked: plan.blocked.reason, tables: [] } }, null, 2) + '\n');
+      io.err.write(`tablewarden: PlanFailed: ${plan.blocked.reason}; nothing was applied\n`);
+      return 1;
+    }
+    if (plan.summary.actions > 0 && !options.autoApprove) {
+      if (!confirmation.interactive) {
+        io.err.write('tablewarden: refusing to apply without confirmation: stdin is not a terminal; pass --auto-approve to apply unattended\n');
+        return 1;
+      }
+      const answer = await confirmation.ask(`\nApply ${plan.summary.actions} change${plan.summary.actions === 1 ? '' : 's'}? Only 'yes' will be accepted: `);
+      if (answer.trim() !== 'yes') {
+        io.err.write('Apply cancelled; nothing was changed.\n');
+        return 1;
+      }
+    }
+    const result = await applyPlan(clients, plan, validation.state, observed, {
+      ...applyOptions,
+      onEvent: (event) => {
+        const line = text ? renderApplyEvent(event, { color }) : undefined;
+        if (line) io.out.write(line);
+        applyOptions.onEvent?.(event);
+      },
+    });
+    const { plan: after } = await planAccount(clients, validation.state, { now: new Date(), ...scope });
+    if (text) io.out.write('\n' + renderApplyReport(result, after, { color }));
+    else io.out.write(JSON.stringify({ plan: planToJson(plan), apply: result, after: planToJson(after) }, null, 2) + '\n');
+    const managed = after.tables.filter((table) => table.managed);
+    return managed.every((table) => table.status === 'in-sync') && !validation.failed ? 0 : 1;
+  } catch (error) {
+    return reportFailure(error, io);
+  }
+}
