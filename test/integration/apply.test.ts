@@ -3,6 +3,10 @@
  */
 import { DescribeContinuousBackupsCommand, DescribeTableCommand, ListTablesCommand, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, GetKeyRotationStatusCommand } from '@aws-sdk/client-kms';
+import { UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
 import { runApply, type Confirmation } from '../../functions/cli/commands/apply.ts';
@@ -98,5 +102,50 @@ describe('apply against local AWS', () => {
     expect(code).toBe(1);
     expect(asked).toEqual(["\nApply 11 changes? Only 'yes' will be accepted: "]);
     expect(aws.calls.writes()).toEqual([]);
+  });
+
+  function desiredCopy(edit: (dir: string) => void): string {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-apply-'));
+    cpSync('desired-state', dir, { recursive: true });
+    edit(dir);
+    return dir;
+  }
+
+  it('stops before the first write when the blast-radius guard trips', async () => {
+    // Prepare: an undeclared stream on terraform-state-lock must be turned off: disruptive, 1 of 3 tables (33% > 25%).
+    await createDriftedAccount(createClients(local.clientConfig));
+    await createClients(local.clientConfig).dynamodb.send(new UpdateTableCommand({ TableName: 'terraform-state-lock', StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' } }));
+    const aws = createClients(local.clientConfig);
+    const io = captureIo();
+    // Act
+    const code = await runApply(options(), { io, confirmation: unattended, clients: aws });
+    // Assess
+    expect(code).toBe(1);
+    expect(io.stderr()).toMatch(/PlanFailed: blast-radius guard: 1 of 3 tables \(33%\) would get disruptive changes.*nothing was applied/);
+    expect(aws.calls.writes()).toEqual([]);
+  });
+
+  it('keeps a refusal a refusal: nothing is applied to that table, the others converge, exit 1', async () => {
+    // Prepare: git now says Customers is keyed on "id": a different table, which DynamoDB can't change into.
+    await createDriftedAccount(createClients(local.clientConfig));
+    const dir = desiredCopy((path) => {
+      const file = join(path, 'tables', 'customers.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('name: customerID', 'name: id'));
+    });
+    const aws = createClients(local.clientConfig);
+    const io = captureIo();
+    // Act
+    const code = await runApply(options({ dir }), { io, confirmation: unattended, clients: aws, apply: { pollMs: 10 } });
+    // Assess
+    expect(code).toBe(1);
+    expect(io.stdout()).toMatch(/✗ Customers: refused — key schema is customerID \(S\), declared id \(S\)/);
+    expect(io.stdout()).toMatch(/✓ Orders: in sync/);
+    const customers = (await aws.dynamodb.send(new DescribeTableCommand({ TableName: 'Customers' }))).Table!;
+    expect(customers.SSEDescription).toBeUndefined();
+    const pitr = await aws.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: 'Customers' }));
+    expect(pitr.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus).toBe('DISABLED');
+    const tags = await aws.dynamodb.send(new ListTagsOfResourceCommand({ ResourceArn: customers.TableArn! }));
+    expect(tags.Tags?.map((tag) => tag.Key).sort()).toEqual(['cost-center', 'team']);
+    expect(aws.calls.writes().filter((call) => call.operation === 'UpdateContinuousBackups')).toHaveLength(1); // Orders only
   });
 });
