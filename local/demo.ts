@@ -1,12 +1,14 @@
 /**
  * `npm start`: the operator end to end on the embedded local AWS.
  *
- * Boots moto with the gap layer, builds a realistic drifted account, validates desired-state/, observes the
- * account and prints the plan and the posture table. Nothing here reaches real AWS. Later issues extend it to
- * apply the plan and run the workflows.
+ * Boots moto with the gap layer, builds a realistic drifted account, validates desired-state/, plans, applies,
+ * plans again (now empty) and prints the posture before and after. Nothing here reaches real AWS. Exits 1 if a
+ * managed table did not converge. The operator issue moves this onto the synthesized Step Functions workflow.
  */
 import { createClients } from '../functions/aws/clients.ts';
+import { applyPlan } from '../functions/aws/apply/apply-plan.ts';
 import { planAccount } from '../functions/aws/plan-account.ts';
+import { renderApplyEvent, renderApplyReport } from '../functions/cli/render-apply.ts';
 import { readDesiredStateFiles } from '../functions/cli/desired-files.ts';
 import { renderPlanText } from '../functions/cli/render-plan.ts';
 import { renderPostureTable } from '../functions/cli/render-posture.ts';
@@ -36,12 +38,31 @@ try {
 
   step('Observing the account and planning (tablewarden plan)');
   const clients = createClients(connection);
-  const { plan } = await planAccount(clients, validation.state, { now: new Date() });
-  process.stdout.write('\n' + renderPlanText(plan, { color }) + '\n');
-  process.stdout.write(renderPostureTable(plan, { color }) + '\n');
-  const calls = clients.calls.all();
-  process.stdout.write(`    ${calls.length} AWS calls to observe ${plan.tables.length} tables, ${clients.calls.writes().length} writes.\n`);
-  process.stdout.write('    Next: `tablewarden apply` (coming with the Apply issue) would make these changes.\n');
+  const before = await planAccount(clients, validation.state, { now: new Date() });
+  process.stdout.write('\n' + renderPlanText(before.plan, { color }) + '\n');
+  const observeCalls = clients.calls.all().length;
+  process.stdout.write(`    ${observeCalls} AWS calls to observe ${before.plan.tables.length} tables, ${clients.calls.writes().length} writes.\n`);
+
+  step('Applying the plan (tablewarden apply --auto-approve)');
+  const result = await applyPlan(clients, before.plan, validation.state, before.observed, {
+    pollMs: 50,
+    onEvent: (event) => {
+      const line = renderApplyEvent(event, { color });
+      if (line) process.stdout.write(line);
+    },
+  });
+
+  step('Observing again and planning (should be empty)');
+  const after = await planAccount(clients, validation.state, { now: new Date() });
+  process.stdout.write('\n' + renderApplyReport(result, after.plan, { color }) + '\n');
+  process.stdout.write(renderPlanText(after.plan, { color }) + '\n');
+
+  step('Posture before');
+  process.stdout.write(renderPostureTable(before.plan, { color }) + '\n');
+  step('Posture after');
+  process.stdout.write(renderPostureTable(after.plan, { color }) + '\n');
+  const converged = after.plan.tables.filter((table) => table.managed).every((table) => table.status === 'in-sync');
+  if (!converged) process.exitCode = 1;
 } finally {
   await local.stop();
 }
