@@ -23,7 +23,7 @@ export const backupCoverageControl = defineControl({
   },
   permissions: {
     observe: ['backup:ListBackupPlans', 'backup:ListBackupSelections', 'backup:GetBackupSelection', 'backup:ListProtectedResources'],
-    apply: ['backup:CreateBackupVault', 'backup:CreateBackupPlan', 'backup:CreateBackupSelection', 'backup:StartBackupJob', 'iam:PassRole'],
+    apply: ['backup:DescribeBackupVault', 'backup:CreateBackupVault', 'backup:CreateBackupPlan', 'backup:TagResource', 'backup:CreateBackupSelection', 'backup:StartBackupJob', 'iam:PassRole'],
   },
   assess({ desired, observed, policy, now }) {
     const want = desired.spec.backup;

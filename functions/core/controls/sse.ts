@@ -22,7 +22,7 @@ export const sseControl = defineControl({
   },
   permissions: {
     observe: ['kms:ListAliases', 'kms:DescribeKey'],
-    apply: ['dynamodb:UpdateTable', 'kms:CreateKey', 'kms:CreateAlias', 'kms:CreateGrant', 'kms:DescribeKey', 'kms:EnableKeyRotation'],
+    apply: ['dynamodb:UpdateTable', 'kms:CreateKey', 'kms:TagResource', 'kms:CreateAlias', 'kms:CreateGrant', 'kms:DescribeKey', 'kms:EnableKeyRotation'],
   },
   assess({ desired, observed, exists, account }) {
     const want = desired.spec.encryption;
