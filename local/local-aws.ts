@@ -5,6 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { clearFaults, faultStats, FAULTS_ENV, setFaults, type FaultConfig, type FaultStats } from './faults.ts';
+
+export type { FaultConfig, FaultKind, FaultService, FaultStats } from './faults.ts';
 
 /** What the local AWS needs, said the same way wherever it is missing. */
 export const LOCAL_AWS_REQUIREMENT = "python3 with moto 5.2.1 in server mode: pip install 'moto[server]==5.2.1'";
@@ -17,8 +20,17 @@ export interface LocalAws {
   region: string;
   /** Process id of the Python server, so callers (and tests) can check that it is gone after `stop()`. */
   pid: number;
-  /** Drops every resource in every service (`POST /moto-api/reset`), for a clean slate between tests. */
+  /**
+   * Drops every resource in every service (`POST /moto-api/reset`), for a clean slate between tests.
+   * Faults are test configuration, not AWS state: a reset leaves them as they are.
+   */
   reset(): Promise<void>;
+  /** Turns fault injection on with this configuration (see local/faults.ts); counters start over. */
+  setFaults(config: FaultConfig): Promise<FaultStats>;
+  /** Turns fault injection off; the counters stay readable until the next `setFaults`. */
+  clearFaults(): Promise<FaultStats>;
+  /** The fault configuration in force and how many requests it saw and faulted. */
+  faultStats(): Promise<FaultStats>;
   /** Stops the server and waits until its process has exited. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -35,6 +47,11 @@ export interface StartLocalAwsOptions {
   python?: string;
   /** How long to wait for the server to answer, in ms (default 20 000). */
   readyTimeoutMs?: number;
+  /**
+   * Faults from the first request on (passed as `TABLEWARDEN_FAULTS`). Without it the server inherits
+   * `TABLEWARDEN_FAULTS` from the environment, so a whole suite can be run under faults; unset, none.
+   */
+  faults?: FaultConfig;
 }
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./moto_server.py', import.meta.url));
@@ -86,6 +103,7 @@ async function launch(options: StartLocalAwsOptions): Promise<{ aws: LocalAws; e
       TABLEWARDEN_QUIET: quiet ? '1' : '0',
       PYTHONUNBUFFERED: '1',
       PYTHONDONTWRITEBYTECODE: '1', // don't leave __pycache__ in local/
+      ...(options.faults ? { [FAULTS_ENV]: JSON.stringify(options.faults) } : {}),
     },
   });
 
@@ -117,6 +135,9 @@ async function launch(options: StartLocalAwsOptions): Promise<{ aws: LocalAws; e
         const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
         if (!response.ok) throw new Error(`local AWS: reset failed with HTTP ${response.status}`);
       },
+      setFaults: (config) => setFaults(endpoint, config),
+      clearFaults: () => clearFaults(endpoint),
+      faultStats: () => faultStats(endpoint),
       stop() {
         stopping ??= stopChild(child, exited);
         return stopping;

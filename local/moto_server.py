@@ -8,13 +8,31 @@ Every patch below keeps state in moto's own model objects (tables, KMS keys, bac
 DescribeTable, ListBackups, RestoreTableFromBackup, the tagging API and ``POST /moto-api/reset`` all see one
 truth. Behaviour follows the AWS API reference; where AWS and a recorded real response differ, the recording
 wins (see ../shared/aws-recordings). Each patch says why it exists.
+
+Fault injection (throttling, 5xx, latency, partial BatchWriteItem) runs in this same process, as a WSGI
+middleware around moto's application, rather than as a proxy in front of it: there is one process to start,
+stop and reap, callers keep the one endpoint, and the partial-write fault can act inside BatchWriteItem on
+moto's own tables instead of rewriting responses. It is configured at runtime on the same port:
+
+    POST   /tablewarden/faults   {"rate": 0.2, "seed": 42, "kinds": ["throttle", "5xx", "latency"],
+                                  "latencyMs": 200, "services": ["dynamodb"], "operations": ["UpdateTable"],
+                                  "unprocessed": 0.3}                        -> 200 with the stats below
+    GET    /tablewarden/faults   {"enabled": true, "config": {...}, "seen": n,
+                                  "injected": {"throttle": n, "5xx": n, "latency": n, "unprocessed": n}}
+    DELETE /tablewarden/faults   faults off (the counters stay readable until the next POST)
+
+or at start with the same JSON in ``TABLEWARDEN_FAULTS``. Faults are test configuration, not AWS state:
+``POST /moto-api/reset`` leaves them as they are, so a suite can reset between tests under one fault
+setting. ``/moto-api/*`` and ``/tablewarden/*`` are never faulted. See the "Fault injection" section.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import math
 import os
+import random
 import re
 import sys
 import threading
@@ -22,7 +40,8 @@ import time
 import traceback
 import uuid
 from datetime import timedelta
-from typing import Any
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
 from urllib.parse import unquote
 
 REQUIRED_MOTO = "5.2.1"
@@ -48,9 +67,11 @@ from moto.core.responses import ActionResult, EmptyResult  # noqa: E402
 from moto.core.utils import convert_to_flask_response, utcnow  # noqa: E402
 from moto.dynamodb.exceptions import MockValidationException  # noqa: E402
 from moto.dynamodb.exceptions import ResourceNotFoundException as DynamoNotFound  # noqa: E402
-from moto.dynamodb.models import dynamodb_backends  # noqa: E402
+from moto.dynamodb.exceptions import InvalidAttributeTypeError  # noqa: E402
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends  # noqa: E402
+from moto.dynamodb.models.dynamo_type import DynamoType, Item  # noqa: E402
 from moto.dynamodb.models.table import Table  # noqa: E402
-from moto.dynamodb.responses import DynamoHandler, DynamoResult  # noqa: E402
+from moto.dynamodb.responses import DynamoHandler, DynamoResult, validate_put_has_empty_keys  # noqa: E402
 from moto.kms.exceptions import ValidationException as KmsValidation  # noqa: E402
 from moto.kms.models import KmsBackend, kms_backends  # noqa: E402
 from moto.kms.responses import KmsResponse  # noqa: E402
@@ -294,6 +315,142 @@ def update_contributor_insights(self: DynamoHandler):
 
 DynamoHandler.describe_contributor_insights = describe_contributor_insights
 DynamoHandler.update_contributor_insights = update_contributor_insights
+
+
+# ---------------------------------------------------------------------------------------------------------
+# DynamoDB: BatchWriteItem limits, all-or-nothing validation, partial writes; TagResource replaces values
+# ---------------------------------------------------------------------------------------------------------
+
+BATCH_WRITE_MAX = 25  # write requests per BatchWriteItem call, over all tables (API reference)
+KEY_MISMATCH = "The provided key element does not match the schema"
+
+
+def _key_part(value: dict) -> tuple:
+    """A key attribute value in a form where equal DynamoDB values compare equal (numbers by value)."""
+    kind, raw = next(iter(value.items()))
+    if kind == "N":
+        try:
+            return kind, Decimal(raw).normalize()
+        except (InvalidOperation, TypeError):
+            return kind, raw
+    return kind, raw
+
+
+def _put_key(table: Table, item: dict) -> tuple[DynamoType, DynamoType | None]:
+    # Same checks and messages as moto's Table.put_item, made before anything is written.
+    for name in filter(None, (table.hash_key_attr, table.range_key_attr)):
+        if name not in item:
+            raise MockValidationException(
+                f"One or more parameter values were invalid: Missing the key {name} in the item"
+            )
+    hash_value = DynamoType(item[table.hash_key_attr])
+    range_value = DynamoType(item[table.range_key_attr]) if table.range_key_attr else None
+    if hash_value.type != table.hash_key_type:
+        raise InvalidAttributeTypeError(table.hash_key_attr, table.hash_key_type, hash_value.type)
+    if range_value is not None and range_value.type != table.range_key_type:
+        raise InvalidAttributeTypeError(table.range_key_attr, table.range_key_type, range_value.type)
+    return hash_value, range_value
+
+
+def _delete_key(table: Table, key: dict) -> None:
+    names = {table.hash_key_attr, table.range_key_attr} - {None}
+    types = {table.hash_key_attr: table.hash_key_type, table.range_key_attr: table.range_key_type}
+    if set(key) != names or any(next(iter(key[n])) != types[n] for n in names):
+        raise MockValidationException(KEY_MISMATCH)
+
+
+@_patch(DynamoHandler, "batch_write_item")
+def _batch_write_item(original, self: DynamoHandler):
+    # Replaces moto's BatchWriteItem. AWS rejects the whole batch, writing nothing, for: more than 25
+    # requests, an item over 400 KB, a key that does not match the schema, two requests for one item (put and
+    # delete alike), an unknown table. moto checked none of the first two and the others only while writing,
+    # so a bad item in the middle left the first half written; it never returned UnprocessedItems. Here every
+    # request is validated first with moto's own rules (moto's item-size limit, key sizes, number format),
+    # then written through moto's backend. With an "unprocessed" fault set, a seeded share of the requests is
+    # not written and comes back in UnprocessedItems exactly as it was sent, as AWS does under throttling.
+    request_items = self.body.get("RequestItems") or {}
+    for table_name, requests in request_items.items():
+        if not requests:
+            raise MockValidationException(
+                _constraint(
+                    f"{{{table_name}=[]}}",
+                    "requestItems",
+                    "Map value must satisfy constraint: [Member must have length less than or equal to 25, "
+                    "Member must have length greater than or equal to 1]",
+                )
+            )
+    if sum(len(requests) for requests in request_items.values()) > BATCH_WRITE_MAX:
+        raise MockValidationException("Too many items requested for the BatchWriteItem call")
+    mode = self.body.get("ReturnConsumedCapacity", "NONE")
+    _check_enum(mode, "returnConsumedCapacity", ["INDEXES", "TOTAL", "NONE"], MockValidationException)
+
+    writes: list[tuple[str, dict, float]] = []  # (table name, request as sent, write capacity units)
+    keys: set[tuple] = set()
+    for table_name, requests in request_items.items():
+        table = self.dynamodb_backend.get_table(table_name)  # ResourceNotFoundException
+        for request in requests:
+            kinds = [k for k in ("PutRequest", "DeleteRequest") if request.get(k)]
+            if len(kinds) != 1:
+                raise MockValidationException(
+                    "Supplied WriteRequest must contain exactly one of PutRequest or DeleteRequest"
+                )
+            if kinds[0] == "PutRequest":
+                item = request["PutRequest"].get("Item") or {}
+                validate_put_has_empty_keys(
+                    item,
+                    table,
+                    custom_error_msg="One or more parameter values are not valid. The AttributeValue for a key "
+                    "attribute cannot contain an empty string value. Key: {}",
+                )
+                hash_value, range_value = _put_key(table, item)
+                table._validate_item_types(item)
+                table._validate_key_sizes(item)
+                size = Item(hash_value, range_value, item).size()  # ItemSizeTooLarge, moto's 400 KB rule
+                key = {n: item[n] for n in (table.hash_key_attr, table.range_key_attr) if n}
+                units = float(max(1, math.ceil(size / 1024)))
+            else:
+                key = request["DeleteRequest"].get("Key") or {}
+                _delete_key(table, key)
+                units = 1.0
+            identity = (table.name, *(_key_part(key[n]) for n in sorted(key)))
+            if identity in keys:
+                raise MockValidationException("Provided list of item keys contains duplicates")
+            keys.add(identity)
+            writes.append((table_name, request, units))
+
+    skipped = FAULTS.unprocessed_mask("dynamodb", "BatchWriteItem", len(writes))
+    unprocessed: dict[str, list[dict]] = {}
+    consumed: dict[str, float] = {}
+    for (table_name, request, units), skip in zip(writes, skipped):
+        if skip:
+            unprocessed.setdefault(table_name, []).append(request)
+            continue
+        if "PutRequest" in request:
+            self.dynamodb_backend.put_item(table_name, request["PutRequest"]["Item"])
+        else:
+            self.dynamodb_backend.delete_item(table_name, request["DeleteRequest"]["Key"])
+        consumed[table_name] = consumed.get(table_name, 0.0) + units
+
+    result: dict[str, Any] = {"UnprocessedItems": unprocessed}
+    if mode != "NONE":  # AWS reports capacity only when asked
+        result["ConsumedCapacity"] = [
+            {"TableName": name, "CapacityUnits": units}
+            | ({"Table": {"CapacityUnits": units}} if mode == "INDEXES" else {})
+            for name, units in consumed.items()
+        ]
+    return ActionResult(result)
+
+
+@_patch(DynamoDBBackend, "tag_resource")
+def _tag_resource(original, self: DynamoDBBackend, table_arn: str, tags: list[dict[str, str]]) -> None:
+    # moto appends, so tagging a key that exists lists it twice, in ListTagsOfResource and in the tagging
+    # API's GetResources (both read table.tags; the tagging API's TagResources also lands here). AWS replaces
+    # the value of an existing key. A tag keeps its position; new keys go to the end.
+    for table in self.tables.values():
+        if table.table_arn == table_arn:
+            merged = {tag["Key"]: tag["Value"] for tag in table.tags}
+            merged.update((tag["Key"], tag["Value"]) for tag in tags)
+            table.tags = [{"Key": key, "Value": value} for key, value in merged.items()]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -577,6 +734,300 @@ for _fn in (
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Fault injection: throttling, 5xx and latency in front of moto, partial BatchWriteItem inside it
+# ---------------------------------------------------------------------------------------------------------
+# Each eligible request (a service and operation the config selects, while faults are on) takes exactly one
+# draw from random.Random(seed): below `rate` it is faulted, and the same draw picks the kind, so a given seed
+# and request sequence always fault the same requests the same way. BatchWriteItem's partial writes draw
+# from a second generator (one draw per write request), so turning them on does not shift the first.
+#
+# Error shapes are each service's own, so the SDK parses them into its modeled exceptions and its retry
+# strategy classifies them as real AWS errors are classified: throttling by error name (the SDK's list of
+# throttling codes has ThrottlingException, ProvisionedThroughputExceededException, ThrottledException, ...),
+# transient by HTTP status (500, 502, 503, 504).
+
+FAULT_KINDS = ("throttle", "5xx", "latency")
+FAULT_SERVICES = ("dynamodb", "kms", "backup", "tagging")  # SigV4 signing names
+FAULT_SETTINGS = ("rate", "seed", "kinds", "latencyMs", "services", "operations", "unprocessed")
+_TARGET_SERVICES = {
+    "DynamoDB_20120810": "dynamodb",
+    "TrentService": "kms",
+    "ResourceGroupsTaggingAPI_20170126": "tagging",
+}
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/,\s]+/([^/,\s]+)/aws4_request")
+# DynamoDB throttles item operations with ProvisionedThroughputExceededException and control-plane
+# operations (CreateTable, UpdateTable, DescribeTable, ...) with ThrottlingException.
+DYNAMODB_DATA_PLANE = {
+    "GetItem", "PutItem", "UpdateItem", "DeleteItem", "BatchGetItem", "BatchWriteItem", "Query", "Scan",
+    "TransactGetItems", "TransactWriteItems", "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
+}  # fmt: skip
+
+
+class FaultConfigError(ValueError):
+    """A fault configuration that POST /tablewarden/faults (or TABLEWARDEN_FAULTS) does not accept."""
+
+
+def _fault_config(raw: Any) -> dict[str, Any]:
+    """Validates a fault configuration and fills in the defaults; the result is what GET reports."""
+    if not isinstance(raw, dict):
+        raise FaultConfigError("the fault configuration must be a JSON object")
+    unknown = sorted(set(raw) - set(FAULT_SETTINGS))
+    if unknown:
+        raise FaultConfigError(f"unknown setting {', '.join(unknown)}; known: {', '.join(FAULT_SETTINGS)}")
+
+    def number(name: str, default: float, high: float) -> float:
+        value = raw.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= high:
+            raise FaultConfigError(f"{name} must be a number from 0 to {high}, got {json.dumps(value)}")
+        return value
+
+    def names(name: str, allowed: tuple[str, ...] | None) -> list[str] | None:
+        value = raw.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+            raise FaultConfigError(f"{name} must be a non-empty list of names, got {json.dumps(value)}")
+        wrong = [v for v in value if allowed and v not in allowed]
+        if wrong:
+            raise FaultConfigError(f"{name}: unknown {', '.join(wrong)}; known: {', '.join(allowed or ())}")
+        return list(dict.fromkeys(value))
+
+    seed = raw.get("seed")
+    if seed is None:  # still reproducible: GET reports the seed that was picked
+        seed = random.SystemRandom().randrange(2**31)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise FaultConfigError(f"seed must be an integer, got {json.dumps(seed)}")
+    return {
+        "rate": float(number("rate", 0, 1)),
+        "seed": seed,
+        "kinds": names("kinds", FAULT_KINDS) or list(FAULT_KINDS),
+        "latencyMs": number("latencyMs", 100, 60_000),
+        "services": names("services", FAULT_SERVICES) or list(FAULT_SERVICES),
+        "operations": names("operations", None),
+        "unprocessed": float(number("unprocessed", 0, 1)),
+    }
+
+
+class Faults:
+    """The fault configuration, its two seeded generators and its counters; shared by all server threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._config: dict[str, Any] | None = None
+        self._draws = random.Random(0)
+        self._unprocessed_draws = random.Random(0)
+        self._seen = 0
+        self._injected = dict.fromkeys((*FAULT_KINDS, "unprocessed"), 0)
+
+    def configure(self, config: dict[str, Any] | None) -> None:
+        """A new configuration restarts both generators and the counters; None turns faults off."""
+        with self._lock:
+            self._config = config
+            if config is not None:
+                self._draws = random.Random(config["seed"])
+                self._unprocessed_draws = random.Random(f"tablewarden-unprocessed-{config['seed']}")
+                self._seen = 0
+                self._injected = dict.fromkeys(self._injected, 0)
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            config = self._config
+            injected = dict(self._injected)
+            return {"enabled": config is not None, "config": config, "seen": self._seen, "injected": injected}
+
+    @property
+    def filters_operations(self) -> bool:
+        config = self._config
+        return bool(config and config["operations"])
+
+    @staticmethod
+    def _selects(config: dict[str, Any], service: str, operation: str | None) -> bool:
+        return service in config["services"] and (not config["operations"] or operation in config["operations"])
+
+    def decide(self, service: str, operation: str | None) -> tuple[str, dict[str, Any]] | None:
+        """The fault for one request, or None; one draw for each request the configuration selects."""
+        with self._lock:
+            config = self._config
+            if config is None or not self._selects(config, service, operation):
+                return None
+            self._seen += 1
+            draw = self._draws.random()
+            if draw >= config["rate"]:
+                return None
+            kinds = config["kinds"]
+            kind = kinds[min(int(draw / config["rate"] * len(kinds)), len(kinds) - 1)]
+            self._injected[kind] += 1
+            return kind, config
+
+    def unprocessed_mask(self, service: str, operation: str, count: int) -> list[bool]:
+        """Which of `count` write requests to leave unprocessed; one draw each while `unprocessed` is set."""
+        with self._lock:
+            config = self._config
+            if config is None or not config["unprocessed"] or not self._selects(config, service, operation):
+                return [False] * count
+            mask = [self._unprocessed_draws.random() < config["unprocessed"] for _ in range(count)]
+            self._injected["unprocessed"] += sum(mask)
+            return mask
+
+
+FAULTS = Faults()
+
+
+def _request_service(environ: dict) -> str | None:
+    """The service a request is for: X-Amz-Target (JSON protocols), else the SigV4 credential scope."""
+    prefix = environ.get("HTTP_X_AMZ_TARGET", "").split(".", 1)[0]
+    if prefix in _TARGET_SERVICES:
+        return _TARGET_SERVICES[prefix]
+    match = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match[1] if match and match[1] in FAULT_SERVICES else None
+
+
+@functools.lru_cache(maxsize=None)
+def _rest_routes(signing_name: str) -> list[tuple[str, re.Pattern, str]]:
+    """(method, path pattern, operation) for a REST service, from botocore's model; most specific first."""
+    import botocore.session  # loads in about a second, so only when an operations filter needs it
+
+    service_name = {"tagging": "resourcegroupstaggingapi"}.get(signing_name, signing_name)
+    model = botocore.session.get_session().get_service_model(service_name)
+    routes = []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        template = http["requestUri"].split("?")[0].rstrip("/")
+        parts = re.split(r"(\{[^}]+\})", template)
+        pattern = "".join(
+            (".+" if p.endswith("+}") else "[^/]+") if p.startswith("{") else re.escape(p) for p in parts
+        )
+        literal = sum(len(p) for p in parts if not p.startswith("{"))
+        routes.append((literal, http["method"], re.compile(f"^{pattern}/?$"), name))
+    routes.sort(key=lambda route: -route[0])
+    return [(method, pattern, name) for _, method, pattern, name in routes]
+
+
+def _request_operation(environ: dict, service: str) -> str | None:
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if "." in target:
+        return target.split(".", 1)[1]
+    path = (environ.get("RAW_URI") or environ.get("PATH_INFO") or "/").split("?")[0]  # ARNs stay encoded
+    method = environ.get("REQUEST_METHOD", "GET")
+    return next((name for m, pattern, name in _rest_routes(service) if m == method and pattern.match(path)), None)
+
+
+def _fault_error(service: str, operation: str | None, kind: str) -> tuple[int, dict[str, str], dict[str, Any]]:
+    """HTTP status, headers and JSON body of an injected throttle or 5xx, in the service's own shape."""
+    throttle = kind == "throttle"
+    if service == "dynamodb":  # awsJson1_0, error name in __type with the service namespace
+        if throttle and operation in DYNAMODB_DATA_PLANE:
+            status, code = 400, "ProvisionedThroughputExceededException"
+            message = (
+                "The level of configured provisioned throughput for the table was exceeded. "
+                "Consider increasing your provisioning level with the UpdateTable API."
+            )
+        elif throttle:
+            status, code, message = 400, "ThrottlingException", "Rate of requests exceeds the allowed throughput."
+        else:
+            status, code, message = 500, "InternalServerError", "DynamoDB could not process your request."
+        body = {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message}
+        return status, {"Content-Type": "application/x-amz-json-1.0"}, body
+    if service == "kms":  # awsJson1_1
+        if throttle:
+            status, code = 400, "ThrottlingException"
+            message = "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls."
+        else:
+            status, code = 500, "KMSInternalException"
+            message = "The request was rejected because an internal exception occurred. The request can be retried."
+        return status, {"Content-Type": "application/x-amz-json-1.1"}, {"__type": code, "message": message}
+    if service == "tagging":  # awsJson1_1; this API's errors carry Message, capitalised
+        if throttle:
+            status, code, message = 400, "ThrottledException", "Rate exceeded"
+        else:
+            status, code = 500, "InternalServiceException"
+            message = "The request processing failed because of an unknown error, exception, or failure."
+        return status, {"Content-Type": "application/x-amz-json-1.1"}, {"__type": code, "Message": message}
+    # backup: restJson1, error name in the x-amzn-ErrorType header. Its common ThrottlingException is HTTP
+    # 400; ServiceUnavailableException is its modeled server error (Code, Message, Type, Context).
+    if throttle:
+        status, code, body = 400, "ThrottlingException", {"message": "Rate exceeded"}
+    else:
+        status, code = 500, "ServiceUnavailableException"
+        message = "The request failed due to a temporary failure of the server."
+        body = {"Code": code, "Message": message, "Type": "Server"}
+    return status, {"Content-Type": "application/json", "x-amzn-ErrorType": code}, body
+
+
+def _wsgi_json(start_response: Callable, status: int, body: Any, headers: dict[str, str] | None = None):
+    from http import HTTPStatus
+
+    data = json.dumps(body).encode()
+    head = {"Content-Type": "application/json", **(headers or {})}
+    head.update({"Content-Length": str(len(data)), "x-amzn-RequestId": str(uuid.uuid4())})
+    start_response(f"{status} {HTTPStatus(status).phrase}", list(head.items()))
+    return [data]
+
+
+def _read_body(environ: dict) -> bytes:
+    stream = environ["wsgi.input"]
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        return stream.read(int(length))
+    return stream.read() if environ.get("wsgi.input_terminated") else b""
+
+
+class FaultInjection:
+    """WSGI middleware around moto's application: the /tablewarden/faults API, and the faults themselves."""
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/tablewarden/"):
+            return self._admin(environ, start_response)
+        service = None if path.startswith("/moto-api/") else _request_service(environ)
+        if service is None:
+            return self.app(environ, start_response)
+        operation = None
+        if environ.get("HTTP_X_AMZ_TARGET") or FAULTS.filters_operations:
+            operation = _request_operation(environ, service)
+        decision = FAULTS.decide(service, operation)
+        if decision is None:
+            return self.app(environ, start_response)
+        kind, config = decision
+        if kind == "latency":
+            time.sleep(config["latencyMs"] / 1000)
+            return self.app(environ, start_response)
+        _read_body(environ)  # answered here, without moto: drain the request body first
+        status, headers, body = _fault_error(service, operation, kind)
+        return _wsgi_json(start_response, status, body, headers)
+
+    def _admin(self, environ: dict, start_response: Callable):
+        path, method = environ.get("PATH_INFO", "").rstrip("/"), environ.get("REQUEST_METHOD", "GET")
+        if path != "/tablewarden/faults":
+            return _wsgi_json(start_response, 404, {"message": f"no such endpoint: {path}"})
+        if method == "POST":
+            try:
+                config = _fault_config(json.loads(_read_body(environ) or b"null"))
+            except ValueError as err:  # JSONDecodeError and FaultConfigError
+                return _wsgi_json(start_response, 400, {"message": f"fault configuration: {err}"})
+            FAULTS.configure(config)
+        elif method == "DELETE":
+            FAULTS.configure(None)
+        elif method != "GET":
+            return _wsgi_json(start_response, 405, {"message": f"{method} not allowed"}, {"Allow": "GET, POST, DELETE"})
+        return _wsgi_json(start_response, 200, FAULTS.stats())
+
+
+def _faults_from_env() -> None:
+    raw = os.environ.get("TABLEWARDEN_FAULTS", "").strip()
+    if not raw:
+        return
+    try:
+        FAULTS.configure(_fault_config(json.loads(raw)))
+    except ValueError as err:
+        sys.stderr.write(f"tablewarden local AWS: TABLEWARDEN_FAULTS: {err}\n")
+        sys.exit(2)
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Server: errors as JSON, a machine-readable ready line, exit with the parent
 # ---------------------------------------------------------------------------------------------------------
 
@@ -602,10 +1053,11 @@ def _call(original, self, *args, **kwargs):
 
 def _run_simple(host: str, port: int, app: Any, threaded: bool = True, ssl_context: Any = None, **_: Any) -> None:
     # Replaces werkzeug's run_simple in moto.server.main so that port 0 works (the OS picks a free port,
-    # no race with other test files) and the launcher learns the port as soon as the socket listens.
+    # no race with other test files) and the launcher learns the port as soon as the socket listens. The
+    # app is wrapped in the fault injection middleware here, the one place every request passes through.
     from werkzeug.serving import make_server
 
-    server = make_server(host, port, app, threaded=threaded, ssl_context=ssl_context)
+    server = make_server(host, port, FaultInjection(app), threaded=threaded, ssl_context=ssl_context)
     os.environ["MOTO_PORT"] = str(server.port)  # moto builds some URLs (SQS, S3) from it
     scheme = "https" if ssl_context else "http"
     print(f"tablewarden-moto listening on {scheme}://{host}:{server.port}", flush=True)
@@ -622,6 +1074,7 @@ def _exit_with_parent() -> None:
 
 
 if __name__ == "__main__":
+    _faults_from_env()
     moto_server.run_simple = _run_simple
     if os.environ.get("TABLEWARDEN_QUIET") == "1":
         import logging

@@ -25,12 +25,15 @@ import {
   DynamoDBClient,
   ListBackupsCommand,
   ListTablesCommand,
+  ListTagsOfResourceCommand,
   RestoreTableFromBackupCommand,
   ScanCommand,
+  TagResourceCommand,
   UpdateContinuousBackupsCommand,
   UpdateContributorInsightsCommand,
   UpdateTableCommand,
   type CreateTableCommandInput,
+  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import {
   CreateAliasCommand,
@@ -41,6 +44,11 @@ import {
   GetKeyRotationStatusCommand,
   KMSClient,
 } from '@aws-sdk/client-kms';
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+  TagResourcesCommand,
+} from '@aws-sdk/client-resource-groups-tagging-api';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useLocalAws } from '../helpers/local-aws.ts';
 
@@ -745,5 +753,185 @@ describe('AWS Backup jobs and recovery points for DynamoDB', () => {
     // Assess
     expect((await backup.send(new ListProtectedResourcesCommand({}))).Results).toEqual([]);
     expect((await backup.send(new ListRecoveryPointsByResourceCommand({ ResourceArn: tableArn }))).RecoveryPoints).toEqual([]);
+  });
+});
+
+describe('DynamoDB BatchWriteItem limits (the whole batch is rejected, nothing is written)', () => {
+  const put = (pk: string, extra: Record<string, { S: string }> = {}): WriteRequest => ({
+    PutRequest: { Item: { pk: { S: pk }, ...extra } },
+  });
+  const del = (pk: string): WriteRequest => ({ DeleteRequest: { Key: { pk: { S: pk } } } });
+  const puts = (count: number, prefix = 'c') => Array.from({ length: count }, (_, i) => put(`${prefix}${i}`));
+  const batchWrite = (RequestItems: Record<string, WriteRequest[]>) =>
+    dynamo.send(new BatchWriteItemCommand({ RequestItems }));
+
+  async function count(table = 'Customers'): Promise<number> {
+    return (await dynamo.send(new ScanCommand({ TableName: table }))).Count ?? 0;
+  }
+
+  beforeEach(async () => {
+    await createTable('Customers');
+  });
+
+  it('accepts 25 requests and writes them all, with empty UnprocessedItems', async () => {
+    // Act
+    const out = await batchWrite({ Customers: puts(25) });
+
+    // Assess
+    expect(out.UnprocessedItems).toEqual({});
+    expect(await count()).toBe(25);
+  });
+
+  it.each([
+    ['26 requests for one table', () => ({ Customers: puts(26) })],
+    ['26 requests over two tables', () => ({ Customers: puts(13), Orders: puts(13) })],
+  ])('rejects %s: "Too many items requested for the BatchWriteItem call"', async (_case, items) => {
+    // Prepare
+    await createTable('Orders');
+
+    // Act
+    const error = await failure(batchWrite(items()));
+
+    // Assess
+    expect(error).toMatchObject({
+      name: 'ValidationException',
+      status: 400,
+      message: 'Too many items requested for the BatchWriteItem call',
+    });
+    expect(await count('Customers')).toBe(0);
+    expect(await count('Orders')).toBe(0);
+  });
+
+  it('rejects an item over 400 KB, also when it comes after valid ones', async () => {
+    // Act
+    const error = await failure(batchWrite({ Customers: [...puts(2), put('big', { blob: { S: 'x'.repeat(410_000) } })] }));
+
+    // Assess
+    expect(error).toMatchObject({ name: 'ValidationException', status: 400 });
+    expect(error.message).toContain('Item size has exceeded the maximum allowed size');
+    expect(await count()).toBe(0);
+  });
+
+  it('accepts a large item under the limit', async () => {
+    // Act
+    await batchWrite({ Customers: [put('large', { blob: { S: 'x'.repeat(350_000) } })] });
+
+    // Assess
+    expect(await count()).toBe(1);
+  });
+
+  it.each([
+    ['a put and a delete of one item', [put('c1'), del('c1')]],
+    ['two puts of one key with different attributes', [put('c1', { name: { S: 'a' } }), put('c1', { name: { S: 'b' } })]],
+  ])('rejects %s as duplicates', async (_case, requests) => {
+    // Act
+    const error = await failure(batchWrite({ Customers: [put('c0'), ...requests] }));
+
+    // Assess
+    expect(error).toMatchObject({ name: 'ValidationException', message: 'Provided list of item keys contains duplicates' });
+    expect(await count()).toBe(0);
+  });
+
+  it('accepts the same key in two different tables', async () => {
+    // Prepare
+    await createTable('Orders');
+
+    // Act
+    await batchWrite({ Customers: [put('same')], Orders: [put('same')] });
+
+    // Assess
+    expect(await count('Customers')).toBe(1);
+    expect(await count('Orders')).toBe(1);
+  });
+
+  it.each([
+    ['a put without the key', [put('c0'), { PutRequest: { Item: { name: { S: 'no key' } } } }], 'Missing the key pk'],
+    ['a put with the wrong key type', [put('c0'), { PutRequest: { Item: { pk: { N: '1' } } } }], 'Type mismatch for key pk'],
+    ['a delete with a key of another schema', [put('c0'), { DeleteRequest: { Key: { id: { S: 'x' } } } }], 'The provided key element does not match the schema'],
+  ])('rejects %s before writing anything', async (_case, requests, message) => {
+    // Act
+    const error = await failure(batchWrite({ Customers: requests as WriteRequest[] }));
+
+    // Assess
+    expect(error).toMatchObject({ name: 'ValidationException', status: 400 });
+    expect(error.message).toContain(message);
+    expect(await count()).toBe(0);
+  });
+
+  it('rejects an empty request list for a table', async () => {
+    // Act
+    const error = await failure(batchWrite({ Customers: [] }));
+
+    // Assess
+    expect(error).toMatchObject({ name: 'ValidationException', status: 400 });
+    expect(error.message).toContain("at 'requestItems' failed to satisfy constraint");
+  });
+
+  it('rejects an unknown table with ResourceNotFoundException, writing nothing to the others', async () => {
+    // Act
+    const error = await failure(batchWrite({ Customers: puts(2), Nope: puts(1) }));
+
+    // Assess
+    expect(error).toMatchObject({ name: 'ResourceNotFoundException', status: 400 });
+    expect(await count()).toBe(0);
+  });
+
+  it('reports ConsumedCapacity only when asked for it', async () => {
+    // Act
+    const silent = await batchWrite({ Customers: puts(2, 'a') });
+    const total = await dynamo.send(
+      new BatchWriteItemCommand({ RequestItems: { Customers: puts(3, 'b') }, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+
+    // Assess
+    expect(silent.ConsumedCapacity).toBeUndefined();
+    expect(total.ConsumedCapacity).toEqual([{ TableName: 'Customers', CapacityUnits: 3 }]);
+  });
+});
+
+describe('DynamoDB TagResource replaces the value of an existing key', () => {
+  const tableArn = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/Customers`;
+  let tagging: ResourceGroupsTaggingAPIClient;
+
+  beforeEach(async () => {
+    tagging = new ResourceGroupsTaggingAPIClient(local.clientConfig);
+    await createTable('Customers', { Tags: [{ Key: 'owner', Value: 'payments' }] });
+  });
+
+  async function listTags() {
+    return (await dynamo.send(new ListTagsOfResourceCommand({ ResourceArn: tableArn }))).Tags;
+  }
+
+  async function taggingApiTags() {
+    const out = await tagging.send(new GetResourcesCommand({ ResourceTypeFilters: ['dynamodb:table'] }));
+    return out.ResourceTagMappingList?.find((r) => r.ResourceARN === tableArn)?.Tags;
+  }
+
+  it('TagResource on an existing key: one tag with the new value, in ListTagsOfResource and tag:GetResources', async () => {
+    // Prepare
+    await dynamo.send(new TagResourceCommand({ ResourceArn: tableArn, Tags: [{ Key: 'env', Value: 'dev' }] }));
+
+    // Act
+    await dynamo.send(
+      new TagResourceCommand({ ResourceArn: tableArn, Tags: [{ Key: 'env', Value: 'prod' }, { Key: 'tier', Value: '1' }] }),
+    );
+
+    // Assess
+    const expected = [
+      { Key: 'owner', Value: 'payments' },
+      { Key: 'env', Value: 'prod' },
+      { Key: 'tier', Value: '1' },
+    ];
+    expect(await listTags()).toEqual(expected);
+    expect(await taggingApiTags()).toEqual(expected);
+  });
+
+  it('the tagging API TagResources replaces too', async () => {
+    // Act
+    await tagging.send(new TagResourcesCommand({ ResourceARNList: [tableArn], Tags: { owner: 'platform' } }));
+
+    // Assess
+    expect(await listTags()).toEqual([{ Key: 'owner', Value: 'platform' }]);
+    expect(await taggingApiTags()).toEqual([{ Key: 'owner', Value: 'platform' }]);
   });
 });
