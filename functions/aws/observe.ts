@@ -118,7 +118,7 @@ export async function observeAccount(clients: AwsClients, request: ObserveReques
   const unmanaged: Promise<TableEntry[]> = tableNames.then((names) => {
     if (request.unmanaged === undefined) return [];
     const aspects = request.unmanaged.aspects;
-    const known = new Set(declared.map((entry) => entry.name));
+    const known = new Set([...declared.map((entry) => entry.name), ...(request.unmanaged.declaredElsewhere ?? [])]);
     return names.filter((name) => !known.has(name) && !name.startsWith(DRILL_TABLE_PREFIX)).map((name) => ({ name, aspects }));
   });
   const unmanagedOutcomes = unmanaged.then(observeAll);

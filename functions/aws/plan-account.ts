@@ -15,8 +15,24 @@ export interface PlannedAccount {
   observed: ObservedAccount;
 }
 
+/** Which tables to plan. */
+export interface PlanScope {
+  now: Date;
+  /** Only these tables (all declared ones when absent). */
+  only?: readonly string[];
+  /** With `only`: also report unmanaged tables, treating these names as declared (by other batches). */
+  declaredElsewhere?: readonly string[];
+}
+
 /** Observe what the desired state needs and plan it. Throws ObserveFailed when the account can't be read. */
-export async function planAccount(clients: AwsClients, desired: DesiredState, options: { now: Date; only?: readonly string[] }): Promise<PlannedAccount> {
-  const observed = await observeAccount(clients, observeRequestFor(desired, options.only));
-  return { plan: plan({ desired, observed, now: options.now, ...(options.only ? { only: options.only } : {}) }), observed };
+export async function planAccount(clients: AwsClients, desired: DesiredState, scope: PlanScope): Promise<PlannedAccount> {
+  const observed = await observeAccount(clients, observeRequestFor(desired, scope.only, scope.declaredElsewhere));
+  const planned = plan({
+    desired,
+    observed,
+    now: scope.now,
+    ...(scope.only ? { only: scope.only } : {}),
+    ...(scope.only && scope.declaredElsewhere ? { unmanaged: { declaredElsewhere: scope.declaredElsewhere } } : {}),
+  });
+  return { plan: planned, observed };
 }

@@ -9,6 +9,7 @@ import { Command, Option } from 'commander';
 import { runApply } from './commands/apply.ts';
 import { runLocal } from './commands/local.ts';
 import { runPlan } from './commands/plan.ts';
+import { runPublish } from './commands/publish.ts';
 import { runSchema } from './commands/schema.ts';
 import { runValidate } from './commands/validate.ts';
 
@@ -58,6 +59,17 @@ export function buildProgram(): Command {
       .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text')),
   ).action(async (options) => {
     process.exitCode = await runApply(options);
+  });
+
+  connection(
+    program
+      .command('publish')
+      .description('validate desired-state/ and upload it as a versioned bundle; the operator reconciles on arrival')
+      .option('--dir <dir>', 'desired-state directory', 'desired-state')
+      .addOption(new Option('--bucket <name>', 'the operator bucket (stack output BundleBucketName)').env('TABLEWARDEN_BUCKET'))
+      .option('--revision <sha>', 'revision to publish (default: GITHUB_SHA, else git rev-parse HEAD)'),
+  ).action(async (options) => {
+    process.exitCode = await runPublish(options);
   });
 
   program

@@ -28,7 +28,7 @@ import type { AwsClients } from '../clients.ts';
 import { BackupEnsurer } from './backup-coverage.ts';
 import { ensureKmsKey, operatorIdentity, setKeyRotation, type OperatorIdentity } from './kms-keys.ts';
 import { createTableInput, updateTableInput } from './requests.ts';
-import { realClock, retryLater, type RetryClock } from './retry.ts';
+import { LATER_ERRORS, realClock, retryLater, type RetryClock } from './retry.ts';
 import { waitUntilSettled } from './wait.ts';
 
 /** Progress, for people watching a long apply. */
@@ -48,14 +48,23 @@ export interface ApplyOptions {
   clock?: RetryClock;
   /** First DescribeTable poll after a change (default 1 s). */
   pollMs?: number;
+  /**
+   * `wait` (default): wait in this process until DynamoDB settles between changes (the CLI).
+   * `defer`: never wait; after a change that needs settling, or when DynamoDB says "not now", stop that table and
+   * report it `deferred` — the caller (the Step Functions workflow) waits and runs another round.
+   */
+  settle?: 'wait' | 'defer';
   onEvent?: (event: ApplyEvent) => void;
 }
 
 /** What happened to one table. */
 export interface TableApplyResult {
   table: string;
-  /** applied: every action ran; failed: stopped at `error.action`; skipped: nothing ran (a prerequisite failed). */
-  status: 'applied' | 'failed' | 'skipped';
+  /**
+   * applied: every action ran; failed: stopped at `error.action`; skipped: nothing ran (a prerequisite failed);
+   * deferred: stopped to let DynamoDB settle (`settle: 'defer'`), `notApplied` is the rest.
+   */
+  status: 'applied' | 'failed' | 'skipped' | 'deferred';
   applied: Action[];
   notApplied: Action[];
   error?: { reason: StageReason; message: string; action?: Action };
@@ -147,7 +156,15 @@ export async function applyPlan(clients: AwsClients, plan: Plan, desired: Desire
       state.arn = description.TableArn ?? state.arn;
       state.indexNames = (description.GlobalSecondaryIndexes ?? []).flatMap((index) => (index.IndexName ? [index.IndexName] : []));
     };
-    const later = <T>(what: string, fn: () => Promise<T>) => retryLater(fn, { deadline, clock, what: `${tablePlan.name}: ${what}`, table: tablePlan.name });
+    const defer = options.settle === 'defer';
+    const later = <T>(what: string, fn: () => Promise<T>) =>
+      defer ? fn() : retryLater(fn, { deadline, clock, what: `${tablePlan.name}: ${what}`, table: tablePlan.name });
+    /** In defer mode, a change that needs settling ends this table's round. */
+    let settling = false;
+    const settleOrDefer = async () => {
+      if (defer) settling = true;
+      else await settle();
+    };
     const arn = () => {
       if (!state.arn) throw new Error(`${tablePlan.name}: table ARN unknown`);
       return state.arn;
@@ -160,7 +177,7 @@ export async function applyPlan(clients: AwsClients, plan: Plan, desired: Desire
           case 'CreateTable': {
             const created = await later('CreateTable', () => clients.dynamodb.send(new CreateTableCommand(createTableInput(tablePlan.name, action.spec))));
             state.arn = created.TableDescription?.TableArn;
-            await settle();
+            await settleOrDefer();
             break;
           }
           case 'UpdatePointInTimeRecovery':
@@ -201,14 +218,18 @@ export async function applyPlan(clients: AwsClients, plan: Plan, desired: Desire
           case 'CreateGlobalSecondaryIndex':
           case 'UpdateGlobalSecondaryIndex':
             await later('UpdateTable', () => clients.dynamodb.send(new UpdateTableCommand(updateTableInput(tablePlan.name, action, spec, state.indexNames))));
-            await settle();
+            await settleOrDefer();
             break;
           default:
             throw new Error(`no executor for ${(action satisfies never as Action).type}`);
         }
         applied.push(action);
         emit({ kind: 'done', action });
+        if (settling && index < rest.length - 1) return { table: tablePlan.name, status: 'deferred', applied, notApplied: rest.slice(index + 1) };
       } catch (error) {
+        if (defer && LATER_ERRORS.has((error as { name?: string }).name ?? '')) {
+          return { table: tablePlan.name, status: 'deferred', applied, notApplied: rest.slice(index) };
+        }
         const failure = errorOf(error);
         emit({ kind: 'failed', action, message: failure.message });
         return { table: tablePlan.name, status: 'failed', applied, notApplied: rest.slice(index), error: { ...failure, action } };

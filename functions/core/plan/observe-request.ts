@@ -14,8 +14,11 @@ export interface ObserveAspects {
 /** The observer's work order. */
 export interface ObserveRequest {
   tables: Array<{ name: string; aspects: ObserveAspects }>;
-  /** Also observe every other table (except drill tables) with these aspects: the policy baseline's. */
-  unmanaged?: { aspects: ObserveAspects };
+  /**
+   * Also observe every other table (except drill tables and `declaredElsewhere`) with these aspects: the policy
+   * baseline's. `declaredElsewhere` names tables that are declared but observed by another batch of the same run.
+   */
+  unmanaged?: { aspects: ObserveAspects; declaredElsewhere?: string[] };
   /** KMS aliases the desired state names, so the planner knows whether each key exists and how it rotates. */
   kmsAliases: string[];
 }
@@ -29,8 +32,11 @@ export function aspectsFor(spec: DesiredSpec): ObserveAspects {
   };
 }
 
-/** Build the observe request for a desired state, optionally limited to some tables. */
-export function observeRequestFor(desired: DesiredState, only?: readonly string[]): ObserveRequest {
+/**
+ * Build the observe request for a desired state, optionally limited to some tables. With `declaredElsewhere`,
+ * unmanaged tables are observed even when limited (the batch of a larger run that reports them).
+ */
+export function observeRequestFor(desired: DesiredState, only?: readonly string[], declaredElsewhere?: readonly string[]): ObserveRequest {
   const tables = desired.tables.filter((table) => !only || only.includes(table.name));
   const aliases = new Set<string>();
   for (const table of tables) {
@@ -40,7 +46,7 @@ export function observeRequestFor(desired: DesiredState, only?: readonly string[
   if (baseline.encryption?.type === 'CUSTOMER_MANAGED') aliases.add(baseline.encryption.kmsKeyAlias);
   return {
     tables: tables.map((table) => ({ name: table.name, aspects: aspectsFor(table.spec) })),
-    ...(only ? {} : { unmanaged: { aspects: aspectsFor(baseline) } }),
+    ...(!only ? { unmanaged: { aspects: aspectsFor(baseline) } } : declaredElsewhere ? { unmanaged: { aspects: aspectsFor(baseline), declaredElsewhere: [...declaredElsewhere] } } : {}),
     kmsAliases: [...aliases].sort(),
   };
 }

@@ -10,6 +10,7 @@ import type { ControlContext } from '../controls/control.ts';
 import { baselineTable, type DesiredState, type DesiredTable } from '../model/desired.ts';
 import type { ObservedAccount } from '../model/observed.ts';
 import type { Action, ActionDetail, Finding, Plan, Refusal, TablePlan } from '../model/plan.ts';
+import { blastRadius } from './blast-radius.ts';
 import { projectCreatedTable } from './project-create.ts';
 
 /** Phase of each action type; lower runs first. Stable within a phase (control order, then proposal order). */
@@ -43,6 +44,11 @@ export interface PlanInput {
   now: Date;
   /** Plan only these tables (all when absent). The blast radius is still measured against every managed table. */
   only?: readonly string[];
+  /**
+   * Report unmanaged tables even though `only` is set, treating these names as declared elsewhere (a batch of a
+   * larger run: the other batches' tables are not unmanaged).
+   */
+  unmanaged?: { declaredElsewhere: readonly string[] };
 }
 
 function planTable(desired: DesiredTable, observed: ObservedAccount, input: PlanInput): TablePlan {
@@ -117,7 +123,11 @@ function dedupeAccountActions(tables: TablePlan[]): void {
 export function plan(input: PlanInput): Plan {
   const { desired, observed } = input;
   const inScope = (name: string) => !input.only || input.only.includes(name);
-  const declared = new Set([...desired.tables.map((table) => table.name), ...desired.invalidTables.flatMap((table) => (table.name ? [table.name] : []))]);
+  const declared = new Set([
+    ...desired.tables.map((table) => table.name),
+    ...desired.invalidTables.flatMap((table) => (table.name ? [table.name] : [])),
+    ...(input.unmanaged?.declaredElsewhere ?? []),
+  ]);
 
   const tables: TablePlan[] = desired.tables.filter((table) => inScope(table.name)).map((table) => planTable(table, observed, input));
   for (const invalid of desired.invalidTables) {
@@ -133,7 +143,7 @@ export function plan(input: PlanInput): Plan {
       error: `invalid desired state: ${invalid.errors.join('; ')}`,
     });
   }
-  if (!input.only) {
+  if (!input.only || input.unmanaged) {
     const unmanaged = observed.allTableNames.filter((name) => !declared.has(name) && !name.startsWith(DRILL_TABLE_PREFIX));
     for (const name of unmanaged) tables.push(planTable(baselineTable(name, desired.policy.baseline), observed, input));
   }
@@ -142,19 +152,12 @@ export function plan(input: PlanInput): Plan {
 
   const disruptiveTables = tables.filter((table) => table.actions.some((action) => action.risk === 'disruptive'));
   const population = desired.tables.length + (desired.policy.unmanagedTables === 'remediate' ? tables.filter((table) => !table.managed).length : 0);
-  const share = population === 0 ? 0 : (disruptiveTables.length / population) * 100;
-  const limit = desired.policy.blastRadius.maxDisruptivePercent;
+  const guard = blastRadius({ disruptiveTables: disruptiveTables.map((table) => table.name), population, maxDisruptivePercent: desired.policy.blastRadius.maxDisruptivePercent });
   const count = (status: TablePlan['status']) => tables.filter((table) => table.status === status).length;
   const allActions = tables.flatMap((table) => table.actions);
   return {
     tables,
-    ...(share > limit
-      ? {
-          blocked: {
-            reason: `blast-radius guard: ${disruptiveTables.length} of ${population} tables (${share.toFixed(0)}%) would get disruptive changes, above the ${limit}% allowed by policy.yaml blastRadius.maxDisruptivePercent (${disruptiveTables.map((table) => table.name).join(', ')})`,
-          },
-        }
-      : {}),
+    ...(guard.blocked ? { blocked: { reason: guard.reason } } : {}),
     summary: {
       create: count('create'),
       update: count('update'),

@@ -1,0 +1,52 @@
+/**
+ * `tablewarden publish`: validate desired-state/ and upload it as a versioned bundle (the GitOps trigger: the
+ * operator reconciles when a bundle lands). Invalid desired state is never published.
+ */
+import { execFileSync } from 'node:child_process';
+import { S3Client } from '@aws-sdk/client-s3';
+import { publishBundle } from '../../aws/publish.ts';
+import { formatDiagnostic, sortDiagnostics } from '../../core/desired/diagnostics.ts';
+import { parseDesiredState } from '../../core/desired/parse.ts';
+import { readDesiredStateFiles } from '../desired-files.ts';
+import { processIo, type CommandIo } from '../io.ts';
+import { reportFailure, type ConnectionOptions } from '../run-context.ts';
+
+/** Options of `tablewarden publish`. */
+export interface PublishOptions extends ConnectionOptions {
+  dir: string;
+  bucket?: string;
+  revision?: string;
+}
+
+function gitRevision(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Run `publish`; 0 published, 1 invalid desired state or upload failure. */
+export async function runPublish(options: PublishOptions, io: CommandIo = processIo, now = new Date()): Promise<number> {
+  try {
+    const bucket = options.bucket ?? process.env.TABLEWARDEN_BUCKET;
+    if (!bucket) throw new Error('no bucket: pass --bucket or set TABLEWARDEN_BUCKET (the stack output BundleBucketName)');
+    const revision = options.revision ?? process.env.GITHUB_SHA ?? gitRevision();
+    if (!revision) throw new Error('no revision: pass --revision <git sha> (not in a git checkout)');
+    const files = await readDesiredStateFiles(options.dir);
+    const validation = parseDesiredState(files, { now });
+    for (const diagnostic of sortDiagnostics(validation.diagnostics)) io.err.write(formatDiagnostic(diagnostic) + '\n');
+    if (validation.failed) {
+      io.err.write('tablewarden: not published: the desired state is invalid\n');
+      return 1;
+    }
+    const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    const endpoint = options.endpointUrl;
+    const s3 = new S3Client({ ...(region ? { region } : {}), ...(endpoint ? { endpoint, forcePathStyle: true } : {}), ...(options.profile ? { profile: options.profile } : {}) });
+    const { bundle, keys } = await publishBundle(s3, bucket, files, revision, now);
+    io.out.write(`published ${files.length} files as revision ${revision} (${bundle.checksum}) to ${keys.map((key) => `s3://${bucket}/${key}`).join(', ')}\n`);
+    return 0;
+  } catch (error) {
+    return reportFailure(error, io);
+  }
+}

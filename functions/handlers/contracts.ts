@@ -1,0 +1,126 @@
+/**
+ * The events and results of every Lambda handler, as zod schemas: the contract between the Reconcile state
+ * machine (state-machines/) and the handlers. Results stay small (S3 keys, counts): Step Functions passes at
+ * most 256 KiB between states, and 10,000 tables must fit.
+ */
+import { z } from 'zod';
+
+/** What starts a reconcile. */
+export const reconcileInputSchema = z.object({
+  trigger: z.enum(['schedule', 'commit', 'config', 'manual']),
+  mode: z.enum(['apply', 'plan']).default('apply'),
+  /** Limit the run to these tables (Config events name one). Empty: every table. */
+  tables: z.array(z.string()).default([]),
+  /** The desired-state bundle revision (git sha); `latest` reads the newest published bundle. */
+  revision: z.string().default('latest'),
+  /** Seconds the state machine waits between apply rounds while DynamoDB settles. */
+  waitSeconds: z.int().min(0).max(3600).default(30),
+});
+export type ReconcileInput = z.output<typeof reconcileInputSchema>;
+
+/** lock: acquire or release the one-reconcile-per-account-and-region lock. */
+export const lockEventSchema = z.object({
+  action: z.enum(['acquire', 'release']),
+  /** The execution that holds the lock (its ARN). */
+  owner: z.string().min(1),
+  ttlSeconds: z.int().min(60).max(86_400).default(3_600),
+});
+export type LockEvent = z.input<typeof lockEventSchema>;
+export interface LockResult {
+  action: 'acquire' | 'release';
+  owner: string;
+  /** acquire: when the lock expires (ISO); release: whether this owner still held it. */
+  expiresAt?: string;
+  released?: boolean;
+}
+
+/** load-desired-state: read the bundle, validate, split into batches written to S3. */
+export const loadEventSchema = z.object({
+  runId: z.string().min(1),
+  revision: z.string().default('latest'),
+  tables: z.array(z.string()).default([]),
+  batchSize: z.int().min(1).max(500).default(50),
+});
+export type LoadEvent = z.input<typeof loadEventSchema>;
+
+/** A batch of tables, stored in S3. */
+export const batchRefSchema = z.object({ index: z.int().min(0), key: z.string().min(1), tables: z.int().min(0) });
+export type BatchRef = z.output<typeof batchRefSchema>;
+
+export interface LoadResult {
+  runId: string;
+  revision: string;
+  batches: BatchRef[];
+  /** Managed tables in scope, and tables whose desired state is invalid (reported, never touched). */
+  tables: number;
+  invalid: number;
+  /** The policy's guard rail, needed by the gate. */
+  maxDisruptivePercent: number;
+}
+
+/** plan-batch: observe and plan one batch; the plan goes to S3. */
+export const planBatchEventSchema = z.object({ runId: z.string().min(1), batch: batchRefSchema });
+export type PlanBatchEvent = z.input<typeof planBatchEventSchema>;
+export const planBatchResultSchema = z.object({
+  index: z.int(),
+  planKey: z.string(),
+  tables: z.int(),
+  actions: z.int(),
+  /** Tables with at least one disruptive action (for the account-wide blast-radius gate). */
+  disruptiveTables: z.int(),
+  errors: z.int(),
+  refused: z.int(),
+  unmanaged: z.int(),
+  /** Tables this batch is responsible for: its managed tables, plus unmanaged ones it remediates. */
+  population: z.int(),
+});
+export type PlanBatchResult = z.output<typeof planBatchResultSchema>;
+
+/** gate: the account-wide blast-radius guard over every batch's plan. */
+export const gateEventSchema = z.object({
+  runId: z.string().min(1),
+  /** Managed tables in scope (for the message; the denominator is the sum of the batches' populations). */
+  tables: z.int().min(0),
+  maxDisruptivePercent: z.number().min(0).max(100),
+  plans: z.array(planBatchResultSchema),
+});
+export type GateEvent = z.input<typeof gateEventSchema>;
+export interface GateResult {
+  proceed: boolean;
+  actions: number;
+  disruptiveTables: number;
+  reason: string;
+}
+
+/** apply-batch: one round of changes for a batch; stops a table where DynamoDB needs time to settle. */
+export const applyBatchEventSchema = z.object({ runId: z.string().min(1), batch: batchRefSchema, round: z.int().min(0).default(0) });
+export type ApplyBatchEvent = z.input<typeof applyBatchEventSchema>;
+export interface ApplyBatchResult {
+  index: number;
+  round: number;
+  /** True while some table still has work that waits for DynamoDB: the state machine waits, then runs another round. */
+  pending: boolean;
+  applied: number;
+  failed: number;
+  resultKey: string;
+}
+
+/** report: write the run report to S3, notify on failure or drift, return a summary. */
+export const reportEventSchema = z.object({
+  runId: z.string().min(1),
+  trigger: z.string(),
+  mode: z.enum(['apply', 'plan']),
+  revision: z.string(),
+  outcome: z.enum(['succeeded', 'failed', 'blocked']),
+  /** The error caught by the state machine, when the run failed. */
+  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+});
+export type ReportEvent = z.input<typeof reportEventSchema>;
+export interface ReportResult {
+  reportKey: string;
+  status: 'in-sync' | 'drift' | 'failed' | 'blocked';
+  notified: boolean;
+  tables: number;
+  applied: number;
+  failed: number;
+}

@@ -1,0 +1,51 @@
+/**
+ * The operator's own resources on the local AWS (what the CDK stack creates in a real account): the bundle
+ * bucket, the state table and the notification topic, plus the environment the Lambda handlers read.
+ * Used by `npm start` and by the handler and workflow tests.
+ */
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { createClients } from '../functions/aws/clients.ts';
+import type { LocalAws } from './local-aws.ts';
+
+/** Names of the operator resources, as the handlers see them in their environment. */
+export interface OperatorEnvironment {
+  BUNDLE_BUCKET: string;
+  STATE_TABLE: string;
+  TOPIC_ARN: string;
+}
+
+const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/** Create the operator resources on the local AWS and point this process's handlers at them. */
+export async function createOperatorEnvironment(local: Pick<LocalAws, 'endpoint' | 'region'>): Promise<OperatorEnvironment> {
+  const environment: OperatorEnvironment = { BUNDLE_BUCKET: 'tablewarden-bundles', STATE_TABLE: 'tablewarden-state', TOPIC_ARN: '' };
+  const connection = { endpoint: local.endpoint, region: local.region, credentials: CREDENTIALS };
+  await new S3Client({ ...connection, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: environment.BUNDLE_BUCKET }));
+  await createClients(connection).dynamodb.send(
+    new CreateTableCommand({
+      TableName: environment.STATE_TABLE,
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  const topic = await new SNSClient(connection).send(new CreateTopicCommand({ Name: 'tablewarden-notifications' }));
+  environment.TOPIC_ARN = topic.TopicArn!;
+  Object.assign(process.env, environment, {
+    AWS_ENDPOINT_URL: local.endpoint,
+    AWS_REGION: local.region,
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+  });
+  return environment;
+}
