@@ -11,14 +11,6 @@
  * - Guard rails: a blocked plan (blast radius) makes no call at all. There is no DeleteTable, UntagResource or
  *   ScheduleKeyDeletion anywhere in this module.
  */
-import {
-  CreateTableCommand,
-  TagResourceCommand,
-  UpdateContinuousBackupsCommand,
-  UpdateContributorInsightsCommand,
-  UpdateTableCommand,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
 import { TableWardenError, type StageReason } from '../../core/errors.ts';
 import type { DesiredState, DesiredTable } from '../../core/model/desired.ts';
 import type { ObservedAccount } from '../../core/model/observed.ts';
@@ -27,7 +19,7 @@ import { mapWithConcurrency } from '../async-utils.ts';
 import type { AwsClients } from '../clients.ts';
 import { BackupEnsurer } from './backup-coverage.ts';
 import { ensureKmsKey, operatorIdentity, setKeyRotation, type OperatorIdentity } from './kms-keys.ts';
-import { createTableInput, updateTableInput } from './requests.ts';
+import { executeTableAction, type TableAction, type TableSession } from './execute-action.ts';
 import { LATER_ERRORS, realClock, retryLater, type RetryClock } from './retry.ts';
 import { waitUntilSettled } from './wait.ts';
 
@@ -77,11 +69,6 @@ export interface ApplyResult {
   tables: TableApplyResult[];
 }
 
-interface TableState {
-  arn?: string;
-  indexNames: string[];
-}
-
 type KeyAction = Extract<Action, { type: 'CreateKmsKey' | 'UpdateKmsKeyRotation' }>;
 
 function isKeyAction(action: Action): action is KeyAction {
@@ -95,51 +82,57 @@ function errorOf(error: unknown): { reason: StageReason; message: string } {
   return { reason: throttled ? 'Throttled' : 'ApplyFailed', message: `${name}: ${(error as Error).message}` };
 }
 
+/** Run the account-level KMS key actions first; returns each action's error message (undefined: done). */
+async function runKeyPhase(clients: AwsClients, actions: KeyAction[], who: () => Promise<OperatorIdentity>, emit: (event: ApplyEvent) => void): Promise<Map<Action, string | undefined>> {
+  const outcome = new Map<Action, string | undefined>();
+  for (const action of actions) {
+    emit({ kind: 'start', action });
+    try {
+      if (action.type === 'CreateKmsKey') await ensureKmsKey(clients, action, who);
+      else await setKeyRotation(clients, action.keyArn, action.rotationPeriodDays);
+      outcome.set(action, undefined);
+      emit({ kind: 'done', action });
+    } catch (error) {
+      const { message } = errorOf(error);
+      outcome.set(action, message);
+      emit({ kind: 'failed', action, message });
+    }
+  }
+  return outcome;
+}
+
 /** Execute `plan` against the account. `observed` is what the plan was computed from (for ARNs and indexes). */
 export async function applyPlan(clients: AwsClients, plan: Plan, desired: DesiredState, observed: ObservedAccount, options: ApplyOptions = {}): Promise<ApplyResult> {
   const withActions = plan.tables.filter((table) => table.actions.length > 0);
   if (plan.blocked) {
+    const reason = plan.blocked.reason;
     return {
-      blocked: plan.blocked.reason,
-      tables: withActions.map((table) => ({ table: table.name, status: 'skipped', applied: [], notApplied: table.actions, error: { reason: 'PlanFailed', message: plan.blocked!.reason } })),
+      blocked: reason,
+      tables: withActions.map((table) => ({ table: table.name, status: 'skipped', applied: [], notApplied: table.actions, error: { reason: 'PlanFailed', message: reason } })),
     };
   }
   const clock = options.clock ?? realClock;
   const tableTimeout = options.tableTimeoutMs ?? 30 * 60_000;
   const emit = options.onEvent ?? (() => {});
+  const defer = options.settle === 'defer';
   let identity: Promise<OperatorIdentity> | undefined;
   const who = () => (identity ??= operatorIdentity(clients, options.operatorArn));
   const backup = new BackupEnsurer(clients, desired.policy);
   const desiredByName = new Map<string, DesiredTable>(desired.tables.map((table) => [table.name, table]));
 
   // Keys first, one at a time: few, account-wide, and needed by the tables' SSE.
-  const keyOutcome = new Map<Action, string | undefined>(); // action → error message (undefined: done)
-  const missingKeys = new Map<string, string>(); // alias whose creation failed → why
-  for (const action of withActions.flatMap((table) => table.actions).filter(isKeyAction)) {
-    emit({ kind: 'start', action });
-    try {
-      if (action.type === 'CreateKmsKey') await ensureKmsKey(clients, action, who);
-      else await setKeyRotation(clients, action.keyArn, action.rotationPeriodDays);
-      keyOutcome.set(action, undefined);
-      emit({ kind: 'done', action });
-    } catch (error) {
-      const { message } = errorOf(error);
-      keyOutcome.set(action, message);
-      if (action.type === 'CreateKmsKey') missingKeys.set(action.alias, message);
-      emit({ kind: 'failed', action, message });
-    }
-  }
+  const keyOutcome = await runKeyPhase(clients, withActions.flatMap((table) => table.actions).filter(isKeyAction), who, emit);
+  const missingKeys = new Set([...keyOutcome].flatMap(([action, error]) => (error !== undefined && action.type === 'CreateKmsKey' ? [action.alias] : [])));
 
   const results = await mapWithConcurrency(withActions, options.concurrency ?? 4, async (tablePlan): Promise<TableApplyResult> => {
     const keyActions = tablePlan.actions.filter(isKeyAction);
     const applied: Action[] = keyActions.filter((action) => keyOutcome.has(action) && keyOutcome.get(action) === undefined);
-    // Key actions ran in the keys phase above.
-    const rest = tablePlan.actions.filter((action): action is Exclude<Action, KeyAction> => !isKeyAction(action));
+    const rest = tablePlan.actions.filter((action): action is TableAction => !isKeyAction(action));
     const spec = desiredByName.get(tablePlan.name)?.spec ?? desired.policy.baseline;
     const alias = spec.encryption?.type === 'CUSTOMER_MANAGED' ? spec.encryption.kmsKeyAlias : undefined;
     const failedKeyAction = keyActions.find((action) => keyOutcome.get(action) !== undefined);
     if (failedKeyAction || (alias && missingKeys.has(alias))) {
-      const message = failedKeyAction ? keyOutcome.get(failedKeyAction)! : `KMS key ${alias} could not be created: ${missingKeys.get(alias!)}`;
+      const message = failedKeyAction ? keyOutcome.get(failedKeyAction)! : `KMS key ${alias} could not be created: ${[...keyOutcome].find(([action]) => action.type === 'CreateKmsKey' && action.alias === alias)?.[1]}`;
       return {
         table: tablePlan.name,
         status: applied.length ? 'failed' : 'skipped',
@@ -149,83 +142,29 @@ export async function applyPlan(clients: AwsClients, plan: Plan, desired: Desire
       };
     }
     const current = observed.tables[tablePlan.name];
-    const state: TableState = { ...(current ? { arn: current.arn } : {}), indexNames: (current?.globalSecondaryIndexes ?? []).map((index) => index.name) };
     const deadline = clock.now() + tableTimeout;
-    const settle = async () => {
-      const description = await waitUntilSettled(clients, tablePlan.name, { deadline, clock, ...(options.pollMs !== undefined ? { initialDelayMs: options.pollMs } : {}) });
-      state.arn = description.TableArn ?? state.arn;
-      state.indexNames = (description.GlobalSecondaryIndexes ?? []).flatMap((index) => (index.IndexName ? [index.IndexName] : []));
+    const session: TableSession = {
+      name: tablePlan.name,
+      spec,
+      clients,
+      backup,
+      ...(current ? { arn: current.arn } : {}),
+      indexNames: (current?.globalSecondaryIndexes ?? []).map((index) => index.name),
+      later: (what, call) => (defer ? call() : retryLater(call, { deadline, clock, what: `${tablePlan.name}: ${what}`, table: tablePlan.name })),
     };
-    const defer = options.settle === 'defer';
-    const later = <T>(what: string, fn: () => Promise<T>) =>
-      defer ? fn() : retryLater(fn, { deadline, clock, what: `${tablePlan.name}: ${what}`, table: tablePlan.name });
-    /** In defer mode, a change that needs settling ends this table's round. */
-    let settling = false;
-    const settleOrDefer = async () => {
-      if (defer) settling = true;
-      else await settle();
-    };
-    const arn = () => {
-      if (!state.arn) throw new Error(`${tablePlan.name}: table ARN unknown`);
-      return state.arn;
-    };
-
     for (const [index, action] of rest.entries()) {
       emit({ kind: 'start', action });
       try {
-        switch (action.type) {
-          case 'CreateTable': {
-            const created = await later('CreateTable', () => clients.dynamodb.send(new CreateTableCommand(createTableInput(tablePlan.name, action.spec))));
-            state.arn = created.TableDescription?.TableArn;
-            await settleOrDefer();
-            break;
-          }
-          case 'UpdatePointInTimeRecovery':
-            await later('UpdateContinuousBackups', () =>
-              clients.dynamodb.send(
-                new UpdateContinuousBackupsCommand({
-                  TableName: tablePlan.name,
-                  PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: action.enabled, ...(action.enabled && action.recoveryPeriodDays !== undefined ? { RecoveryPeriodInDays: action.recoveryPeriodDays } : {}) },
-                }),
-              ),
-            );
-            break;
-          case 'TagResource':
-            await later('TagResource', () => clients.dynamodb.send(new TagResourceCommand({ ResourceArn: arn(), Tags: Object.entries(action.tags).map(([Key, Value]) => ({ Key, Value })) })));
-            break;
-          case 'UpdateTimeToLive':
-            await later('UpdateTimeToLive', () =>
-              clients.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: tablePlan.name, TimeToLiveSpecification: { Enabled: action.enabled, AttributeName: action.attributeName } })),
-            );
-            break;
-          case 'UpdateContributorInsights':
-            await later('UpdateContributorInsights', () =>
-              clients.dynamodb.send(new UpdateContributorInsightsCommand({ TableName: tablePlan.name, ContributorInsightsAction: action.enabled ? 'ENABLE' : 'DISABLE' })),
-            );
-            break;
-          case 'AddToBackupPlan':
-            await backup.addTable(action.plan, tablePlan.name, arn());
-            break;
-          case 'StartBackupJob':
-            await backup.startBackup(action.plan, arn());
-            break;
-          case 'UpdateSse':
-          case 'UpdateDeletionProtection':
-          case 'UpdateStream':
-          case 'UpdateBilling':
-          case 'UpdateTableClass':
-          case 'DeleteGlobalSecondaryIndex':
-          case 'CreateGlobalSecondaryIndex':
-          case 'UpdateGlobalSecondaryIndex':
-            await later('UpdateTable', () => clients.dynamodb.send(new UpdateTableCommand(updateTableInput(tablePlan.name, action, spec, state.indexNames))));
-            await settleOrDefer();
-            break;
-          default:
-            throw new Error(`no executor for ${(action satisfies never as Action).type}`);
+        const { settle } = await executeTableAction(session, action);
+        if (settle && !defer) {
+          const description = await waitUntilSettled(clients, tablePlan.name, { deadline, clock, ...(options.pollMs !== undefined ? { initialDelayMs: options.pollMs } : {}) });
+          session.arn = description.TableArn ?? session.arn;
+          session.indexNames = (description.GlobalSecondaryIndexes ?? []).flatMap((gsi) => (gsi.IndexName ? [gsi.IndexName] : []));
         }
         applied.push(action);
         emit({ kind: 'done', action });
-        if (settling && index < rest.length - 1) return { table: tablePlan.name, status: 'deferred', applied, notApplied: rest.slice(index + 1) };
+        // In defer mode a change that needs settling ends this table's round; the workflow waits, then resumes.
+        if (settle && defer && index < rest.length - 1) return { table: tablePlan.name, status: 'deferred', applied, notApplied: rest.slice(index + 1) };
       } catch (error) {
         if (defer && LATER_ERRORS.has((error as { name?: string }).name ?? '')) {
           return { table: tablePlan.name, status: 'deferred', applied, notApplied: rest.slice(index) };
