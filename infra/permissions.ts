@@ -1,0 +1,251 @@
+/**
+ * The operator's IAM, as data: which AWS actions each Lambda handler may call, and on what kind of resource.
+ *
+ * Why a pure module: the least-privilege story has to be checkable without synthesizing anything. The actions
+ * that touch customer tables, keys and backups are *derived* from the controls' declared permissions
+ * (`CONTROLS[].permissions`), so adding a control widens IAM exactly as far as it declares, and a test can
+ * compare {@link handlerApiActions} with the calls the handlers really make (the call recorder). The CDK
+ * construct only renders these grants into policy statements (resource kinds → ARNs).
+ *
+ * Safety invariants encoded here, each with a test in test/infra:
+ * - no `dynamodb:DeleteTable` (restore drills get it later, on `table/tw-drill-*` only, in their own role);
+ * - no `kms:ScheduleKeyDeletion`, `kms:DisableKey` or any KMS wildcard;
+ * - `iam:PassRole` only on the AWS Backup role, only to `backup.amazonaws.com`;
+ * - an action with no entry in {@link CONTROL_ACTION_SCOPES} fails the synth instead of silently getting `*`.
+ */
+import { CONTROLS } from '../functions/core/controls/index.ts';
+
+/** The six Lambda handlers of the Reconcile workflow (file names under functions/handlers/). */
+export const HANDLER_NAMES = ['lock', 'load-desired-state', 'plan-batch', 'gate', 'apply-batch', 'report'] as const;
+/** One Lambda handler. */
+export type HandlerName = (typeof HANDLER_NAMES)[number];
+
+/**
+ * What a statement's Resource points at. The construct maps each kind to ARNs:
+ * - `any`: `*`, for actions that have no resource-level permissions (Service Authorization Reference);
+ * - `tables` / `kms-keys` / `kms-aliases` / `backup-vaults` / `backup-plans`: every such resource in the stack's
+ *   account and region (the tables the operator manages are named in git, not known at deploy time);
+ * - `backup-role`: the role(s) AWS Backup assumes for selections and on-demand jobs;
+ * - `state-table`, `bucket`, `bundles` (objects under `bundles/`), `runs` (objects under `runs/`), `topic`,
+ *   `operator-key`: the operator's own resources.
+ */
+export type ResourceKind =
+  | 'any'
+  | 'tables'
+  | 'kms-keys'
+  | 'kms-aliases'
+  | 'backup-vaults'
+  | 'backup-plans'
+  | 'backup-role'
+  | 'state-table'
+  | 'bucket'
+  | 'bundles'
+  | 'runs'
+  | 'topic'
+  | 'operator-key';
+
+/** IAM condition block: operator → key → value(s). */
+export type Conditions = Record<string, Record<string, string | string[]>>;
+
+/** One allow statement, before resource kinds become ARNs. */
+export interface Grant {
+  /** Statement id (alphanumeric), stable so policy diffs stay readable. */
+  sid: string;
+  actions: string[];
+  resources: ResourceKind[];
+  conditions?: Conditions;
+  /** Services allowed to use the operator key on the handler's behalf (`kms:ViaService`), rendered per region. */
+  viaServices?: Array<'dynamodb' | 's3' | 'sns'>;
+}
+
+/** Where a control-declared action may be used, and under which condition. */
+export interface ActionScope {
+  resources: ResourceKind[];
+  conditions?: Conditions;
+}
+
+const TABLES: ActionScope = { resources: ['tables'] };
+const ANY: ActionScope = { resources: ['any'] };
+const KEYS: ActionScope = { resources: ['kms-keys'] };
+const BACKUP_PLANS: ActionScope = { resources: ['backup-plans'] };
+const BACKUP_VAULTS: ActionScope = { resources: ['backup-vaults'] };
+
+/**
+ * Resource scope of every action a control may declare, from the Service Authorization Reference.
+ * `any` only where the action has no resource type (AWS requires `*`).
+ */
+export const CONTROL_ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
+  // DynamoDB: ListTables is account-wide; everything else is authorised against the table ARN (indexes included).
+  'dynamodb:ListTables': ANY,
+  'dynamodb:DescribeTable': TABLES,
+  'dynamodb:DescribeContinuousBackups': TABLES,
+  'dynamodb:DescribeTimeToLive': TABLES,
+  'dynamodb:DescribeContributorInsights': TABLES,
+  'dynamodb:CreateTable': TABLES,
+  'dynamodb:UpdateTable': TABLES,
+  'dynamodb:UpdateContinuousBackups': TABLES,
+  'dynamodb:UpdateTimeToLive': TABLES,
+  'dynamodb:UpdateContributorInsights': TABLES,
+  'dynamodb:TagResource': TABLES,
+  // KMS: ListAliases and CreateKey have no resource type. Tags on CreateKey need kms:TagResource on every key of
+  // the account and region, which `key/*` covers. CreateAlias is authorised on both the alias and the key.
+  'kms:ListAliases': ANY,
+  'kms:CreateKey': ANY,
+  'kms:DescribeKey': KEYS,
+  'kms:GetKeyRotationStatus': KEYS,
+  'kms:EnableKeyRotation': KEYS,
+  'kms:TagResource': KEYS,
+  'kms:CreateAlias': { resources: ['kms-keys', 'kms-aliases'] },
+  // DynamoDB creates the grant for a customer-managed table key on the caller's behalf; nothing else may.
+  'kms:CreateGrant': { resources: ['kms-keys'], conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } },
+  // Resource Groups Tagging API: account-wide reads only.
+  'tag:GetResources': ANY,
+  // AWS Backup.
+  'backup:ListBackupPlans': ANY,
+  'backup:ListProtectedResources': ANY,
+  'backup:ListBackupSelections': BACKUP_PLANS,
+  'backup:GetBackupSelection': BACKUP_PLANS,
+  'backup:CreateBackupPlan': BACKUP_PLANS,
+  'backup:CreateBackupSelection': BACKUP_PLANS,
+  'backup:DescribeBackupVault': BACKUP_VAULTS,
+  'backup:CreateBackupVault': BACKUP_VAULTS,
+  'backup:StartBackupJob': BACKUP_VAULTS,
+  'backup:TagResource': { resources: ['backup-vaults', 'backup-plans'] },
+  // Selections and on-demand jobs hand AWS Backup its role: only that role, only to AWS Backup.
+  'iam:PassRole': { resources: ['backup-role'], conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } } },
+};
+
+/** Actions this stack must never grant, whatever a control declares. */
+export const FORBIDDEN_ACTIONS: readonly string[] = [
+  'dynamodb:DeleteTable',
+  'dynamodb:DeleteBackup',
+  'kms:ScheduleKeyDeletion',
+  'kms:DisableKey',
+  'kms:DeleteAlias',
+  'kms:PutKeyPolicy',
+  'backup:DeleteBackupPlan',
+  'backup:DeleteBackupSelection',
+  'backup:DeleteBackupVault',
+  'backup:DeleteRecoveryPoint',
+];
+
+interface ControlPermissions {
+  permissions: { observe: readonly string[]; apply: readonly string[] };
+}
+
+const sortedUnique = (actions: Iterable<string>): string[] => [...new Set(actions)].sort();
+
+/** The union of every control's `observe` actions: what planning needs (read-only). */
+export function observeActions(controls: readonly ControlPermissions[] = CONTROLS): string[] {
+  return sortedUnique(controls.flatMap((control) => control.permissions.observe));
+}
+
+/** `observe ∪ apply` over every control: what applying needs (apply observes again before each round). */
+export function applyActions(controls: readonly ControlPermissions[] = CONTROLS): string[] {
+  return sortedUnique(controls.flatMap((control) => [...control.permissions.observe, ...control.permissions.apply]));
+}
+
+/**
+ * Group control actions into statements by resource scope and condition.
+ *
+ * @throws Error when an action has no scope in {@link CONTROL_ACTION_SCOPES} (a new control must say where its
+ *   actions apply) or is one of {@link FORBIDDEN_ACTIONS}.
+ */
+export function controlGrants(prefix: string, actions: readonly string[]): Grant[] {
+  const groups = new Map<string, Grant>();
+  for (const action of actions) {
+    if (FORBIDDEN_ACTIONS.includes(action) || /[*?]/.test(action)) {
+      throw new Error(`infra/permissions: a control declares ${action}, which the operator stack never grants`);
+    }
+    const scope = CONTROL_ACTION_SCOPES[action];
+    if (!scope) {
+      throw new Error(`infra/permissions: no resource scope for ${action}; add it to CONTROL_ACTION_SCOPES (use "any" only where AWS requires "*")`);
+    }
+    const key = JSON.stringify([scope.resources, scope.conditions ?? null]);
+    let grant = groups.get(key);
+    if (!grant) {
+      grant = { sid: '', actions: [], resources: [...scope.resources], ...(scope.conditions ? { conditions: scope.conditions } : {}) };
+      groups.set(key, grant);
+    }
+    grant.actions.push(action);
+  }
+  return [...groups.values()].map((grant, index) => ({ ...grant, sid: `${prefix}${index + 1}`, actions: sortedUnique(grant.actions) }));
+}
+
+// Operator-key use by the services that encrypt the operator's own data, as each documents it: S3 (SSE-KMS with a
+// bucket key) and SNS (SSE) need GenerateDataKey and Decrypt; DynamoDB (customer-managed table key) also Encrypt
+// and DescribeKey.
+const S3_KEY_USE = ['kms:Decrypt', 'kms:GenerateDataKey'];
+const SNS_KEY_USE = S3_KEY_USE;
+const DYNAMODB_KEY_USE = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
+
+/**
+ * Each handler's access to the operator's own resources, from what its code calls:
+ * - `s3:ListBucket` wherever objects are read: without it S3 answers 403 instead of 404 for a missing key, and
+ *   the handlers tell "no such bundle" from "forbidden" by that answer;
+ * - the operator key only through the service that uses it (`kms:ViaService`).
+ */
+export const OWN_RESOURCE_GRANTS: Readonly<Record<HandlerName, readonly Grant[]>> = {
+  lock: [
+    { sid: 'LockItem', actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'], resources: ['state-table'] },
+    { sid: 'StateTableKey', actions: DYNAMODB_KEY_USE, resources: ['operator-key'], viaServices: ['dynamodb'] },
+  ],
+  'load-desired-state': [
+    { sid: 'ListBucket', actions: ['s3:ListBucket'], resources: ['bucket'] },
+    { sid: 'ReadBundles', actions: ['s3:GetObject'], resources: ['bundles'] },
+    { sid: 'WriteBatches', actions: ['s3:PutObject'], resources: ['runs'] },
+    { sid: 'BucketKey', actions: S3_KEY_USE, resources: ['operator-key'], viaServices: ['s3'] },
+  ],
+  'plan-batch': [
+    { sid: 'ListBucket', actions: ['s3:ListBucket'], resources: ['bucket'] },
+    { sid: 'RunArtefacts', actions: ['s3:GetObject', 's3:PutObject'], resources: ['runs'] },
+    { sid: 'BucketKey', actions: S3_KEY_USE, resources: ['operator-key'], viaServices: ['s3'] },
+  ],
+  // The gate is pure arithmetic over the plan summaries in its event.
+  gate: [],
+  'apply-batch': [
+    { sid: 'ListBucket', actions: ['s3:ListBucket'], resources: ['bucket'] },
+    { sid: 'RunArtefacts', actions: ['s3:GetObject', 's3:PutObject'], resources: ['runs'] },
+    { sid: 'BucketKey', actions: S3_KEY_USE, resources: ['operator-key'], viaServices: ['s3'] },
+  ],
+  report: [
+    { sid: 'ListBucket', actions: ['s3:ListBucket'], resources: ['bucket'] },
+    { sid: 'RunArtefacts', actions: ['s3:GetObject', 's3:PutObject'], resources: ['runs'] },
+    { sid: 'TableHistory', actions: ['dynamodb:BatchWriteItem'], resources: ['state-table'] },
+    { sid: 'Notify', actions: ['sns:Publish'], resources: ['topic'] },
+    { sid: 'StateTableKey', actions: DYNAMODB_KEY_USE, resources: ['operator-key'], viaServices: ['dynamodb'] },
+    { sid: 'BucketAndTopicKey', actions: [...new Set([...S3_KEY_USE, ...SNS_KEY_USE])], resources: ['operator-key'], viaServices: ['s3', 'sns'] },
+  ],
+};
+
+/** Which controls' permissions each handler gets: planning observes, applying observes and applies. */
+export const HANDLER_CONTROL_ACCESS: Readonly<Record<HandlerName, 'none' | 'observe' | 'apply'>> = {
+  lock: 'none',
+  'load-desired-state': 'none',
+  'plan-batch': 'observe',
+  gate: 'none',
+  'apply-batch': 'apply',
+  report: 'none',
+};
+
+/** Every grant of one handler: its own resources, then the controls' actions. */
+export function handlerGrants(handler: HandlerName, controls: readonly ControlPermissions[] = CONTROLS): Grant[] {
+  const access = HANDLER_CONTROL_ACCESS[handler];
+  const control =
+    access === 'observe' ? controlGrants('ObserveTables', observeActions(controls))
+    : access === 'apply' ? controlGrants('ApplyTables', applyActions(controls))
+    : [];
+  return [...OWN_RESOURCE_GRANTS[handler], ...control];
+}
+
+/**
+ * The AWS API actions a handler may call itself (sorted): what its call recorder may show. Excludes the key use
+ * that S3, DynamoDB and SNS make on its behalf, and `sts:GetCallerIdentity`, which needs no permission.
+ */
+export function handlerApiActions(handler: HandlerName, controls: readonly ControlPermissions[] = CONTROLS): string[] {
+  return sortedUnique(
+    handlerGrants(handler, controls)
+      .filter((grant) => grant.viaServices === undefined)
+      .flatMap((grant) => grant.actions),
+  );
+}
