@@ -181,8 +181,9 @@ const DYNAMODB_KEY_USE = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:
 
 /**
  * Each handler's access to the operator's own resources, from what its code calls:
- * - `s3:ListBucket` wherever objects are read: without it S3 answers 403 instead of 404 for a missing key, and
- *   the handlers tell "no such bundle" from "forbidden" by that answer;
+ * - `s3:ListBucket` where a missing object is an expected answer (a bundle that was never published: S3 says 404
+ *   only with ListBucket, 403 without) and where the code lists (the report); plan-batch and apply-batch only
+ *   read artefacts the run itself wrote, so they don't get it;
  * - the operator key only through the service that uses it (`kms:ViaService`).
  */
 export const OWN_RESOURCE_GRANTS: Readonly<Record<HandlerName, readonly Grant[]>> = {
@@ -197,14 +198,12 @@ export const OWN_RESOURCE_GRANTS: Readonly<Record<HandlerName, readonly Grant[]>
     { sid: 'BucketKey', actions: S3_KEY_USE, resources: ['operator-key'], viaServices: ['s3'] },
   ],
   'plan-batch': [
-    { sid: 'ListBucket', actions: ['s3:ListBucket'], resources: ['bucket'] },
     { sid: 'RunArtefacts', actions: ['s3:GetObject', 's3:PutObject'], resources: ['runs'] },
     { sid: 'BucketKey', actions: S3_KEY_USE, resources: ['operator-key'], viaServices: ['s3'] },
   ],
   // The gate is pure arithmetic over the plan summaries in its event.
   gate: [],
   'apply-batch': [
-    { sid: 'ListBucket', actions: ['s3:ListBucket'], resources: ['bucket'] },
     { sid: 'RunArtefacts', actions: ['s3:GetObject', 's3:PutObject'], resources: ['runs'] },
     { sid: 'BucketKey', actions: S3_KEY_USE, resources: ['operator-key'], viaServices: ['s3'] },
   ],

@@ -59,7 +59,40 @@ export function iamActionsFor(service: string, operation: string, input: unknown
     const derived = dynamodbDerivedActions(operation, input);
     if (derived !== undefined && derived.length > 0) return derived.map((name) => `dynamodb:${name}`);
   }
-  return [`${service}:${operation}`];
+  const own = IAM_ACTION_NAMES[`${service}:${operation}`] ?? `${service}:${operation}`;
+  return [own, ...dependentActions(service, operation, (input ?? {}) as Record<string, unknown>)];
+}
+
+/** API operations whose IAM action has another name. */
+const IAM_ACTION_NAMES: Record<string, string> = {
+  's3:ListObjectsV2': 's3:ListBucket',
+};
+
+/**
+ * Actions AWS authorises in addition to the operation's own ("dependent actions" in the Service Authorization
+ * Reference): a role missing them gets AccessDenied on a call it is otherwise allowed to make.
+ */
+function dependentActions(service: string, operation: string, input: Record<string, unknown>): string[] {
+  const has = (key: string) => input[key] !== undefined && !(Array.isArray(input[key]) && (input[key] as unknown[]).length === 0);
+  switch (`${service}:${operation}`) {
+    case 'kms:CreateKey':
+      return has('Tags') ? ['kms:TagResource'] : [];
+    case 'backup:CreateBackupVault':
+      return has('BackupVaultTags') ? ['backup:TagResource'] : [];
+    case 'backup:CreateBackupPlan':
+      return has('BackupPlanTags') ? ['backup:TagResource'] : [];
+    case 'backup:CreateBackupSelection':
+    case 'backup:StartBackupJob':
+      return ['iam:PassRole']; // the IamRoleArn handed to AWS Backup
+    case 'dynamodb:CreateTable':
+    case 'dynamodb:UpdateTable': {
+      // A customer-managed key: DynamoDB creates a grant on it as the caller, and describes it.
+      const sse = input['SSESpecification'] as { KMSMasterKeyId?: string } | undefined;
+      return sse?.KMSMasterKeyId ? ['kms:CreateGrant', 'kms:DescribeKey'] : [];
+    }
+    default:
+      return [];
+  }
 }
 
 function dynamodbDerivedActions(operation: string, input: unknown): string[] | undefined {

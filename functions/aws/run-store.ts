@@ -2,13 +2,12 @@
  * The operator's S3 artefacts: bundles (`bundles/`), and per-run batches, plans, results and reports (`runs/`).
  * Step Functions passes only these keys between states, never the documents (256 KiB payload limit).
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { collectPages } from './async-utils.ts';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 /** A JSON store on one bucket. */
 export class RunStore {
   constructor(
-    private readonly s3: S3Client,
+    readonly s3: S3Client,
     readonly bucket: string,
   ) {}
 
@@ -26,15 +25,6 @@ export class RunStore {
       if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
       throw error;
     }
-  }
-
-  /** Every key under a prefix, sorted. */
-  async list(prefix: string): Promise<string[]> {
-    const pages = await collectPages(
-      (token) => this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) })),
-      (page) => page.NextContinuationToken,
-    );
-    return pages.flatMap((page) => (page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []))).sort();
   }
 }
 

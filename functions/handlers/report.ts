@@ -4,6 +4,7 @@
  * plan mode.
  */
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { listKeys } from '../aws/run-listing.ts';
 import { runKeys } from '../aws/run-store.ts';
 import { batchWriteAll } from '../aws/batch-write.ts';
 import type { ApplyResult } from '../aws/apply/apply-plan.ts';
@@ -27,8 +28,8 @@ export async function handler(event: unknown): Promise<ReportResult> {
   const input = parseEvent(reportEventSchema, event, 'report');
   const clients = handlerClients('report');
   const { store, env } = clients;
-  const planKeys = await store.list(runKeys.prefix(input.runId, 'plans'));
-  const resultKeys = await store.list(runKeys.prefix(input.runId, 'results'));
+  const planKeys = await listKeys(store, runKeys.prefix(input.runId, 'plans'));
+  const resultKeys = await listKeys(store, runKeys.prefix(input.runId, 'results'));
   const plans = (await Promise.all(planKeys.map((key) => store.get(key)))) as PlanDocument[];
   const results = (await Promise.all(resultKeys.map((key) => store.get(key)))) as Array<{ round: number; result: ApplyResult }>;
 

@@ -1,0 +1,57 @@
+/**
+ * Run the *synthesized* Reconcile state machine locally, with each Lambda task calling the real handler module
+ * in-process. `npm start` and the workflow tests use it; nothing here is hand-written ASL.
+ */
+import { synthesizeOperator } from '../../infra/synth.ts';
+import type { HandlerName } from '../../infra/permissions.ts';
+import type { CfnTemplate, ExtractedStateMachine } from './extract.ts';
+import { extractStateMachines, findStateMachine } from './extract.ts';
+import { assertSupportedAsl } from './guard.ts';
+import { runStateMachine, type LocalLambdaHandler, type RunEvent, type RunOverrides, type RunResult } from './run.ts';
+
+/** Each handler module, by the name the stack tags its function with (`Metadata["tablewarden:handler"]`). */
+const HANDLER_MODULES: Record<HandlerName, () => Promise<{ handler: LocalLambdaHandler }>> = {
+  lock: () => import('../../functions/handlers/lock.ts'),
+  'load-desired-state': () => import('../../functions/handlers/load-desired-state.ts'),
+  'plan-batch': () => import('../../functions/handlers/plan-batch.ts'),
+  gate: () => import('../../functions/handlers/gate.ts'),
+  'apply-batch': () => import('../../functions/handlers/apply-batch.ts'),
+  report: () => import('../../functions/handlers/report.ts'),
+};
+
+/** The synthesized Reconcile machine and its handlers, ready to run (synthesis happens once per process). */
+export interface LocalReconcile {
+  machine: ExtractedStateMachine;
+  lambdas: Record<string, LocalLambdaHandler>;
+}
+
+let prepared: Promise<LocalReconcile> | undefined;
+
+/** Synthesize the operator stack (no bundling: the handlers run from source) and wire its Reconcile machine. */
+export function prepareLocalReconcile(): Promise<LocalReconcile> {
+  prepared ??= (async () => {
+    const operator = synthesizeOperator({ bundle: false });
+    const machine = findStateMachine(extractStateMachines(operator.template as CfnTemplate), operator.stateMachineLogicalId);
+    assertSupportedAsl(machine.definition);
+    const lambdas: Record<string, LocalLambdaHandler> = {};
+    for (const [handler, logicalId] of Object.entries(operator.lambdaLogicalIds) as Array<[HandlerName, string]>) {
+      const module = await HANDLER_MODULES[handler]();
+      lambdas[logicalId] = module.handler;
+    }
+    return { machine, lambdas };
+  })();
+  return prepared;
+}
+
+/** Run one Reconcile execution. Waits are skipped unless `overrides` says otherwise. */
+export async function runLocalReconcile(options: { input: unknown; executionName?: string; onEvent?: (event: RunEvent) => void; overrides?: RunOverrides }): Promise<RunResult> {
+  const { machine, lambdas } = await prepareLocalReconcile();
+  return runStateMachine({
+    ...machine,
+    input: options.input,
+    lambdas,
+    ...(options.executionName ? { executionName: options.executionName } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    overrides: { waits: 'skip', retryIntervals: 0, ...options.overrides },
+  });
+}
