@@ -1,26 +1,29 @@
 /**
  * `npm start`: the operator end to end on the embedded local AWS.
  *
- * Boots moto with the gap layer, builds a realistic drifted account, validates desired-state/, plans, applies,
- * plans again (now empty) and prints the posture before and after. Nothing here reaches real AWS. Exits 1 if a
- * managed table did not converge. The operator issue moves this onto the synthesized Step Functions workflow.
+ * Boots moto with the gap layer, builds a realistic drifted account and the operator's own resources, publishes
+ * desired-state/ as a bundle (what a merge does), then runs the *synthesized* Reconcile state machine with the
+ * real Lambda handlers, state by state, and prints the posture before and after. Nothing reaches real AWS.
+ * Exits 1 unless every managed table converges.
  */
+import { S3Client } from '@aws-sdk/client-s3';
 import { createClients } from '../functions/aws/clients.ts';
-import { applyPlan } from '../functions/aws/apply/apply-plan.ts';
 import { planAccount } from '../functions/aws/plan-account.ts';
-import { renderApplyEvent, renderApplyReport } from '../functions/cli/render-apply.ts';
+import { publishBundle } from '../functions/aws/publish.ts';
 import { readDesiredStateFiles } from '../functions/cli/desired-files.ts';
-import { renderPlanText } from '../functions/cli/render-plan.ts';
+import { painter, renderPlanText } from '../functions/cli/render-plan.ts';
 import { renderPostureTable } from '../functions/cli/render-posture.ts';
-import { formatDiagnostic } from '../functions/core/desired/diagnostics.ts';
 import { parseDesiredState } from '../functions/core/desired/parse.ts';
 import { createDriftedAccount } from './drifted-account.ts';
 import { startLocalAws } from './local-aws.ts';
+import { createOperatorEnvironment } from './operator-env.ts';
+import { runLocalReconcile } from './workflow/reconcile.ts';
 
 // The lockfile pins an AWS SDK that supports Node 20; its "Node 22 after January 2027" notice is for upgrades.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-const step = (text: string) => process.stdout.write(`${color ? '\u001b[1m==>\u001b[0m' : '==>'} ${text}\n`);
+const paint = painter(color);
+const step = (text: string) => process.stdout.write(`${paint('bold', '==>')} ${text}\n`);
 
 step('Starting the local AWS (moto 5.2.1 + tablewarden gap layer)');
 const local = await startLocalAws();
@@ -30,38 +33,47 @@ try {
 
   step('Building a drifted account: Customers (PITR off, AWS owned key, tags missing), terraform-state-lock (key rotates every 730 days), Orders missing, legacy-sessions unmanaged');
   await createDriftedAccount(createClients(connection));
+  const operator = await createOperatorEnvironment(local);
 
-  step('Validating desired-state/');
-  const validation = parseDesiredState(await readDesiredStateFiles('desired-state'), { now: new Date() });
-  for (const diagnostic of validation.diagnostics) process.stdout.write(`    ${formatDiagnostic(diagnostic)}\n`);
-  process.stdout.write(`    ${validation.state.tables.length} tables valid, ${validation.state.invalidTables.length} invalid\n`);
+  step('Publishing desired-state/ as revision "demo" (what a merge to main does)');
+  const files = await readDesiredStateFiles('desired-state');
+  const { bundle } = await publishBundle(new S3Client({ ...connection, forcePathStyle: true }), operator.BUNDLE_BUCKET, files, 'demo');
+  process.stdout.write(`    s3://${operator.BUNDLE_BUCKET}/bundles/demo.json (${files.length} files, ${bundle.checksum.slice(0, 19)}…)\n`);
 
-  step('Observing the account and planning (tablewarden plan)');
-  const clients = createClients(connection);
-  const before = await planAccount(clients, validation.state, { now: new Date() });
+  const desired = parseDesiredState(files, { now: new Date() }).state;
+  // As in the workflow, the operator's own state table belongs to its CDK stack, not to git: not "unmanaged".
+  const scope = { only: desired.tables.map((table) => table.name), declaredElsewhere: [operator.STATE_TABLE] };
+  const before = await planAccount(createClients(connection), desired, { now: new Date(), ...scope });
+  step('The plan the workflow will find (tablewarden plan)');
   process.stdout.write('\n' + renderPlanText(before.plan, { color }) + '\n');
-  const observeCalls = clients.calls.all().length;
-  process.stdout.write(`    ${observeCalls} AWS calls to observe ${before.plan.tables.length} tables, ${clients.calls.writes().length} writes.\n`);
 
-  step('Applying the plan (tablewarden apply --auto-approve)');
-  const result = await applyPlan(clients, before.plan, validation.state, before.observed, {
-    pollMs: 50,
+  step('Running the synthesized Reconcile state machine (CDK → ASL → aws-local-stepfunctions, real handlers)');
+  const started = Date.now();
+  const result = await runLocalReconcile({
+    input: { trigger: 'commit', revision: 'demo' },
+    executionName: `demo-${started}`,
     onEvent: (event) => {
-      const line = renderApplyEvent(event, { color });
-      if (line) process.stdout.write(line);
+      if (event.type === 'TaskStateExited') {
+        const where = event.mapIndex !== undefined ? ` [batch ${event.mapIndex}]` : '';
+        process.stdout.write(`    ${paint('green', '✓')} ${event.state}${where}\n`);
+      } else if (event.type === 'TaskFailed') {
+        process.stdout.write(`    ${paint('red', '✗')} ${event.state}: ${event.error} ${event.cause ?? ''}\n`);
+      } else if (event.type === 'WaitStateEntered') {
+        process.stdout.write(`    … ${event.state} (DynamoDB settling; skipped locally)\n`);
+      }
     },
   });
+  process.stdout.write(`    execution ${result.status} in ${((Date.now() - started) / 1000).toFixed(1)} s, ${result.historyEventCount} history events\n`);
+  process.stdout.write(`    ${JSON.stringify(result.output ?? { error: result.error, cause: result.cause })}\n\n`);
 
-  step('Observing again and planning (should be empty)');
-  const after = await planAccount(clients, validation.state, { now: new Date() });
-  process.stdout.write('\n' + renderApplyReport(result, after.plan, { color }) + '\n');
-  process.stdout.write(renderPlanText(after.plan, { color }) + '\n');
-
+  const after = await planAccount(createClients(connection), desired, { now: new Date(), ...scope });
+  step('Plan after the run (should be empty)');
+  process.stdout.write('\n' + renderPlanText(after.plan, { color }) + '\n');
   step('Posture before');
   process.stdout.write(renderPostureTable(before.plan, { color }) + '\n');
   step('Posture after');
   process.stdout.write(renderPostureTable(after.plan, { color }) + '\n');
-  const converged = after.plan.tables.filter((table) => table.managed).every((table) => table.status === 'in-sync');
+  const converged = result.status === 'SUCCEEDED' && after.plan.tables.filter((table) => table.managed).every((table) => table.status === 'in-sync');
   if (!converged) process.exitCode = 1;
 } finally {
   await local.stop();
