@@ -74,37 +74,3 @@ export function operatorLambdaLogicalIds(template: object): Record<HandlerName, 
   return ids;
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/**
- * The Reconcile ASL from a synthesized template, as a JSON object, with CloudFormation intrinsics in the
- * `DefinitionString` resolved: `Fn::GetAtt [<Lambda>, Arn]` becomes
- * `arn:aws:lambda:<region>:<account>:function:<LambdaLogicalId>`, `Ref` of a pseudo parameter its example value.
- * Local runners route Task states by name (`RECONCILE_TASK_STATES`), so the ARNs only need to be well-formed.
- *
- * @throws Error when the template has no state machine or uses an intrinsic this does not resolve.
- */
-export function reconcileAslFromTemplate(template: object, env: { region?: string; account?: string } = {}): Record<string, unknown> {
-  const region = env.region ?? 'us-east-1';
-  const account = env.account ?? '123456789012';
-  const resources = (template as { Resources?: Record<string, { Type: string; Properties?: Record<string, Json> }> }).Resources ?? {};
-  const machine = Object.values(resources).find((resource) => resource.Type === 'AWS::StepFunctions::StateMachine');
-  if (!machine?.Properties?.['DefinitionString']) throw new Error('the template has no AWS::StepFunctions::StateMachine with a DefinitionString');
-  const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': region, 'AWS::AccountId': account, 'AWS::URLSuffix': 'amazonaws.com' };
-  const resolve = (value: Json): string => {
-    if (typeof value === 'string') return value;
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
-      const getAtt = value['Fn::GetAtt'];
-      if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && typeof getAtt[0] === 'string') {
-        const target = resources[getAtt[0]];
-        if (target?.Type === 'AWS::Lambda::Function') return `arn:aws:lambda:${region}:${account}:function:${getAtt[0]}`;
-      }
-      const ref = value['Ref'];
-      if (typeof ref === 'string' && ref in pseudo) return pseudo[ref] as string;
-      const join = value['Fn::Join'];
-      if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) return join[1].map(resolve).join(join[0]);
-    }
-    throw new Error(`reconcileAslFromTemplate: cannot resolve ${JSON.stringify(value)}`);
-  };
-  return JSON.parse(resolve(machine.Properties['DefinitionString'])) as Record<string, unknown>;
-}

@@ -4,6 +4,8 @@
  * their events with the handlers' own zod contracts. Stubs, not the real handlers: this pins the state machine's
  * flow and payloads; end-to-end runs against moto live in test/workflow.
  */
+// Before aws-local-stepfunctions loads: it needs Promise.withResolvers, which Node 20 lacks.
+import '../../local/workflow/polyfill.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,20 +29,11 @@ import {
   type PlanBatchResult,
   type ReportResult,
 } from '../../functions/handlers/contracts.ts';
-import { reconcileAslFromTemplate, synthesizeOperatorTemplate } from '../../infra/synth.ts';
+import { synthesizeOperatorTemplate } from '../../infra/synth.ts';
+import { findUnsupportedAsl } from '../../local/workflow/guard.ts';
+import { reconcileAslFromTemplate } from './template-helpers.ts';
 import { MAX_APPLY_ROUNDS, RECONCILE_TASK_STATES, ReconcileStateMachine, TRANSIENT_LAMBDA_ERRORS } from '../../state-machines/reconcile.ts';
 
-// aws-local-stepfunctions needs Promise.withResolvers (Node 22); these tests run on Node 20 too.
-const promiseStatics = Promise as unknown as { withResolvers?: () => unknown };
-promiseStatics.withResolvers ??= () => {
-  let resolve!: (value: unknown) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-};
 
 type TaskState = keyof typeof RECONCILE_TASK_STATES;
 type Stub = (event: unknown) => Promise<unknown>;
@@ -144,32 +137,9 @@ function allStates(definition: Record<string, unknown>): Array<[string, Record<s
   return found;
 }
 
-/** What aws-local-stepfunctions 3.0.0 would silently ignore or cannot run; empty when the definition is safe. */
+/** What aws-local-stepfunctions 3.0.0 would silently ignore or cannot run (the runner's own guard). */
 function unsupportedFeatures(definition: unknown): string[] {
-  const problems: string[] = [];
-  const walk = (value: unknown, path: string) => {
-    if (Array.isArray(value)) {
-      value.forEach((item, index) => walk(item, `${path}[${index}]`));
-      return;
-    }
-    if (typeof value === 'string') {
-      if (value.includes('.waitForTaskToken')) problems.push(`${path}: task token integration`);
-      if (/\{%.*%\}/s.test(value)) problems.push(`${path}: JSONata expression`);
-      if (value.includes('$$.Task.Token')) problems.push(`${path}: task token`);
-      return;
-    }
-    if (!value || typeof value !== 'object') return;
-    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-      if (key === 'QueryLanguage' && child === 'JSONata') problems.push(`${path}.QueryLanguage: JSONata`);
-      if (key === 'Assign') problems.push(`${path}.Assign: variables`);
-      if (key === 'Arguments' || key === 'Output') problems.push(`${path}.${key}: JSONata field`);
-      if (key === 'ProcessorConfig' && (child as { Mode?: string }).Mode === 'DISTRIBUTED') problems.push(`${path}.ProcessorConfig: Distributed Map`);
-      if (key === 'ItemReader' || key === 'ResultWriter' || key === 'ItemBatcher') problems.push(`${path}.${key}: Distributed Map`);
-      walk(child, `${path}.${key}`);
-    }
-  };
-  walk(definition, '$');
-  return problems;
+  return findUnsupportedAsl(definition).map((finding) => `${finding.location}: ${finding.feature} (${finding.detail})`);
 }
 
 let asl: Record<string, unknown>;

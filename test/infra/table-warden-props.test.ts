@@ -10,7 +10,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cdkJsonContext } from '../../infra/app-factory.ts';
 import { TableWarden, type TableWardenProps } from '../../infra/table-warden.ts';
-import { reconcileAslFromTemplate } from '../../infra/synth.ts';
+import { reconcileAslFromTemplate } from './template-helpers.ts';
 import { render, resourcesOfType, roleStatements, type TemplateJson } from './template-helpers.ts';
 
 const outdir = mkdtempSync(join(tmpdir(), 'tablewarden-props-test-'));

@@ -3,6 +3,18 @@
  * document anywhere, and intrinsic values rendered as readable strings.
  */
 
+import { extractStateMachines, type CfnTemplate } from '../../local/workflow/extract.ts';
+
+/**
+ * The Reconcile ASL of a synthesized template, intrinsics resolved (one extractor for tests, the local runner and
+ * `npm start`: local/workflow/extract.ts).
+ */
+export function reconcileAslFromTemplate(template: object): Record<string, unknown> {
+  const { stateMachines } = extractStateMachines(template as CfnTemplate);
+  if (stateMachines.length !== 1) throw new Error(`expected one state machine, found ${stateMachines.length}`);
+  return stateMachines[0]!.definition as unknown as Record<string, unknown>;
+}
+
 /** A CloudFormation template as JSON. */
 export interface TemplateJson {
   Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown>; DeletionPolicy?: string }>;
