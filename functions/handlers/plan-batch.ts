@@ -31,6 +31,7 @@ export async function handler(event: unknown): Promise<PlanBatchResult> {
   }
   const remediated = document.desired.policy.unmanagedTables === 'remediate' ? plan.summary.unmanaged : 0;
   metrics.addMetric('TablesWithDrift', 'Count', plan.tables.filter((table) => table.actions.length > 0).length);
+  metrics.addMetric('ApiCalls', 'Count', clients.calls.all().length);
   metrics.publishStoredMetrics();
   return {
     index: batch.index,
