@@ -308,6 +308,9 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
 
   // ---- Lock: nothing to release when it was never ours.
   const acquireLock = invoke('AcquireLock', 'lock', { action: 'acquire', owner, ttlSeconds: lockTtl }, '$.lock');
+  // A commit that lands while another run holds the lock must not be lost until the next nightly run: wait for
+  // the lock (1 + 2 + 4 + 8 + 16 + 32 minutes, about an hour) before giving up with LockHeld.
+  acquireLock.addRetry({ errors: ['LockHeld'], interval: Duration.minutes(1), backoffRate: 2, maxAttempts: 6 });
   acquireLock.addCatch(new Fail(scope, 'LockHeld', { error: 'LockHeld', cause: RECONCILE_FAILURES.LockHeld }), { errors: ['LockHeld'], resultPath: '$.error' });
   acquireLock.addCatch(new Fail(scope, 'LockFailed', { error: 'LockFailed', cause: RECONCILE_FAILURES.LockFailed }), { errors: ['States.ALL'], resultPath: '$.error' });
   acquireLock.next(load);

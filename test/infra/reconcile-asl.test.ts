@@ -172,7 +172,10 @@ describe('guard: the synthesized ASL stays runnable by aws-local-stepfunctions',
     // Assess
     expect(tasks.map(([name]) => name).sort()).toEqual(Object.keys(RECONCILE_TASK_STATES).sort());
     for (const [name, state] of tasks) {
-      expect(state['Retry'], name).toEqual([expect.objectContaining({ ErrorEquals: TRANSIENT_LAMBDA_ERRORS, BackoffRate: 2, JitterStrategy: 'FULL' })]);
+      const transient = expect.objectContaining({ ErrorEquals: TRANSIENT_LAMBDA_ERRORS, BackoffRate: 2, JitterStrategy: 'FULL' });
+      // AcquireLock also waits for a held lock (about an hour) so a commit during a running reconcile is not lost.
+      const lockWait = { ErrorEquals: ['LockHeld'], IntervalSeconds: 60, BackoffRate: 2, MaxAttempts: 6 };
+      expect(state['Retry'], name).toEqual(name === 'AcquireLock' ? [transient, lockWait] : [transient]);
       expect(state['TimeoutSeconds'], name).toBeGreaterThan(0);
     }
   });
@@ -303,12 +306,27 @@ describe('Reconcile, run locally', () => {
     expect(outcome.error).toBe('GateFailed');
   });
 
-  it('LockHeld: fails at once, touching nothing and releasing nothing', async () => {
+  it('LockHeld: waits for the lock (6 retries), then fails touching nothing and releasing nothing', async () => {
     // Act
     const outcome = await run(asl, { trigger: 'schedule' }, { AcquireLock: async () => Promise.reject(named('LockHeld')) });
     // Assess
     expect(outcome.error).toBe('LockHeld');
-    expect(states(outcome)).toEqual(['AcquireLock']);
+    expect(states(outcome)).toEqual(Array(7).fill('AcquireLock'));
+  });
+
+  it('LockHeld then free: the run goes ahead once the other run releases the lock', async () => {
+    // Prepare
+    let attempts = 0;
+    const busyThenFree: Stub = async (event) => {
+      attempts += 1;
+      if (attempts <= 2) throw named('LockHeld');
+      return contractStubs().AcquireLock(event);
+    };
+    // Act
+    const outcome = await run(asl, { trigger: 'commit', revision: 'abc' }, { AcquireLock: busyThenFree });
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(attempts).toBe(3);
   });
 
   it('any other lock error: LockFailed, nothing released', async () => {
