@@ -28,6 +28,14 @@ export function buildProgram(): Command {
       .addOption(new Option('--endpoint-url <url>', 'AWS endpoint (e.g. the local AWS from `tablewarden local`)').env('AWS_ENDPOINT_URL'))
       .option('--region <region>', 'AWS region (default: AWS_REGION / AWS_DEFAULT_REGION)')
       .option('--profile <name>', 'named profile from ~/.aws/config');
+  /** The options of commands that plan: which desired state, which tables, which output. */
+  const planning = (command: Command, verb: string) =>
+    connection(
+      command
+        .option('--dir <dir>', 'desired-state directory', 'desired-state')
+        .option('--table <name>', `${verb} only this table (repeatable)`, collect, [])
+        .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text')),
+    );
 
   program
     .command('validate')
@@ -37,26 +45,22 @@ export function buildProgram(): Command {
       process.exitCode = await runValidate(options);
     });
 
-  connection(
+  planning(
     program
       .command('plan')
       .description('compare desired-state/ with the account and print what apply would change')
-      .option('--dir <dir>', 'desired-state directory', 'desired-state')
-      .option('--table <name>', 'plan only this table (repeatable)', collect, [])
-      .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
       .option('-v, --verbose', 'also show tables in sync and every finding'),
+    'plan',
   ).action(async (options) => {
     process.exitCode = await runPlan(options);
   });
 
-  connection(
+  planning(
     program
       .command('apply')
       .description('plan, ask for confirmation, make the changes, then observe again and report what converged')
-      .option('--dir <dir>', 'desired-state directory', 'desired-state')
-      .option('--table <name>', 'apply only this table (repeatable)', collect, [])
-      .option('--auto-approve', 'apply without asking (required when stdin is not a terminal)')
-      .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text')),
+      .option('--auto-approve', 'apply without asking (required when stdin is not a terminal)'),
+    'apply',
   ).action(async (options) => {
     process.exitCode = await runApply(options);
   });
