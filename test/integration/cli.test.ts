@@ -105,3 +105,33 @@ describe('tablewarden plan', () => {
     expect(result.stderr).toContain('--table Nope: not declared in');
   });
 });
+
+describe('tablewarden local', () => {
+  it('prints its endpoint once ready, answers there, and stops cleanly (children included) on SIGTERM', async () => {
+    // Prepare
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['bin/tablewarden.js', 'local'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    // Act
+    const endpoint = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no endpoint line; stdout so far: ${stdout}`)), 30_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /^endpoint: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(stdout);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      });
+    });
+    const answer = await fetch(`${endpoint}/moto-api/`);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    const code = await exited;
+    // Assess
+    expect(answer.ok).toBe(true);
+    expect(stdout.trim()).toBe(`endpoint: ${endpoint}`);
+    expect(code).toBe(0);
+    await expect(fetch(`${endpoint}/moto-api/`)).rejects.toThrow();
+  }, 60_000);
+});
