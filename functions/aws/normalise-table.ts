@@ -208,11 +208,16 @@ export function normaliseContributorInsights(output: ContributorInsightsInput): 
  * AWS managed keys always rotate yearly, so we do not ask either.
  */
 export function needsRotationLookup(metadata: KeyMetadataInput): boolean {
-  if (metadata.KeyManager === 'AWS') return false;
-  if (metadata.Origin !== undefined && metadata.Origin !== 'AWS_KMS') return false;
-  if (metadata.CustomKeyStoreId !== undefined && metadata.CustomKeyStoreId !== '') return false;
+  return metadata.KeyManager !== 'AWS' && rotationUnsupportedReason(metadata) === undefined;
+}
+
+/** Why KMS can't rotate a customer key automatically, or undefined when it can. */
+function rotationUnsupportedReason(metadata: KeyMetadataInput): string | undefined {
+  if (metadata.Origin !== undefined && metadata.Origin !== 'AWS_KMS') return `its key material origin is ${metadata.Origin}`;
+  if (metadata.CustomKeyStoreId !== undefined && metadata.CustomKeyStoreId !== '') return 'it is in a custom key store';
   const spec = metadata.KeySpec ?? metadata.CustomerMasterKeySpec;
-  return spec === undefined || spec === 'SYMMETRIC_DEFAULT';
+  if (spec !== undefined && spec !== 'SYMMETRIC_DEFAULT') return `its key spec is ${spec}`;
+  return undefined;
 }
 
 /**
@@ -233,6 +238,8 @@ export function normaliseKmsKey(metadata: KeyMetadataInput, aliases: string[], r
   }
   const rotationEnabled = rotation?.KeyRotationEnabled === true;
   const key: ObservedKmsKey = { ...base, rotationEnabled };
+  const unsupported = rotationUnsupportedReason(metadata);
+  if (unsupported) key.rotationUnsupported = unsupported;
   if (rotationEnabled) {
     // Keys whose rotation was enabled before custom periods existed (2024) may not report one: it is 365.
     key.rotationPeriodDays = rotation?.RotationPeriodInDays ?? AWS_MANAGED_KEY_ROTATION_DAYS;

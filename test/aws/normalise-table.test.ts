@@ -379,4 +379,14 @@ describe('KMS keys', () => {
   ])('needsRotationLookup: %s ⇒ %s', (_name, metadata, expected) => {
     expect(needsRotationLookup(metadata)).toBe(expected);
   });
+
+  it.each<[string, KeyMetadataInput, string | undefined]>([
+    ['KMS-generated symmetric', { Origin: 'AWS_KMS', KeySpec: 'SYMMETRIC_DEFAULT' }, undefined],
+    ['imported key material', { Origin: 'EXTERNAL' }, 'its key material origin is EXTERNAL'],
+    ['custom key store', { Origin: 'AWS_KMS', CustomKeyStoreId: 'cks-1' }, 'it is in a custom key store'],
+    ['asymmetric', { Origin: 'AWS_KMS', KeySpec: 'RSA_2048' }, 'its key spec is RSA_2048'],
+  ])('a customer key that KMS cannot rotate says why (%s)', (_name, metadata, reason) => {
+    const key = normaliseKmsKey({ KeyId: 'k1', Arn: 'arn:aws:kms:us-east-1:111122223333:key/k1', KeyManager: 'CUSTOMER', ...metadata }, []);
+    expect(key.rotationUnsupported).toBe(reason);
+  });
 });

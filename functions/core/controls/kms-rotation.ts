@@ -29,6 +29,10 @@ export const kmsRotationControl = defineControl({
     // TW-SSE creates a missing key with rotation already on; planning it twice would not converge faster.
     if (!key) return nonCompliant(`key ${want.kmsKeyAlias} does not exist yet (TW-SSE creates it with rotation on)`);
     if (key.rotationEnabled && key.rotationPeriodDays === period) return compliant(`${want.kmsKeyAlias} rotates every ${period} days`);
+    if (key.rotationUnsupported) {
+      // EnableKeyRotation would be rejected: say so instead of planning a call that can only fail.
+      return nonCompliant(`${want.kmsKeyAlias} cannot rotate automatically: ${key.rotationUnsupported}; rotate it by hand or point the alias at a KMS-generated symmetric key`);
+    }
     const now = key.rotationEnabled ? `rotates every ${key.rotationPeriodDays ?? '?'} days` : 'does not rotate';
     return nonCompliant(`${want.kmsKeyAlias} ${now}, want every ${period} days`, [
       { type: 'UpdateKmsKeyRotation', alias: want.kmsKeyAlias, keyArn: key.arn, rotationPeriodDays: period, risk: 'safe', reason: `rotate ${want.kmsKeyAlias} every ${period} days` },

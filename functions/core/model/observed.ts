@@ -62,6 +62,11 @@ export interface ObservedKmsKey {
   rotationEnabled: boolean;
   /** Rotation period in days, when rotation is on and the service reports it. */
   rotationPeriodDays?: number;
+  /**
+   * Set when KMS cannot rotate this key automatically (imported key material, a custom key store, an asymmetric
+   * or HMAC key): EnableKeyRotation would be rejected, so the planner must not propose it.
+   */
+  rotationUnsupported?: string;
 }
 
 /** Provisioned or on-demand billing, normalised (no BillingModeSummary means PROVISIONED). */

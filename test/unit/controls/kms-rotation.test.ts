@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kmsRotationControl } from '../../../functions/core/controls/kms-rotation.ts';
-import { awsManagedKey, caseContext, cases, expectedAssessment, KEY_ALIAS, KEY_ARN, kmsKey, OTHER_KEY_ARN, unmanagedTable } from './fixtures.ts';
+import { account, awsManagedKey, caseContext, cases, context, expectedAssessment, KEY_ALIAS, KEY_ARN, kmsKey, OTHER_KEY_ARN, unmanagedTable } from './fixtures.ts';
 
 describe('TW-KMS-ROTATION', () => {
   it.each(cases([
@@ -98,5 +98,22 @@ describe('TW-KMS-ROTATION', () => {
     const assessment = kmsRotationControl.assess(context);
     // Assess
     expect(assessment).toEqual(expectedAssessment(row));
+  });
+});
+
+describe('TW-KMS-ROTATION with a key KMS cannot rotate', () => {
+  it('reports it non-compliant with the reason and plans no EnableKeyRotation', () => {
+    // Prepare
+    const base = account();
+    const key = base.kmsKeysByAlias['alias/tablewarden/customers']!;
+    const imported = { ...key, rotationEnabled: false, rotationPeriodDays: undefined, rotationUnsupported: 'its key material origin is EXTERNAL' };
+    // Act
+    const result = kmsRotationControl.assess(context({ account: { ...base, kmsKeysByAlias: { ...base.kmsKeysByAlias, 'alias/tablewarden/customers': imported } } }));
+    // Assess
+    expect(result).toEqual({
+      status: 'NON_COMPLIANT',
+      reason: 'alias/tablewarden/customers cannot rotate automatically: its key material origin is EXTERNAL; rotate it by hand or point the alias at a KMS-generated symmetric key',
+      actions: [],
+    });
   });
 });
