@@ -41,9 +41,7 @@ try {
   process.stdout.write(`    s3://${operator.BUNDLE_BUCKET}/bundles/demo.json (${files.length} files, ${bundle.checksum.slice(0, 19)}…)\n`);
 
   const desired = parseDesiredState(files, { now: new Date() }).state;
-  // As in the workflow, the operator's own state table belongs to its CDK stack, not to git: not "unmanaged".
-  const scope = { only: desired.tables.map((table) => table.name), declaredElsewhere: [operator.STATE_TABLE] };
-  const before = await planAccount(createClients(connection), desired, { now: new Date(), ...scope });
+  const before = await planAccount(createClients(connection), desired, { now: new Date() });
   step('The plan the workflow will find (tablewarden plan)');
   process.stdout.write('\n' + renderPlanText(before.plan, { color }) + '\n');
 
@@ -66,7 +64,7 @@ try {
   process.stdout.write(`    execution ${result.status} in ${((Date.now() - started) / 1000).toFixed(1)} s, ${result.historyEventCount} history events\n`);
   process.stdout.write(`    ${JSON.stringify(result.output ?? { error: result.error, cause: result.cause })}\n\n`);
 
-  const after = await planAccount(createClients(connection), desired, { now: new Date(), ...scope });
+  const after = await planAccount(createClients(connection), desired, { now: new Date() });
   step('Plan after the run (should be empty)');
   process.stdout.write('\n' + renderPlanText(after.plan, { color }) + '\n');
   step('Posture before');

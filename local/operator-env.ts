@@ -7,6 +7,7 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { createClients } from '../functions/aws/clients.ts';
+import { OPERATOR_TAG } from '../functions/core/plan/planner.ts';
 import type { LocalAws } from './local-aws.ts';
 
 /** Names of the operator resources, as the handlers see them in their environment. */
@@ -35,6 +36,8 @@ export async function createOperatorEnvironment(local: Pick<LocalAws, 'endpoint'
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
       BillingMode: 'PAY_PER_REQUEST',
+      // Marks it as tablewarden's own (as the CDK stack does), so it is never reported as unmanaged.
+      Tags: [{ Key: OPERATOR_TAG.key, Value: OPERATOR_TAG.value }],
     }),
   );
   const topic = await new SNSClient(connection).send(new CreateTopicCommand({ Name: 'tablewarden-notifications' }));

@@ -13,7 +13,7 @@ import { handlerClients, logger, namedError, parseEvent } from './runtime.ts';
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<LoadResult> {
   const { runId, revision, tables: requested, batchSize } = parseEvent(loadEventSchema, event, 'load-desired-state');
-  const { store, env } = handlerClients('load-desired-state');
+  const { store } = handlerClients('load-desired-state');
   const key = bundleKey(revision);
   const raw = await store.get(key);
   if (raw === undefined) throw namedError('BundleNotFound', `no desired-state bundle at s3://${store.bucket}/${key}; publish one with tablewarden publish`);
@@ -40,8 +40,7 @@ export async function handler(event: unknown): Promise<LoadResult> {
       const document: BatchDocument = {
         revision: bundle.revision,
         desired: { policy: state.policy, tables, invalidTables: index === 0 ? invalid : [] },
-        // The operator's own state table is managed by its CDK stack, not by git: never "unmanaged".
-        ...(index === 0 && fullRun ? { declaredElsewhere: [...declared, env.STATE_TABLE].filter((name) => !names.has(name)).sort() } : {}),
+        ...(index === 0 && fullRun ? { declaredElsewhere: [...declared].filter((name) => !names.has(name)).sort() } : {}),
       };
       const batchKey = runKeys.batch(runId, index);
       await store.put(batchKey, document);

@@ -137,6 +137,8 @@ describe('state table', () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 35 },
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [logicalId(stack.warden.key), 'Arn'] } },
       DeletionProtectionEnabled: true,
+      // So the tables it guards never report it as unmanaged.
+      Tags: [{ Key: 'tablewarden:role', Value: 'operator' }],
     });
     expect(resource(id).DeletionPolicy).toBe('Retain');
   });

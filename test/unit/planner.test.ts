@@ -128,6 +128,18 @@ describe('planner', () => {
     );
   });
 
+  it("never lists tablewarden's own (operator-tagged) tables as unmanaged", () => {
+    // Prepare
+    const observed = driftedAccount();
+    observed.tables['tablewarden-state'] = bareTable('tablewarden-state', { tags: { 'tablewarden:role': 'operator' } });
+    observed.allTableNames.push('tablewarden-state');
+    // Act
+    const planned = plan({ desired: sampleDesiredState(), observed, now: NOW });
+    // Assess
+    expect(planned.tables.map((table) => table.name)).not.toContain('tablewarden-state');
+    expect(planned.tables.filter((table) => !table.managed).map((table) => table.name)).toEqual(['legacy-sessions']);
+  });
+
   it('never lists drill tables as unmanaged', () => {
     const planned = plan({ desired: sampleDesiredState(), observed: driftedAccount(), now: NOW });
     expect(planned.tables.map((table) => table.name)).not.toContain('tw-drill-Customers-20261127');

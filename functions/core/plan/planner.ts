@@ -37,6 +37,12 @@ const PHASE: Record<ActionDetail['type'], number> = {
 /** Temporary restore-drill tables are the operator's own and never reported as unmanaged. */
 export const DRILL_TABLE_PREFIX = 'tw-drill-';
 
+/**
+ * The tag that marks tablewarden's own tables (its state table, created by its CDK stack, not declared in git):
+ * they are never reported as unmanaged.
+ */
+export const OPERATOR_TAG = { key: 'tablewarden:role', value: 'operator' } as const;
+
 /** Inputs to `plan`. */
 export interface PlanInput {
   desired: DesiredState;
@@ -144,7 +150,8 @@ export function plan(input: PlanInput): Plan {
     });
   }
   if (!input.only || input.unmanaged) {
-    const unmanaged = observed.allTableNames.filter((name) => !declared.has(name) && !name.startsWith(DRILL_TABLE_PREFIX));
+    const isOperatorTable = (name: string) => observed.tables[name]?.tags[OPERATOR_TAG.key] === OPERATOR_TAG.value;
+    const unmanaged = observed.allTableNames.filter((name) => !declared.has(name) && !name.startsWith(DRILL_TABLE_PREFIX) && !isOperatorTable(name));
     for (const name of unmanaged) tables.push(planTable(baselineTable(name, desired.policy.baseline), observed, input));
   }
   tables.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
