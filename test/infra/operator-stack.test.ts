@@ -71,6 +71,29 @@ describe('synthesis', () => {
     expect(Object.keys(resourcesOfType(template, 'AWS::Lambda::Function'))).toHaveLength(6);
   });
 
+  it('bundles every handler into an ES module that loads and runs on Node (the deployed artefact, not the source)', async () => {
+    // Prepare: each function's Code points at its asset, <outdir>/asset.<hash>/index.mjs.
+    const bundles = Object.fromEntries(
+      Object.entries(operatorLambdaLogicalIds(template)).map(([handler, id]) => {
+        const key = String((template.Resources[id]!.Properties!['Code'] as { S3Key: string }).S3Key);
+        return [handler, join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs')];
+      }),
+    );
+    const env = { BUNDLE_BUCKET: 'bucket', STATE_TABLE: 'state', AWS_REGION: 'us-east-1', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' };
+    Object.assign(process.env, env);
+    // Act
+    const modules = Object.fromEntries(await Promise.all(Object.entries(bundles).map(async ([handler, path]) => [handler, (await import(path)) as { handler: (event: unknown) => Promise<unknown> }])));
+    // Assess: every bundle exports its handler; the gate (no AWS call) computes a verdict; the lock rejects a
+    // malformed event with the contract's error before any call.
+    expect(Object.keys(modules).sort()).toEqual([...HANDLER_NAMES].sort());
+    for (const module of Object.values(modules)) expect(typeof module.handler).toBe('function');
+    await expect(modules['gate']!.handler({ runId: 'r', tables: 4, maxDisruptivePercent: 25, plans: [{ index: 0, planKey: 'k', tables: 4, actions: 3, disruptiveTables: 2, errors: 0, refused: 0, unmanaged: 0, population: 4 }] })).resolves.toMatchObject({
+      proceed: false,
+      disruptiveTables: 2,
+    });
+    await expect(modules['lock']!.handler({ action: 'steal' })).rejects.toMatchObject({ name: 'InvalidEvent' });
+  });
+
   it('validates against the CDK default CloudFormation rules as errors', () => {
     // Assess
     expect(cdkJsonContext()['@aws-cdk/core:validateAgainstDefaultRules']).toBe(true);
