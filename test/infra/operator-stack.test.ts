@@ -82,7 +82,8 @@ describe('synthesis', () => {
     const env = { BUNDLE_BUCKET: 'bucket', STATE_TABLE: 'state', AWS_REGION: 'us-east-1', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' };
     Object.assign(process.env, env);
     // Act
-    const modules = Object.fromEntries(await Promise.all(Object.entries(bundles).map(async ([handler, path]) => [handler, (await import(path)) as { handler: (event: unknown) => Promise<unknown> }])));
+    type Bundle = { handler: (event: unknown) => Promise<unknown> };
+    const modules: Record<string, Bundle> = Object.fromEntries(await Promise.all(Object.entries(bundles).map(async ([handler, path]) => [handler, (await import(path)) as Bundle] as const)));
     // Assess: every bundle exports its handler; the gate (no AWS call) computes a verdict; the lock rejects a
     // malformed event with the contract's error before any call.
     expect(Object.keys(modules).sort()).toEqual([...HANDLER_NAMES].sort());
