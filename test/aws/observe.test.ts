@@ -505,25 +505,31 @@ describe('observeAccount: pagination', () => {
   });
 });
 
+/** Make DescribeTable slow and count how many run at once; returns the peak so far. */
+function trackPeakDescribeTable(mocks: ReturnType<typeof convergedAccount>): () => number {
+  let inFlight = 0;
+  let peak = 0;
+  mocks.dynamodb.on(DescribeTableCommand).callsFake(async (input: { TableName: string }) => {
+    inFlight += 1;
+    peak = Math.max(peak, inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    inFlight -= 1;
+    return { Table: recordedTable(input.TableName, 'AWS_OWNED') };
+  });
+  return () => peak;
+}
+
 describe('observeAccount: concurrency', () => {
   it.each([1, 3, 8])('has at most %i tables in flight', async (limit) => {
     // Prepare
     const names = Array.from({ length: 12 }, (_, i) => `T${i}`);
     const mocks = convergedAccount(names);
-    let inFlight = 0;
-    let peak = 0;
-    mocks.dynamodb.on(DescribeTableCommand).callsFake(async (input: { TableName: string }) => {
-      inFlight += 1;
-      peak = Math.max(peak, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      inFlight -= 1;
-      return { Table: recordedTable(input.TableName, 'AWS_OWNED') };
-    });
+    const peak = trackPeakDescribeTable(mocks);
     // Act
     const observed = await observeAccount(mocks.clients, request(names, NO_ASPECTS, []), { concurrency: limit });
     // Assess
     expect(Object.keys(observed.tables)).toHaveLength(12);
-    expect(peak).toBe(limit);
+    expect(peak()).toBe(limit);
   });
 });
 
@@ -566,20 +572,12 @@ describe('observeAccount: unmanaged tables', () => {
     const names = Array.from({ length: 10 }, (_, i) => `T${i}`);
     const mocks = convergedAccount(names);
     mocks.dynamodb.on(ListTablesCommand).resolves({ TableNames: names });
-    let inFlight = 0;
-    let peak = 0;
-    mocks.dynamodb.on(DescribeTableCommand).callsFake(async (input: { TableName: string }) => {
-      inFlight += 1;
-      peak = Math.max(peak, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      inFlight -= 1;
-      return { Table: recordedTable(input.TableName, 'AWS_OWNED') };
-    });
+    const peak = trackPeakDescribeTable(mocks);
     // Act
     const observed = await observeAccount(mocks.clients, { ...request(names.slice(0, 4), NO_ASPECTS, []), unmanaged: { aspects: NO_ASPECTS } }, { concurrency: 3 });
     // Assess
     expect(Object.keys(observed.tables).sort()).toEqual(names);
     expect(mocks.dynamodb.commandCalls(DescribeTableCommand)).toHaveLength(10);
-    expect(peak).toBe(3);
+    expect(peak()).toBe(3);
   });
 });

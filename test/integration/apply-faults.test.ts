@@ -4,13 +4,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
-import { runApply, type Confirmation } from '../../functions/cli/commands/apply.ts';
+import { runApply } from '../../functions/cli/commands/apply.ts';
 import { createDriftedAccount } from '../../local/drifted-account.ts';
 import { useLocalAws } from '../helpers/local-aws.ts';
-import { captureIo } from '../support/capture.ts';
+import { captureIo, unattended } from '../support/capture.ts';
 
 const local = useLocalAws();
-const unattended: Confirmation = { interactive: false, ask: () => Promise.reject(new Error('must not ask')) };
 
 describe('apply under injected faults', () => {
   beforeEach(async () => {

@@ -12,10 +12,9 @@ import { createClients } from '../../functions/aws/clients.ts';
 import { runApply, type Confirmation } from '../../functions/cli/commands/apply.ts';
 import { createDriftedAccount } from '../../local/drifted-account.ts';
 import { useLocalAws } from '../helpers/local-aws.ts';
-import { captureIo } from '../support/capture.ts';
+import { captureIo, unattended } from '../support/capture.ts';
 
 const local = useLocalAws();
-const unattended: Confirmation = { interactive: false, ask: () => Promise.reject(new Error('must not ask')) };
 const FORBIDDEN = ['dynamodb:DeleteTable', 'dynamodb:UntagResource', 'kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DisableKeyRotation', 'backup:DeleteBackupSelection', 'backup:DeleteBackupPlan'];
 
 describe('apply against local AWS', () => {

@@ -5,7 +5,6 @@
 import { CreateBackupPlanCommand, CreateBackupSelectionCommand, CreateBackupVaultCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { CreateTableCommand, UpdateContinuousBackupsCommand } from '@aws-sdk/client-dynamodb';
 import { CreateAliasCommand, CreateKeyCommand, EnableKeyRotationCommand } from '@aws-sdk/client-kms';
-import { Writable } from 'node:stream';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
 import { planAccount } from '../../functions/aws/plan-account.ts';
@@ -14,23 +13,13 @@ import { planToJson } from '../../functions/cli/render-plan.ts';
 import { plan as planModel } from '../../functions/core/plan/planner.ts';
 import { createDriftedAccount } from '../../local/drifted-account.ts';
 import { useLocalAws } from '../helpers/local-aws.ts';
+import { captureIo } from '../support/capture.ts';
 import { driftedAccount, sampleDesiredState } from '../support/scenario.ts';
 
 const local = useLocalAws();
 
 function clients(): AwsClients {
   return createClients(local.clientConfig);
-}
-
-function capture(): { stream: Writable; text(): string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
 }
 
 type PlanJson = { tables: Array<{ name: string; status: string; managed: boolean; actions: Array<{ type: string; control: string; risk: string; reason: string }> }>; summary: Record<string, number> };
@@ -49,17 +38,16 @@ describe('plan against local AWS', () => {
   it('prints the exact plan for the drifted account as JSON, exits 2 and writes nothing', async () => {
     // Prepare
     await createDriftedAccount(clients());
-    const out = capture();
-    const err = capture();
+    const io = captureIo();
     // Act
     const code = await runPlan(
       { dir: 'desired-state', table: [], output: 'json', endpointUrl: local.endpoint, region: local.region },
-      { out: out.stream, err: err.stream },
+      io,
     );
     // Assess
-    expect(err.text()).toBe('');
+    expect(io.stderr()).toBe('');
     expect(code).toBe(2);
-    const document = JSON.parse(out.text()) as PlanJson;
+    const document = JSON.parse(io.stdout()) as PlanJson;
     expect(summaryOf(document)).toEqual({
       Customers: {
         status: 'update',
