@@ -122,7 +122,8 @@ export async function applyPlan(clients: AwsClients, plan: Plan, desired: Desire
 
   // Keys first, one at a time: few, account-wide, and needed by the tables' SSE.
   const keyOutcome = await runKeyPhase(clients, withActions.flatMap((table) => table.actions).filter(isKeyAction), who, emit);
-  const missingKeys = new Set([...keyOutcome].flatMap(([action, error]) => (error !== undefined && action.type === 'CreateKmsKey' ? [action.alias] : [])));
+  // Aliases whose key could not be created → why; tables that need them are skipped.
+  const missingKeys = new Map([...keyOutcome].flatMap(([action, error]) => (error !== undefined && action.type === 'CreateKmsKey' ? [[action.alias, error] as const] : [])));
 
   const results = await mapWithConcurrency(withActions, options.concurrency ?? 4, async (tablePlan): Promise<TableApplyResult> => {
     const keyActions = tablePlan.actions.filter(isKeyAction);
@@ -132,7 +133,7 @@ export async function applyPlan(clients: AwsClients, plan: Plan, desired: Desire
     const alias = spec.encryption?.type === 'CUSTOMER_MANAGED' ? spec.encryption.kmsKeyAlias : undefined;
     const failedKeyAction = keyActions.find((action) => keyOutcome.get(action) !== undefined);
     if (failedKeyAction || (alias && missingKeys.has(alias))) {
-      const message = failedKeyAction ? keyOutcome.get(failedKeyAction)! : `KMS key ${alias} could not be created: ${[...keyOutcome].find(([action]) => action.type === 'CreateKmsKey' && action.alias === alias)?.[1]}`;
+      const message = failedKeyAction ? keyOutcome.get(failedKeyAction)! : `KMS key ${alias} could not be created: ${missingKeys.get(alias!)}`;
       return {
         table: tablePlan.name,
         status: applied.length ? 'failed' : 'skipped',

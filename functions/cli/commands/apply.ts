@@ -9,6 +9,7 @@ import type { AwsClients } from '../../aws/clients.ts';
 import { planAccount } from '../../aws/plan-account.ts';
 import { processIo, type CommandIo } from '../io.ts';
 import { renderApplyEvent, renderApplyReport } from '../render-apply.ts';
+import { PlanFailed } from '../../core/errors.ts';
 import { planToJson, renderPlanText } from '../render-plan.ts';
 import { prepareRun, reportFailure, useColor, type RunOptions } from '../run-context.ts';
 
@@ -65,8 +66,7 @@ export async function runApply(options: ApplyCommandOptions, dependencies: Apply
     if (text) io.out.write(renderPlanText(plan, { color }));
     if (plan.blocked) {
       if (!text) io.out.write(JSON.stringify({ plan: planToJson(plan), apply: { blocked: plan.blocked.reason, tables: [] } }, null, 2) + '\n');
-      io.err.write(`tablewarden: PlanFailed: ${plan.blocked.reason}; nothing was applied\n`);
-      return 1;
+      return reportFailure(new PlanFailed(`${plan.blocked.reason}; nothing was applied`), io);
     }
     if (plan.summary.actions > 0 && !options.autoApprove) {
       if (!confirmation.interactive) {
