@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { advanceClock } from './clock.ts';
 import { clearFaults, faultStats, FAULTS_ENV, setFaults, type FaultConfig, type FaultStats } from './faults.ts';
 
 export type { FaultConfig, FaultKind, FaultService, FaultStats } from './faults.ts';
@@ -31,6 +32,11 @@ export interface LocalAws {
   clearFaults(): Promise<FaultStats>;
   /** The fault configuration in force and how many requests it saw and faulted. */
   faultStats(): Promise<FaultStats>;
+  /**
+   * Moves the emulator's clock forward, to step over AWS time windows (one UpdateTimeToLive per hour, ...)
+   * without waiting. `reset()` sets it back. Resolves with the emulator's time after the move.
+   */
+  advanceClock(seconds: number): Promise<Date>;
   /** Stops the server and waits until its process has exited. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -138,6 +144,7 @@ async function launch(options: StartLocalAwsOptions): Promise<{ aws: LocalAws; e
       setFaults: (config) => setFaults(endpoint, config),
       clearFaults: () => clearFaults(endpoint),
       faultStats: () => faultStats(endpoint),
+      advanceClock: (seconds) => advanceClock(endpoint, seconds),
       stop() {
         stopping ??= stopChild(child, exited);
         return stopping;

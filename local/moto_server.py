@@ -78,39 +78,8 @@ from moto.kms.responses import KmsResponse  # noqa: E402
 from werkzeug.exceptions import HTTPException  # noqa: E402
 
 
-def _patch(cls: Any, name: str):
-    """Replace cls.name with the decorated function; the original is passed as the first argument."""
-
-    def wrap(fn):
-        original = getattr(cls, name)
-
-        @functools.wraps(original)
-        def patched(*args: Any, **kwargs: Any) -> Any:
-            return fn(original, *args, **kwargs)
-
-        setattr(cls, name, patched)
-        return fn
-
-    return wrap
-
-
-def _constraint(value: Any, where: str, constraint: str) -> str:
-    """AWS's wording for a request that fails the API model's constraints (Coral validation)."""
-    return f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy constraint: {constraint}"
-
-
-def _check_range(value: Any, where: str, low: int, high: int, error: type) -> None:
-    if value is None:
-        return
-    if not isinstance(value, int) or value < low:
-        raise error(_constraint(value, where, f"Member must have value greater than or equal to {low}"))
-    if value > high:
-        raise error(_constraint(value, where, f"Member must have value less than or equal to {high}"))
-
-
-def _check_enum(value: Any, where: str, allowed: list[str], error: type) -> None:
-    if value is not None and value not in allowed:
-        raise error(_constraint(value, where, f"Member must satisfy enum value set: [{', '.join(allowed)}]"))
+from strict.common import _check_enum, _check_range, _constraint, _patch  # noqa: E402
+from strict import clock as emulator_clock  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -982,6 +951,8 @@ class FaultInjection:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/tablewarden/"):
             return self._admin(environ, start_response)
+        if path.rstrip("/") == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
+            emulator_clock.reset()  # the clock offset is emulator state, like the tables it times
         service = None if path.startswith("/moto-api/") else _request_service(environ)
         if service is None:
             return self.app(environ, start_response)
@@ -1001,6 +972,8 @@ class FaultInjection:
 
     def _admin(self, environ: dict, start_response: Callable):
         path, method = environ.get("PATH_INFO", "").rstrip("/"), environ.get("REQUEST_METHOD", "GET")
+        if path == "/tablewarden/clock":
+            return self._clock(environ, start_response, method)
         if path != "/tablewarden/faults":
             return _wsgi_json(start_response, 404, {"message": f"no such endpoint: {path}"})
         if method == "POST":
@@ -1014,6 +987,19 @@ class FaultInjection:
         elif method != "GET":
             return _wsgi_json(start_response, 405, {"message": f"{method} not allowed"}, {"Allow": "GET, POST, DELETE"})
         return _wsgi_json(start_response, 200, FAULTS.stats())
+
+
+    def _clock(self, environ: dict, start_response: Callable, method: str):
+        # GET: the emulator's time; POST {"advanceSeconds": n}: step over a time window (see strict/clock.py).
+        if method == "POST":
+            try:
+                body = json.loads(_read_body(environ) or b"{}")
+                emulator_clock.advance(float(body["advanceSeconds"]))
+            except (ValueError, KeyError, TypeError) as err:
+                return _wsgi_json(start_response, 400, {"message": f"clock: {err}"})
+        elif method != "GET":
+            return _wsgi_json(start_response, 405, {"message": f"{method} not allowed"}, {"Allow": "GET, POST"})
+        return _wsgi_json(start_response, 200, {"now": emulator_clock.now().isoformat(), "offsetSeconds": emulator_clock.offset_seconds()})
 
 
 def _faults_from_env() -> None:
@@ -1072,6 +1058,10 @@ def _exit_with_parent() -> None:
         time.sleep(0.5)
     os._exit(0)
 
+
+import strict  # noqa: E402
+
+strict.install()  # the strict rules wrap the patches above
 
 if __name__ == "__main__":
     _faults_from_env()

@@ -1,0 +1,14 @@
+"""The strict layer of the local AWS: rules AWS enforces on requests, which moto does not.
+
+moto keeps state; AWS also *refuses* requests (limits, ordering, policy checks). Each module here patches moto so
+the local AWS refuses what AWS refuses, with AWS's error code and message. One module per service; every rule is
+listed in ``local/EMULATOR-RULES.md`` with the AWS documentation page it follows and the test that proves it.
+
+``install()`` applies every module's patches; ``local/moto_server.py`` calls it after its own patches, so a rule
+here wraps the gap-filling behaviour there.
+"""
+
+
+def install() -> None:
+    """Apply the strict rules of every service (idempotent: a module's patches run once, at its import)."""
+    from strict import backup, dynamodb, kms  # noqa: F401  (imported for their patches)

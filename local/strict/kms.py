@@ -1,0 +1,3 @@
+"""Strict rules for kms: what AWS refuses that moto accepts. See local/EMULATOR-RULES.md."""
+
+from __future__ import annotations
