@@ -7,7 +7,7 @@ Once the socket listens, one line goes to stdout: ``tablewarden-moto listening o
 Every patch below keeps state in moto's own model objects (tables, KMS keys, backup backends), so that
 DescribeTable, ListBackups, RestoreTableFromBackup, the tagging API and ``POST /moto-api/reset`` all see one
 truth. Behaviour follows the AWS API reference; where AWS and a recorded real response differ, the recording
-wins (see ../shared/aws-recordings). Each patch says why it exists.
+wins (see test/fixtures/aws-recordings). Each patch says why it exists.
 
 Fault injection (throttling, 5xx, latency, partial BatchWriteItem) runs in this same process, as a WSGI
 middleware around moto's application, rather than as a proxy in front of it: there is one process to start,

@@ -2,7 +2,7 @@
  * Pure normalisation of DynamoDB and KMS responses into the observed model.
  *
  * Why separate from the calls: real AWS responses are irregular, and every irregularity must be handled once and
- * tested against what AWS really sent (the recorded responses in `../shared/aws-recordings`). These functions take
+ * tested against what AWS really sent (the recorded responses vendored in `test/fixtures/aws-recordings`). These functions take
  * plain JSON-shaped input (SDK output objects fit, and so do recorded fixtures), make no calls and import no SDK.
  *
  * Quirks handled, each seen in real recorded responses:

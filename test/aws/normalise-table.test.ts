@@ -1,5 +1,5 @@
 /**
- * Normalisation against what real AWS sent (recorded responses in ../shared/aws-recordings), plus the few shapes
+ * Normalisation against what real AWS sent (recorded responses vendored in test/fixtures/aws-recordings), plus the few shapes
  * the recordings lack (GSIs/LSIs, TTL, Contributor Insights), written to the DynamoDB API reference.
  */
 import { readdirSync } from 'node:fs';
