@@ -6,8 +6,10 @@
  * - Per-table isolation: tables run side by side (bounded), each in order; a table's failure stops that table
  *   only, and the result says exactly which of its actions were applied and which were not.
  * - DynamoDB's pacing: one change per UpdateTable call, then wait until the table, its indexes and its SSE are
- *   settled before the next. "Not now" answers (ResourceInUse, LimitExceeded) are retried until a deadline;
- *   throttling and 5xx are retried by the SDK's own strategy.
+ *   settled before the next. "Not now" answers (ResourceInUse, the concurrent-operations LimitExceeded) are
+ *   retried until a deadline; throttling and 5xx are retried by the SDK's own strategy. Limits that minutes won't
+ *   lift (capacity-mode switches, table-class changes) and CreateTable of a table that exists now fail that table
+ *   at once (see refusals.ts).
  * - Guard rails: a blocked plan (blast radius) makes no call at all. There is no DeleteTable, UntagResource or
  *   ScheduleKeyDeletion anywhere in this module.
  */
@@ -20,7 +22,8 @@ import type { AwsClients } from '../clients.ts';
 import { BackupEnsurer } from './backup-coverage.ts';
 import { ensureKmsKey, operatorIdentity, setKeyRotation, type OperatorIdentity } from './kms-keys.ts';
 import { executeTableAction, type TableAction, type TableSession } from './execute-action.ts';
-import { LATER_ERRORS, realClock, retryLater, type RetryClock } from './retry.ts';
+import { explainRefusal } from './refusals.ts';
+import { isLaterError, realClock, retryLater, type RetryClock } from './retry.ts';
 import { waitUntilSettled } from './wait.ts';
 
 /** Progress, for people watching a long apply. */
@@ -166,8 +169,10 @@ export async function applyPlan(clients: AwsClients, plan: Plan, desired: Desire
         emit({ kind: 'done', action });
         // In defer mode a change that needs settling ends this table's round; the workflow waits, then resumes.
         if (settle && defer && index < rest.length - 1) return { table: tablePlan.name, status: 'deferred', applied, notApplied: rest.slice(index + 1) };
-      } catch (error) {
-        if (defer && LATER_ERRORS.has((error as { name?: string }).name ?? '')) {
+      } catch (caught) {
+        // A limit that minutes won't lift, or a table that exists now: a clear failure of this table, at once.
+        const error = explainRefusal(tablePlan.name, action, caught) ?? caught;
+        if (defer && isLaterError(error)) {
           return { table: tablePlan.name, status: 'deferred', applied, notApplied: rest.slice(index) };
         }
         const failure = errorOf(error);

@@ -14,6 +14,7 @@ import type { DesiredSpec } from '../../core/model/desired.ts';
 import type { Action } from '../../core/model/plan.ts';
 import type { AwsClients } from '../clients.ts';
 import type { BackupEnsurer } from './backup-coverage.ts';
+import { explainRefusal } from './refusals.ts';
 import { createTableInput, updateTableInput } from './requests.ts';
 
 /** Table actions: everything but the account-level KMS key actions. */
@@ -41,7 +42,12 @@ export async function executeTableAction(session: TableSession, action: TableAct
   const { clients, name } = session;
   switch (action.type) {
     case 'CreateTable': {
-      const created = await session.later('CreateTable', () => clients.dynamodb.send(new CreateTableCommand(createTableInput(name, action.spec))));
+      // ResourceInUseException from CreateTable means the table exists now: never a "not now" worth retrying.
+      const created = await session.later('CreateTable', () =>
+        clients.dynamodb.send(new CreateTableCommand(createTableInput(name, action.spec))).catch((error: unknown) => {
+          throw explainRefusal(name, action, error) ?? error;
+        }),
+      );
       session.arn = created.TableDescription?.TableArn;
       return { settle: true };
     }

@@ -2,14 +2,40 @@
  * Retries for the errors the SDK does not retry on its own: DynamoDB's "not now" answers.
  *
  * The SDK's adaptive retry strategy already handles throttling, 5xx and timeouts. What it can't know is that
- * `ResourceInUseException` (the table is UPDATING), `LimitExceededException` (too many concurrent control-plane
- * operations) and `ContinuousBackupsUnavailableException` (backups still being enabled) mean "try again later".
- * Capped exponential backoff with full jitter, until a deadline.
+ * `ResourceInUseException` (the table is UPDATING), `ContinuousBackupsUnavailableException` (backups still being
+ * enabled) and one kind of `LimitExceededException` mean "try again later". Capped exponential backoff with full
+ * jitter, until a deadline.
+ *
+ * `LimitExceededException` is two different things. DynamoDB uses it for the concurrent control-plane operations
+ * limit ("Subscriber limit exceeded: Only 10 tables can be created, updated, or deleted simultaneously", "Only 1
+ * online index can be created or deleted simultaneously per table"; the API reference describes it as "Too many
+ * operations for a given subscriber"), which lifts within minutes. It uses the same code for limits that waiting
+ * minutes will not lift: provisioned → on-demand at most 4 times in a rolling 24 h, two table-class changes in 30
+ * days, the account's table quota. Those are told apart by the message: only the concurrent-operations wording is
+ * retried; anything else (an unknown or empty message included) is reported at once as a failure of that table.
+ * Docs: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTable.html#API_UpdateTable_Errors,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/switching.capacitymode.html
  */
 import { TableWardenError } from '../../core/errors.ts';
 
-/** Errors that mean "the same call will work later". */
-export const LATER_ERRORS = new Set(['ResourceInUseException', 'LimitExceededException', 'ContinuousBackupsUnavailableException']);
+/** Error codes that mean "the same call will work later", whatever the message. */
+export const LATER_ERRORS = new Set(['ResourceInUseException', 'ContinuousBackupsUnavailableException']);
+
+/** The wording of the one LimitExceededException that lifts within minutes: too many operations at once. */
+const CONCURRENT_OPERATIONS = /simultaneous|concurrent|too many operations/i;
+
+/**
+ * Does this error mean "the same call will work later"? Yes for {@link LATER_ERRORS}, and for
+ * `LimitExceededException` only when its message is about concurrent operations.
+ */
+export function isLaterError(error: unknown): boolean {
+  const name = (error as { name?: unknown } | undefined)?.name;
+  if (typeof name !== 'string') return false;
+  if (LATER_ERRORS.has(name)) return true;
+  if (name !== 'LimitExceededException') return false;
+  const message = (error as { message?: unknown }).message;
+  return typeof message === 'string' && CONCURRENT_OPERATIONS.test(message);
+}
 
 /** Clock and randomness, injectable so tests run in virtual time. */
 export interface RetryClock {
@@ -32,8 +58,8 @@ export interface RetryOptions {
   baseMs?: number;
   capMs?: number;
   clock?: RetryClock;
-  /** Which errors to retry; default LATER_ERRORS. */
-  retryOn?: ReadonlySet<string>;
+  /** Which errors to retry; default {@link isLaterError}. */
+  retryIf?: (error: unknown) => boolean;
   /** For messages. */
   what: string;
   table?: string;
@@ -51,13 +77,13 @@ export async function retryLater<T>(fn: () => Promise<T>, options: RetryOptions)
   const clock = options.clock ?? realClock;
   const base = options.baseMs ?? 1_000;
   const cap = options.capMs ?? 20_000;
-  const retryOn = options.retryOn ?? LATER_ERRORS;
+  const retryIf = options.retryIf ?? isLaterError;
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
     } catch (error) {
-      const name = (error as { name?: string }).name ?? '';
-      if (!retryOn.has(name)) throw error;
+      if (!retryIf(error)) throw error;
+      const name = (error as { name?: string }).name ?? 'Error';
       const delay = clock.random() * Math.min(cap, base * 2 ** attempt);
       if (clock.now() + delay > options.deadline) {
         throw new WaitTimeout(`${options.what}: still ${name} after ${attempt + 1} attempts; gave up at the deadline`, {

@@ -2,9 +2,10 @@
  * TW-BILLING — on-demand or provisioned capacity, as declared.
  *
  * Drives: dynamodb:UpdateTable (BillingMode, ProvisionedThroughput), or CreateTable for new tables.
- * Binds: switching to on-demand is allowed once per 24 hours (more often in newer accounts, but plan for once);
- * one change type per UpdateTable call.
- * Docs: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/capacity-mode.html
+ * Binds: provisioned → on-demand at most 4 times per table in a rolling 24 hours; on-demand → provisioned at any
+ * time. The switch limit answers `LimitExceededException`, which apply reports at once (it is not a "not now"
+ * that lifts in minutes: see functions/aws/apply/refusals.ts). One change type per UpdateTable call.
+ * Docs: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/switching.capacitymode.html
  */
 import { compliant, defineControl, nonCompliant, notApplicable } from './control.ts';
 
@@ -26,13 +27,13 @@ export const billingControl = defineControl({
     if (want.mode === 'PAY_PER_REQUEST') {
       if (have.mode === 'PAY_PER_REQUEST') return compliant('billing is on-demand');
       return nonCompliant('billing is PROVISIONED, want PAY_PER_REQUEST', [
-        { type: 'UpdateBilling', mode: 'PAY_PER_REQUEST', risk: 'disruptive', reason: 'switch to on-demand billing (one switch per 24 hours)' },
+        { type: 'UpdateBilling', mode: 'PAY_PER_REQUEST', risk: 'disruptive', reason: 'switch to on-demand billing (DynamoDB allows 4 switches to on-demand per table in a rolling 24 hours)' },
       ]);
     }
     const capacity = `${want.readCapacity} RCU / ${want.writeCapacity} WCU`;
     if (have.mode === 'PAY_PER_REQUEST') {
       return nonCompliant(`billing is PAY_PER_REQUEST, want PROVISIONED ${capacity}`, [
-        { type: 'UpdateBilling', mode: 'PROVISIONED', readCapacity: want.readCapacity, writeCapacity: want.writeCapacity, risk: 'disruptive', reason: `switch to provisioned billing at ${capacity}` },
+        { type: 'UpdateBilling', mode: 'PROVISIONED', readCapacity: want.readCapacity, writeCapacity: want.writeCapacity, risk: 'disruptive', reason: `switch to provisioned billing at ${capacity} (allowed at any time)` },
       ]);
     }
     if (have.readCapacity === want.readCapacity && have.writeCapacity === want.writeCapacity) {

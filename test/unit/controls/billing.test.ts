@@ -22,14 +22,14 @@ describe('TW-BILLING', () => {
       observed: { billing: PROVISIONED_10_5 },
       status: 'NON_COMPLIANT',
       reason: /^billing is PROVISIONED, want PAY_PER_REQUEST$/,
-      actions: [{ type: 'UpdateBilling', mode: 'PAY_PER_REQUEST', risk: 'disruptive', reason: 'switch to on-demand billing (one switch per 24 hours)' }],
+      actions: [{ type: 'UpdateBilling', mode: 'PAY_PER_REQUEST', risk: 'disruptive', reason: 'switch to on-demand billing (DynamoDB allows 4 switches to on-demand per table in a rolling 24 hours)' }],
     },
     {
       name: 'mode switch: on-demand → provisioned with the capacities, disruptive',
       spec: { billing: PROVISIONED_10_5 },
       status: 'NON_COMPLIANT',
       reason: /^billing is PAY_PER_REQUEST, want PROVISIONED 10 RCU \/ 5 WCU$/,
-      actions: [{ type: 'UpdateBilling', mode: 'PROVISIONED', readCapacity: 10, writeCapacity: 5, risk: 'disruptive', reason: 'switch to provisioned billing at 10 RCU / 5 WCU' }],
+      actions: [{ type: 'UpdateBilling', mode: 'PROVISIONED', readCapacity: 10, writeCapacity: 5, risk: 'disruptive', reason: 'switch to provisioned billing at 10 RCU / 5 WCU (allowed at any time)' }],
     },
     // Capacity changes: raising is safe, lowering (either dimension) is disruptive
     {
