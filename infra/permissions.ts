@@ -14,6 +14,7 @@
  * - an action with no entry in {@link CONTROL_ACTION_SCOPES} fails the synth instead of silently getting `*`.
  */
 import { CONTROLS } from '../functions/core/controls/index.ts';
+import { OPERATOR_NEVER_GRANTED } from '../functions/core/kms/key-policy.ts';
 
 /** The six Lambda handlers of the Reconcile workflow (file names under functions/handlers/). */
 export const HANDLER_NAMES = ['lock', 'load-desired-state', 'plan-batch', 'gate', 'apply-batch', 'report'] as const;
@@ -119,10 +120,9 @@ export const CONTROL_ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
 export const FORBIDDEN_ACTIONS: readonly string[] = [
   'dynamodb:DeleteTable',
   'dynamodb:DeleteBackup',
-  'kms:ScheduleKeyDeletion',
-  'kms:DisableKey',
-  'kms:DeleteAlias',
-  'kms:PutKeyPolicy',
+  // Deleting, disabling, re-aliasing or un-rotating a table key, and kms:PutKeyPolicy: the key policy cannot deny
+  // the latter (CreateKey's lockout safety check), so IAM is the only place it is withheld (core/kms/key-policy.ts).
+  ...OPERATOR_NEVER_GRANTED,
   'backup:DeleteBackupPlan',
   'backup:DeleteBackupSelection',
   'backup:DeleteBackupVault',

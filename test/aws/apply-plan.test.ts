@@ -78,7 +78,8 @@ describe('applyPlan', () => {
       ['OperatorNeverDeletesOrWeakens', 'Deny', 'arn:aws:iam::123456789012:role/tablewarden-operator'],
     ]);
     expect(policy.Statement[1]!.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'dynamodb.us-east-1.amazonaws.com', 'kms:CallerAccount': '123456789012' } });
-    expect(policy.Statement[3]!.Action).toEqual(['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DisableKeyRotation', 'kms:DeleteAlias', 'kms:PutKeyPolicy']);
+    // kms:PutKeyPolicy is not denied: CreateKey's lockout safety check would refuse the key (IAM withholds it instead).
+    expect(policy.Statement[3]!.Action).toEqual(['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DisableKeyRotation', 'kms:DeleteAlias', 'kms:UpdateAlias']);
     expect(kms.commandCalls(CreateAliasCommand).map((call) => call.args[0].input)).toEqual([{ AliasName: 'alias/tablewarden/orders', TargetKeyId: 'k-1' }]);
     expect(kms.commandCalls(EnableKeyRotationCommand).map((call) => call.args[0].input)).toEqual([{ KeyId: 'k-1', RotationPeriodInDays: 180 }]);
     expect(dynamodb.commandCalls(CreateTableCommand).map((call) => call.args[0].input)).toEqual([
