@@ -3,12 +3,33 @@
  * planner. It is written from the AWS API semantics, not from the controls: it rejects what AWS rejects (a key
  * that does not exist yet, enabling a stream that is already on, creating an index that exists), so a plan in
  * the wrong order or missing a step fails here.
+ *
+ * TTL follows UpdateTimeToLive's rules: one change per table per hour (ValidationException "Time to live has been
+ * modified multiple times within a fixed interval"), and the status reads ENABLING / DISABLING until the change
+ * has processed, which AWS says can take up to an hour (modelled as the full hour; `observeFakeAccount` ends it).
+ * Docs: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTimeToLive.html
  */
 import type { DesiredSpec } from '../../functions/core/model/desired.ts';
 import type { ObservedAccount, ObservedTable } from '../../functions/core/model/observed.ts';
 import type { Action } from '../../functions/core/model/plan.ts';
 
 const ACCOUNT = '123456789012';
+const TTL_WINDOW_MS = 3600_000;
+
+/** The fake's own bookkeeping, beside the observed model: when each table's TTL last changed (ISO). */
+type FakeAccount = ObservedAccount & { ttlChangedAt?: Record<string, string> };
+
+/** The account as DescribeTimeToLive would show it at `now`: interim TTL states end an hour after the change. */
+export function observeFakeAccount(start: ObservedAccount, now: Date): ObservedAccount {
+  const account: FakeAccount = structuredClone(start);
+  for (const [name, at] of Object.entries(account.ttlChangedAt ?? {})) {
+    const table = account.tables[name];
+    if (!table?.timeToLive || now.getTime() < Date.parse(at) + TTL_WINDOW_MS) continue;
+    if (table.timeToLive.status === 'ENABLING') table.timeToLive = { ...table.timeToLive, status: 'ENABLED' };
+    if (table.timeToLive.status === 'DISABLING') table.timeToLive = { status: 'DISABLED' };
+  }
+  return account;
+}
 const REGION = 'us-east-1';
 
 function tableFromCreate(name: string, spec: DesiredSpec, account: ObservedAccount, now: Date): ObservedTable {
@@ -55,7 +76,7 @@ function tableFromCreate(name: string, spec: DesiredSpec, account: ObservedAccou
 
 /** Apply actions in order to a copy of the account; throws like AWS would on an impossible call. */
 export function applyToFakeAccount(start: ObservedAccount, actions: readonly Action[], now: Date): ObservedAccount {
-  const account: ObservedAccount = structuredClone(start);
+  const account: FakeAccount = structuredClone(start);
   let keyCounter = Object.keys(account.kmsKeysByAlias).length;
   for (const action of actions) {
     if (action.type === 'CreateKmsKey') {
@@ -110,10 +131,16 @@ export function applyToFakeAccount(start: ObservedAccount, actions: readonly Act
         table.tags = { ...table.tags, ...action.tags };
         break;
       case 'UpdateTimeToLive': {
-        const on = table.timeToLive?.status === 'ENABLED';
+        const on = table.timeToLive?.status === 'ENABLED' || table.timeToLive?.status === 'ENABLING';
+        if (on && table.timeToLive?.attributeName !== action.attributeName) throw new Error('ValidationException: TimeToLive is active on a different AttributeName');
         if (action.enabled && on) throw new Error('ValidationException: TimeToLive is already enabled');
         if (!action.enabled && !on) throw new Error('ValidationException: TimeToLive is already disabled');
-        table.timeToLive = action.enabled ? { status: 'ENABLED', attributeName: action.attributeName } : { status: 'DISABLED' };
+        const changedAt = account.ttlChangedAt?.[action.table];
+        if (changedAt && now.getTime() < Date.parse(changedAt) + TTL_WINDOW_MS) {
+          throw new Error('ValidationException: Time to live has been modified multiple times within a fixed interval');
+        }
+        table.timeToLive = action.enabled ? { status: 'ENABLING', attributeName: action.attributeName } : { status: 'DISABLING', attributeName: action.attributeName };
+        account.ttlChangedAt = { ...account.ttlChangedAt, [action.table]: now.toISOString() };
         break;
       }
       case 'UpdateStream':

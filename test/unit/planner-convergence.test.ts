@@ -1,6 +1,8 @@
 /**
  * Property: for any desired state and any drifted account, applying the plan and planning again yields zero
- * actions. The account is an in-memory fake that enforces AWS's rules (see test/support/fake-account.ts).
+ * actions. The account is an in-memory fake that enforces AWS's rules (see test/support/fake-account.ts),
+ * including one UpdateTimeToLive per table per hour: a TTL attribute move leaves step 2 pending after the first
+ * run, and a second run an hour later finishes it, so two runs an hour apart converge completely.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +10,7 @@ import { policyFileSchema } from '../../functions/core/desired/schema.ts';
 import type { DesiredSpec, DesiredState, DesiredTable } from '../../functions/core/model/desired.ts';
 import type { ObservedTable } from '../../functions/core/model/observed.ts';
 import { plan } from '../../functions/core/plan/planner.ts';
-import { applyToFakeAccount } from '../support/fake-account.ts';
+import { applyToFakeAccount, observeFakeAccount } from '../support/fake-account.ts';
 import { accountWith, bareTable, cmk, NOW } from '../support/scenario.ts';
 
 const ALIASES = ['alias/team-a', 'alias/team-b'] as const;
@@ -97,10 +99,19 @@ describe('planner convergence (property)', () => {
           // Act
           const first = plan({ desired, observed, now: NOW });
           const after = applyToFakeAccount(observed, first.tables.flatMap((table) => table.actions), NOW);
-          const second = plan({ desired, observed: after, now: NOW });
+          const second = plan({ desired, observed: observeFakeAccount(after, NOW), now: NOW });
+          // An hour later DynamoDB accepts the next TTL change: the second run applies what was pending.
+          const later = new Date(NOW.getTime() + 3600_000);
+          const secondRun = plan({ desired, observed: observeFakeAccount(after, later), now: later });
+          const afterSecondRun = applyToFakeAccount(observeFakeAccount(after, later), secondRun.tables.flatMap((table) => table.actions), later);
+          const third = plan({ desired, observed: observeFakeAccount(afterSecondRun, later), now: later });
           // Assess
           expect(first.blocked).toBeUndefined();
           expect(second.tables.flatMap((table) => table.actions)).toEqual([]);
+          // Only a step DynamoDB won't take yet may be left, and only a TTL one.
+          expect(second.tables.flatMap((table) => table.pending ?? []).every((step) => step.control === 'TW-TTL')).toBe(true);
+          expect(third.tables.flatMap((table) => table.actions)).toEqual([]);
+          expect(third.tables.flatMap((table) => table.pending ?? [])).toEqual([]);
           // Stale backups without permission to start one remain a finding, never a silent pass.
           for (const table of second.tables) {
             const backup = table.findings.find((finding) => finding.control === 'TW-BACKUP-COVERAGE');

@@ -7,7 +7,7 @@
 import type { Policy } from '../desired/schema.ts';
 import type { DesiredTable } from '../model/desired.ts';
 import type { ObservedAccount, ObservedTable } from '../model/observed.ts';
-import type { ActionDetail, ControlId, Risk } from '../model/plan.ts';
+import type { ActionDetail, ControlId, PendingStep, Risk } from '../model/plan.ts';
 
 /** Everything a control may look at. */
 export interface ControlContext {
@@ -34,6 +34,8 @@ export interface Assessment {
   actions: ProposedAction[];
   /** Changes DynamoDB cannot make in place; any refusal means nothing is applied to the table. */
   refusals?: string[];
+  /** Steps DynamoDB will not accept yet (see PendingStep); the planner adds `control`. Absent when none. */
+  pending?: Array<Omit<PendingStep, 'control'>>;
 }
 
 /** Static facts about a control, used by docs, reports and the IAM policy generator. */

@@ -77,6 +77,33 @@ export interface Refusal {
   reason: string;
 }
 
+/**
+ * A step the plan needs but DynamoDB will not accept yet, so it is not an action of this run. The one case today:
+ * UpdateTimeToLive is accepted once per table per hour, so moving TTL to another attribute is step 1 (disable the
+ * old attribute) now and step 2 (enable the new one) an hour later; and a table whose TTL is still ENABLING or
+ * DISABLING can't take its next TTL change until that finishes. A table with a pending step is not converged.
+ *
+ * The plan says when, as far as it can be observed: `notBefore` when the wait starts with this plan's own actions
+ * (apply moves it to the real time those ran, see `afterOwnActionsSeconds`), only `waitsFor` when the wait is for
+ * an interim status whose start DynamoDB does not report.
+ */
+export interface PendingStep {
+  control: ControlId;
+  /** For people: what the step does, e.g. "step 2 of 2: enable TTL on expiresAt". */
+  description: string;
+  /** What it will call when it is due; apply never runs it (a later plan proposes it as an action). */
+  action: ActionDetail & { risk: Risk; reason: string };
+  /** The earliest time (ISO-8601) DynamoDB will accept it, when it can be known. */
+  notBefore?: string;
+  /** Why it waits, in words (always set). */
+  waitsFor: string;
+  /**
+   * The wait starts when this table's actions for the same control have run, and lasts this many seconds. The
+   * plan's `notBefore` counts from the plan's `now`; apply re-anchors it on the time the action really ran.
+   */
+  afterOwnActionsSeconds?: number;
+}
+
 /** What a run intends for one table. */
 export type TableStatus = 'create' | 'update' | 'in-sync' | 'refused' | 'error' | 'unmanaged';
 
@@ -89,6 +116,8 @@ export interface TablePlan {
   findings: Finding[];
   actions: Action[];
   refusals: Refusal[];
+  /** Steps DynamoDB will not accept yet (absent when none): the table is not converged until they have run. */
+  pending?: PendingStep[];
   /** Why the table could not be planned (invalid file, observation failure). */
   error?: string;
 }

@@ -9,7 +9,7 @@ import { CONTROLS } from '../controls/index.ts';
 import type { ControlContext } from '../controls/control.ts';
 import { baselineTable, type DesiredState, type DesiredTable } from '../model/desired.ts';
 import type { ObservedAccount } from '../model/observed.ts';
-import type { Action, ActionDetail, Finding, Plan, Refusal, TablePlan } from '../model/plan.ts';
+import type { Action, ActionDetail, Finding, PendingStep, Plan, Refusal, TablePlan } from '../model/plan.ts';
 import { blastRadius } from './blast-radius.ts';
 import { projectCreatedTable } from './project-create.ts';
 
@@ -75,6 +75,7 @@ function planTable(desired: DesiredTable, observed: ObservedAccount, input: Plan
   const findings: Finding[] = [];
   const proposals: Array<{ action: Action; order: number }> = [];
   const refusals: Refusal[] = [];
+  const pending: PendingStep[] = [];
   const today = input.now.toISOString().slice(0, 10);
   for (const control of CONTROLS) {
     const waiver = desired.waivers.find((candidate) => candidate.control === control.id && candidate.expires >= today);
@@ -92,15 +93,17 @@ function planTable(desired: DesiredTable, observed: ObservedAccount, input: Plan
       proposals.push({ action: { ...proposal, table: desired.name, control: control.id }, order: proposals.length });
     }
     for (const refusal of assessment.refusals ?? []) refusals.push({ control: control.id, reason: refusal });
+    for (const step of assessment.pending ?? []) pending.push({ control: control.id, ...step });
   }
   const actions = proposals
     .sort((a, b) => PHASE[a.action.type] - PHASE[b.action.type] || a.order - b.order)
     .map((proposal) => proposal.action);
   if (refusals.length > 0) return { ...base, status: 'refused', findings, actions: [], refusals };
-  const status = !desired.managed ? 'unmanaged' : !exists ? 'create' : actions.length > 0 ? 'update' : 'in-sync';
+  // A pending step (DynamoDB won't take it yet) still means the table is not in sync.
+  const status = !desired.managed ? 'unmanaged' : !exists ? 'create' : actions.length > 0 || pending.length > 0 ? 'update' : 'in-sync';
   // Unmanaged tables only get actions when the policy says to remediate them.
   const keep = desired.managed || input.desired.policy.unmanagedTables === 'remediate';
-  return { ...base, status, findings, actions: keep ? actions : [], refusals };
+  return { ...base, status, findings, actions: keep ? actions : [], refusals, ...(keep && pending.length > 0 ? { pending } : {}) };
 }
 
 function pick({ status, reason }: { status: Finding['status']; reason: string }) {
@@ -121,7 +124,7 @@ function dedupeAccountActions(tables: TablePlan[]): void {
       seen.add(key);
       return true;
     });
-    if (table.status === 'update' && table.actions.length === 0) table.status = 'in-sync';
+    if (table.status === 'update' && table.actions.length === 0 && !table.pending?.length) table.status = 'in-sync';
   }
 }
 

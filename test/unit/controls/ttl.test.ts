@@ -40,14 +40,11 @@ describe('TW-TTL', () => {
       actions: [ENABLE],
     },
     {
-      name: 'attribute change: disable the old attribute, then enable the new one (both disruptive)',
+      name: 'attribute change: step 1 of 2 only (disable the old attribute, disruptive); step 2 is pending',
       observed: { timeToLive: { status: 'ENABLED', attributeName: 'ttl' } },
       status: 'NON_COMPLIANT',
       reason: /^TTL is on attribute ttl, want expiresAt$/,
-      actions: [
-        { type: 'UpdateTimeToLive', enabled: false, attributeName: 'ttl', risk: 'disruptive', reason: 'disable TTL on ttl before moving it (items stop expiring until re-enabled)' },
-        { type: 'UpdateTimeToLive', enabled: true, attributeName: 'expiresAt', risk: 'disruptive', reason: 'enable TTL on expiresAt (DynamoDB allows this up to an hour after the disable)' },
-      ],
+      actions: [{ type: 'UpdateTimeToLive', enabled: false, attributeName: 'ttl', risk: 'disruptive', reason: 'step 1 of 2: disable TTL on ttl (items stop expiring until step 2 enables expiresAt)' }],
     },
     {
       name: 'DISABLING while declared on: wait, no action (TTL changes once per hour)',
@@ -104,6 +101,49 @@ describe('TW-TTL', () => {
     // Act
     const assessment = ttlControl.assess(context);
     // Assess
-    expect(assessment).toEqual(expectedAssessment(row));
+    expect({ ...assessment, pending: undefined }).toEqual(expectedAssessment(row));
+  });
+
+  describe('pending steps (DynamoDB accepts one UpdateTimeToLive per table per hour)', () => {
+    it('an attribute change plans step 2 as pending, one hour after step 1', () => {
+      // Prepare
+      const context = caseContext({ name: 'move', observed: { timeToLive: { status: 'ENABLED', attributeName: 'ttl' } }, status: 'NON_COMPLIANT', reason: /./, actions: [] });
+      // Act
+      const assessment = ttlControl.assess(context);
+      // Assess
+      expect(assessment.pending).toEqual([
+        {
+          description: 'step 2 of 2: enable TTL on expiresAt',
+          action: { type: 'UpdateTimeToLive', enabled: true, attributeName: 'expiresAt', risk: 'disruptive', reason: 'step 2 of 2: enable TTL on expiresAt' },
+          notBefore: '2026-11-28T13:00:00.000Z',
+          afterOwnActionsSeconds: 3600,
+          waitsFor: 'DynamoDB accepts one TTL change per table per hour: step 2 can run an hour after step 1',
+        },
+      ]);
+    });
+
+    it.each([
+      ['DISABLING, declared on', { attributeName: 'expiresAt', enabled: true }, { status: 'DISABLING', attributeName: 'ttl' }, 'enable TTL on expiresAt', 'TTL to finish DISABLING (at most an hour after it was disabled)'],
+      ['ENABLING on another attribute, declared on', { attributeName: 'expiresAt', enabled: true }, { status: 'ENABLING', attributeName: 'ttl' }, 'step 1 of 2: disable TTL on ttl (step 2, enabling expiresAt, follows an hour later)', 'TTL to finish ENABLING (at most an hour after it was enabled)'],
+      ['ENABLING, declared off', { attributeName: 'expiresAt', enabled: false }, { status: 'ENABLING', attributeName: 'ttl' }, 'disable TTL as declared', 'TTL to finish ENABLING (at most an hour after it was enabled)'],
+    ] as const)('%s: no action now, the step waits for the interim status (its time is unknown)', (_name, spec, observed, description, waitsFor) => {
+      // Prepare
+      const context = caseContext({ name: 'interim', spec: { timeToLive: spec }, observed: { timeToLive: observed }, status: 'NON_COMPLIANT', reason: /./, actions: [] });
+      // Act
+      const assessment = ttlControl.assess(context);
+      // Assess
+      expect(assessment.status).toBe('NON_COMPLIANT');
+      expect(assessment.actions).toEqual([]);
+      expect(assessment.pending).toEqual([{ description, action: expect.objectContaining({ type: 'UpdateTimeToLive' }), waitsFor }]);
+    });
+
+    it('a converged table has no pending step', () => {
+      // Prepare
+      const context = caseContext({ name: 'converged', status: 'COMPLIANT', reason: /./, actions: [] });
+      // Act
+      const assessment = ttlControl.assess(context);
+      // Assess
+      expect(assessment.pending).toBeUndefined();
+    });
   });
 });
