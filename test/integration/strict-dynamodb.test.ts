@@ -447,6 +447,33 @@ describe('Tags: 50 per resource, key and value rules, aws: reserved', () => {
     expect(await listTags('Tagged')).toEqual([]);
   });
 
+  it.each([
+    ['the same key twice', [{ Key: 'team', Value: 'a' }, { Key: 'team', Value: 'b' }], 'ValidationException', 'Duplicate Tag Keys provided as input: Duplicate Tag Key found team'],
+    ['no tags', [], 'ValidationException', 'Atleast one Tag needs to be provided as Input.'],
+  ])('TagResource with %s is refused', async (_case, given, name, message) => {
+    // Prepare
+    await createTable('Tagged');
+
+    // Act
+    const error = await failure(dynamo.send(new TagResourceCommand({ ResourceArn: await arn('Tagged'), Tags: given })));
+
+    // Assess
+    expect(error).toEqual({ name, status: 400, message });
+    expect(await listTags('Tagged')).toEqual([]);
+  });
+
+  it('TagResource on a table that does not exist is ResourceNotFoundException', async () => {
+    // Prepare
+    await createTable('Tagged');
+    const missing = (await arn('Tagged')).replace('table/Tagged', 'table/Gone');
+
+    // Act
+    const error = await failure(dynamo.send(new TagResourceCommand({ ResourceArn: missing, Tags: [{ Key: 'k', Value: 'v' }] })));
+
+    // Assess
+    expect(error).toMatchObject({ name: 'ResourceNotFoundException', status: 400 });
+  });
+
   it('accepts the boundary: key of 128, value of 256 and 0 characters, letters, numbers, spaces and + - = . _ : /', async () => {
     // Prepare
     await createTable('Tagged');
