@@ -4,6 +4,11 @@
  * Why one factory: endpoint (real AWS, moto, the local gap layer), region, credentials and retry behaviour must be
  * identical for every adapter, and every call must pass through the same {@link CallRecorder} so tests and
  * benchmarks can count calls per run. Adapters never construct clients themselves.
+ *
+ * Every client also gets a connection timeout and a request timeout: the SDK's Node HTTP handler has neither by
+ * default, so a hung endpoint (a proxy that accepts and never answers, a blackholed route) would hang `plan`, or a
+ * Lambda until its own timeout, with no word about where. A timed-out call fails with {@link AwsTimeout}, naming the
+ * service, the operation and the endpoint.
  */
 import { BackupClient } from '@aws-sdk/client-backup';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -23,8 +28,18 @@ export interface AwsConnection {
   profile?: string;
   /** Explicit credentials; win over `profile`. */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Total attempts per call including the first, handled by the SDK's retry strategy. Default 8. */
+  /** Total attempts per call including the first, handled by the SDK's retry strategy. Else AWS_MAX_ATTEMPTS, else 8. */
   maxAttempts?: number;
+  /**
+   * How long the TCP (and TLS) handshake may take, per attempt, in ms. Else TABLEWARDEN_CONNECT_TIMEOUT_MS, else
+   * {@link DEFAULT_CONNECT_TIMEOUT_MS}.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * How long to wait for the response to start, and the longest silence while it streams, per attempt, in ms.
+   * Else TABLEWARDEN_REQUEST_TIMEOUT_MS, else {@link DEFAULT_REQUEST_TIMEOUT_MS}.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** The clients every adapter uses, plus the recorder they all report to. */
@@ -39,10 +54,43 @@ export interface AwsClients {
   calls: CallRecorder;
   /** The resolved region. */
   region: string;
+  /** The resolved settings, so a client of another service is built the same way ({@link createClient}). */
+  connection: ResolvedConnection;
 }
 
 /** Default attempts per call. Control-plane APIs throttle hard (TagResource 5 rps, ListTagsOfResource 10 rps). */
 export const DEFAULT_MAX_ATTEMPTS = 8;
+
+/** Default connection timeout: a regional endpoint completes a handshake in well under a second. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * Default request timeout. Every API the operator calls answers in milliseconds to a few seconds (control-plane
+ * calls, small S3 objects); 30 s is a dead endpoint, not a slow one. With the default 8 attempts a dead endpoint
+ * fails a call in about 4 minutes, inside every handler's Lambda timeout.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * The settings every client of one connection shares (region, endpoint, credentials, retries, timeouts), so a
+ * client of a service outside {@link AwsClients} (S3, SNS) is built exactly like the others: see {@link createClient}.
+ */
+export interface ClientSettings {
+  region: string;
+  maxAttempts: number;
+  retryMode: 'adaptive';
+  endpoint?: string;
+  credentials?: AwsConnection['credentials'] | ReturnType<typeof fromIni>;
+  /** The SDK's shorthand for its Node HTTP handler's options (no handler instance to construct and pin). */
+  requestHandler: { connectionTimeout: number; requestTimeout: number; socketTimeout: number; throwOnRequestTimeout: true };
+}
+
+/** The resolved settings of a connection; the timeouts also feed {@link AwsTimeout}'s message. */
+export interface ResolvedConnection {
+  settings: ClientSettings;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+}
 
 /**
  * Creates the DynamoDB, KMS, Backup and tagging clients for one run, sharing one {@link CallRecorder}.
@@ -53,6 +101,23 @@ export const DEFAULT_MAX_ATTEMPTS = 8;
  * @throws Error when no region is configured (a silent default region would observe the wrong account state).
  */
 export function createClients(connection: AwsConnection = {}): AwsClients {
+  const resolved = resolveConnection(connection);
+  const calls = new CallRecorder();
+  const dynamodb = createClient(DynamoDBClient, 'dynamodb', resolved, calls);
+  const kms = createClient(KMSClient, 'kms', resolved, calls);
+  const backup = createClient(BackupClient, 'backup', resolved, calls);
+  const tagging = createClient(ResourceGroupsTaggingAPIClient, 'tag', resolved, calls);
+  const sts = createClient(STSClient, 'sts', resolved, calls);
+  return { dynamodb, kms, backup, tagging, sts, calls, region: resolved.settings.region, connection: resolved };
+}
+
+/**
+ * Resolve a connection: region, credentials, retries and timeouts, from the arguments, else the environment.
+ *
+ * @throws Error when no region is configured (a silent default region would observe the wrong account state), or a
+ * timeout or attempt count is not a positive whole number.
+ */
+export function resolveConnection(connection: AwsConnection = {}): ResolvedConnection {
   const region = connection.region ?? nonEmpty(process.env['AWS_REGION']) ?? nonEmpty(process.env['AWS_DEFAULT_REGION']);
   if (region === undefined) {
     throw new Error('No AWS region configured: pass connection.region or set AWS_REGION (or AWS_DEFAULT_REGION).');
@@ -63,27 +128,48 @@ export function createClients(connection: AwsConnection = {}): AwsClients {
       : connection.profile !== undefined
         ? fromIni({ profile: connection.profile })
         : undefined;
-
-  const config = {
+  const maxAttempts = connection.maxAttempts ?? positiveInt('AWS_MAX_ATTEMPTS') ?? DEFAULT_MAX_ATTEMPTS;
+  const connectTimeoutMs = connection.connectTimeoutMs ?? positiveInt('TABLEWARDEN_CONNECT_TIMEOUT_MS') ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const requestTimeoutMs = connection.requestTimeoutMs ?? positiveInt('TABLEWARDEN_REQUEST_TIMEOUT_MS') ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  for (const [name, value] of [['maxAttempts', maxAttempts], ['connectTimeoutMs', connectTimeoutMs], ['requestTimeoutMs', requestTimeoutMs]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`AWS connection: ${name} must be a positive whole number, got ${value}`);
+  }
+  const settings: ClientSettings = {
     region,
-    maxAttempts: connection.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    maxAttempts,
     retryMode: 'adaptive',
+    // throwOnRequestTimeout: without it the SDK only logs a warning when requestTimeout passes, and keeps waiting.
+    // socketTimeout: a response whose headers arrived but whose body stalls is also a dead endpoint.
+    requestHandler: { connectionTimeout: connectTimeoutMs, requestTimeout: requestTimeoutMs, socketTimeout: requestTimeoutMs, throwOnRequestTimeout: true },
     ...(connection.endpoint !== undefined ? { endpoint: connection.endpoint } : {}),
     ...(credentials !== undefined ? { credentials } : {}),
   };
+  return { settings, connectTimeoutMs, requestTimeoutMs };
+}
 
-  const calls = new CallRecorder();
-  const dynamodb = new DynamoDBClient(config);
-  const kms = new KMSClient(config);
-  const backup = new BackupClient(config);
-  const tagging = new ResourceGroupsTaggingAPIClient(config);
-  const sts = new STSClient(config);
-  instrument(dynamodb, 'dynamodb', calls);
-  instrument(kms, 'kms', calls);
-  instrument(backup, 'backup', calls);
-  instrument(tagging, 'tag', calls);
-  instrument(sts, 'sts', calls);
-  return { dynamodb, kms, backup, tagging, sts, calls, region };
+/**
+ * Build one client of any AWS service with the connection's settings and instrument it: the only way clients are
+ * made, for the five in {@link AwsClients} and for the handlers' S3 and SNS clients alike.
+ *
+ * @param extra service-specific settings (e.g. S3's `forcePathStyle`), merged over the shared ones.
+ */
+export function createClient<TClient extends Instrumentable, TExtra extends object = object>(
+  Client: new (config: ClientSettings & TExtra) => TClient,
+  service: string,
+  connection: ResolvedConnection,
+  recorder: CallRecorder,
+  extra?: TExtra,
+): TClient {
+  const client = new Client({ ...connection.settings, ...(extra ?? ({} as TExtra)) });
+  instrument(client, service, recorder, connection);
+  return client;
+}
+
+function positiveInt(variable: string): number | undefined {
+  const raw = nonEmpty(process.env[variable]);
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new Error(`${variable} must be a positive whole number, got "${raw}"`);
+  return Number(raw);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -95,22 +181,54 @@ interface CallMetadata {
   $metadata?: { attempts?: number };
 }
 type InitializeHandler = (args: { input: object }) => Promise<{ output: CallMetadata }>;
-type InitializeMiddleware = (next: InitializeHandler, context: { commandName?: string }) => InitializeHandler;
-interface Instrumentable {
+type InitializeMiddleware = (next: InitializeHandler, context: MiddlewareContext) => InitializeHandler;
+interface MiddlewareContext {
+  commandName?: string;
+  /** Filled in by the SDK's endpoint middleware (serialize step), so readable once `next` has settled. */
+  endpointV2?: { url?: URL };
+}
+/** The slice of an SDK client that {@link instrument} uses. */
+export interface Instrumentable {
   middlewareStack: {
     add(middleware: InitializeMiddleware, options: { step: 'initialize'; name: string; override: boolean }): void;
   };
+  config?: { endpoint?: () => Promise<{ protocol?: string; hostname?: string; port?: number; path?: string }> };
 }
 
 /** Name of the middleware, so it can be found or replaced in a client's stack. */
 export const CALL_RECORDER_MIDDLEWARE = 'tablewardenCallRecorder';
 
 /**
+ * An AWS call that got no connection or no response within its timeout, on every attempt the retry strategy made.
+ *
+ * Why its own type: the SDK's `TimeoutError` says neither which service nor which endpoint, and a hung endpoint is
+ * an environment problem (proxy, VPC endpoint, firewall, wrong AWS_ENDPOINT_URL) that the operator has to find.
+ */
+export class AwsTimeout extends Error {
+  override name = 'AwsTimeout';
+  constructor(
+    message: string,
+    /** `dynamodb`, `kms`, ... and the API operation. */
+    readonly service: string,
+    readonly operation: string,
+    /** The endpoint that did not answer, when the SDK had resolved it. */
+    readonly endpoint: string | undefined,
+    /** `connect`: the handshake never completed; `response`: connected, and no (complete) answer. */
+    readonly phase: 'connect' | 'response',
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
  * Adds the call-recording middleware at the `initialize` step: it runs once per `send`, before the retry
  * strategy, so one API call is one record whatever the number of HTTP attempts (reported in `attempts`).
- * Exported so adapters that need a client of another service can instrument it the same way.
+ * A call that timed out on its last attempt is rethrown as {@link AwsTimeout} naming the endpoint.
+ * Exported so adapters that need a client of another service can instrument it the same way; prefer
+ * {@link createClient}, which also applies the connection's timeouts.
  */
-export function instrument(client: Instrumentable, service: string, recorder: CallRecorder): void {
+export function instrument(client: Instrumentable, service: string, recorder: CallRecorder, connection?: ResolvedConnection): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
@@ -122,12 +240,47 @@ export function instrument(client: Instrumentable, service: string, recorder: Ca
         return result;
       } catch (error) {
         const failure = error as { name?: string } & CallMetadata;
-        call.error = failure.name ?? 'Error';
         const attempts = failure.$metadata?.attempts;
         if (attempts !== undefined) call.attempts = attempts;
-        throw error;
+        const timeout = isTimeout(error) ? await describeTimeout(error, client, context, service, operation, attempts, connection) : undefined;
+        call.error = timeout?.name ?? failure.name ?? 'Error';
+        throw timeout ?? error;
       }
     },
     { step: 'initialize', name: CALL_RECORDER_MIDDLEWARE, override: true },
   );
+}
+
+function isTimeout(error: unknown): error is Error {
+  const failure = error as { name?: string; code?: string } | undefined;
+  return failure?.name === 'TimeoutError' || failure?.code === 'ETIMEDOUT';
+}
+
+async function describeTimeout(
+  error: Error,
+  client: Instrumentable,
+  context: MiddlewareContext,
+  service: string,
+  operation: string,
+  attempts: number | undefined,
+  connection: ResolvedConnection | undefined,
+): Promise<AwsTimeout> {
+  const endpoint = context.endpointV2?.url?.origin ?? (await configuredEndpoint(client));
+  const phase = /establish a connection/.test(error.message) ? 'connect' : 'response';
+  const limitMs = phase === 'connect' ? connection?.connectTimeoutMs : connection?.requestTimeoutMs;
+  const where = endpoint ?? `the ${service} endpoint`;
+  const within = limitMs === undefined ? '' : ` within ${limitMs / 1000} s`;
+  const tries = attempts === undefined ? '' : ` (${attempts} attempt${attempts === 1 ? '' : 's'})`;
+  const what = phase === 'connect' ? `could not connect to ${where}${within}` : `no response from ${where}${within}`;
+  return new AwsTimeout(`${service} ${operation}: ${what}${tries}`, service, operation, endpoint, phase, { cause: error });
+}
+
+async function configuredEndpoint(client: Instrumentable): Promise<string | undefined> {
+  try {
+    const endpoint = await client.config?.endpoint?.();
+    if (!endpoint?.hostname) return undefined;
+    return `${endpoint.protocol ?? 'https:'}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}`;
+  } catch {
+    return undefined;
+  }
 }

@@ -8,7 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import type { CallRecorder } from '../aws/call-recorder.ts';
-import { createClients, instrument, type AwsClients } from '../aws/clients.ts';
+import { createClient, createClients, type AwsClients } from '../aws/clients.ts';
 import { RunStore } from '../aws/run-store.ts';
 
 const environmentSchema = z.object({
@@ -41,10 +41,9 @@ export function handlerClients(handler: string): HandlerClients {
     const base = createClients();
     const endpoint = process.env.AWS_ENDPOINT_URL;
     // Local endpoints (moto) need path-style S3 addressing; real S3 uses virtual-hosted style.
-    const s3 = new S3Client({ region: base.region, ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
-    const sns = new SNSClient({ region: base.region, ...(endpoint ? { endpoint } : {}) });
-    instrument(s3, 's3', base.calls);
-    instrument(sns, 'sns', base.calls);
+    // Built by the one factory: the same region, retries and connection/request timeouts as every other client.
+    const s3 = createClient(S3Client, 's3', base.connection, base.calls, endpoint ? { forcePathStyle: true } : {});
+    const sns = createClient(SNSClient, 'sns', base.connection, base.calls);
     clients = { ...base, s3, sns, store: new RunStore(s3, env.BUNDLE_BUCKET), env };
     cache.set(handler, clients);
     handlerCallRecorders.set(handler, base.calls);

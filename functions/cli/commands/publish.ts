@@ -4,6 +4,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { S3Client } from '@aws-sdk/client-s3';
+import { createClient, resolveConnection } from '../../aws/clients.ts';
+import { CallRecorder } from '../../aws/call-recorder.ts';
 import { publishBundle } from '../../aws/publish.ts';
 import { formatDiagnostic, sortDiagnostics } from '../../core/desired/diagnostics.ts';
 import { parseDesiredState } from '../../core/desired/parse.ts';
@@ -40,9 +42,9 @@ export async function runPublish(options: PublishOptions, io: CommandIo = proces
       io.err.write('tablewarden: not published: the desired state is invalid\n');
       return 1;
     }
-    const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
     const endpoint = options.endpointUrl;
-    const s3 = new S3Client({ ...(region ? { region } : {}), ...(endpoint ? { endpoint, forcePathStyle: true } : {}), ...(options.profile ? { profile: options.profile } : {}) });
+    const connection = resolveConnection({ ...(endpoint ? { endpoint } : {}), ...(options.region ? { region: options.region } : {}), ...(options.profile ? { profile: options.profile } : {}) });
+    const s3 = createClient(S3Client, 's3', connection, new CallRecorder(), endpoint ? { forcePathStyle: true } : {});
     const { bundle, keys } = await publishBundle(s3, bucket, files, revision, now);
     io.out.write(`published ${files.length} files as revision ${revision} (${bundle.checksum}) to ${keys.map((key) => `s3://${bucket}/${key}`).join(', ')}\n`);
     return 0;
