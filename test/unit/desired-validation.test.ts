@@ -79,12 +79,17 @@ describe('desired-state validation', () => {
     expect(result.state.invalidTables).toHaveLength(1);
   });
 
-  it('rejects a table name declared twice, pointing at the first declaration', () => {
+  it('rejects a table name declared twice in both files, pointing at the other one, and applies neither', () => {
     // Prepare / Act
     const result = validate({ 'customers.yaml': CUSTOMERS, 'customers-copy.yaml': CUSTOMERS });
     // Assess
-    expect(result.lines).toContain('desired-state/tables/customers.yaml:4:9 metadata.name: table "Customers" is already declared in desired-state/tables/customers-copy.yaml:4');
-    expect(result.state.tables.map((table) => table.name)).toEqual(['Customers']);
+    expect(result.lines).toContain('desired-state/tables/customers.yaml:4:9 metadata.name: table "Customers" is declared in 2 files (also desired-state/tables/customers-copy.yaml:4); each table needs exactly one file, so none of them is applied');
+    expect(result.lines).toContain('desired-state/tables/customers-copy.yaml:4:9 metadata.name: table "Customers" is declared in 2 files (also desired-state/tables/customers.yaml:4); each table needs exactly one file, so none of them is applied');
+    expect(result.state.tables).toEqual([]);
+    expect(result.state.invalidTables.map((table) => [table.name, table.file])).toEqual([
+      ['Customers', 'desired-state/tables/customers-copy.yaml'],
+      ['Customers', 'desired-state/tables/customers.yaml'],
+    ]);
   });
 
   it('warns, without failing, when the file name does not match the table name', () => {
@@ -125,7 +130,9 @@ describe('desired-state validation', () => {
     // Assess
     expect(result.failed).toBe(true);
     expect(result.state.tables.map((table) => table.name)).toEqual(['Orders']);
-    expect(result.state.invalidTables).toEqual([{ name: 'Customers', file: 'desired-state/tables/customers.yaml', errors: ['spec.biling: unknown key "biling" (did you mean "billing"?)'] }]);
+    expect(result.state.invalidTables).toEqual([
+      { name: 'Customers', file: 'desired-state/tables/customers.yaml', errors: ['spec.biling: unknown key "biling" (did you mean "billing"?)'], claims: { names: ['Customers'], stem: 'customers' } },
+    ]);
   });
 
   it('marks every table invalid when policy.yaml is invalid (the baseline cannot be trusted)', () => {

@@ -8,17 +8,23 @@
  */
 import type { z } from 'zod';
 import { CONTROL_IDS, UNWAIVABLE_CONTROLS } from '../controls/index.ts';
-import type { DesiredState, DesiredTable } from '../model/desired.ts';
+import { comparableTableName, type DesiredState, type DesiredTable, type InvalidTable } from '../model/desired.ts';
 import { formatFieldPath, type Diagnostic } from './diagnostics.ts';
 import { policyFileSchema, tableFileSchema, type Policy, type TableFile } from './schema.ts';
 import { knownKeysAt } from './schema-keys.ts';
 import { closestMatch } from './suggest.ts';
-import { parseYamlSource, type YamlSource } from './yaml-source.ts';
+import { MAX_FILE_BYTES, parseYamlSource, readableTableNames, type YamlSource } from './yaml-source.ts';
 
 /** A desired-state file as text, with the path to show in messages (relative to the repo is friendliest). */
 export interface SourceFile {
   path: string;
   text: string;
+  /**
+   * Why the reader could not give this file's text (a directory, a FIFO, a dangling link, too big, not UTF-8),
+   * worded to follow the path: "is a directory, not a file". The file still takes part, so the problem is
+   * reported with its path and the table its name points at stays claimed. `text` is then empty.
+   */
+  problem?: string;
 }
 
 /** The outcome of validation. `state` is always usable: invalid tables are simply not in it. */
@@ -82,8 +88,30 @@ function issuesToDiagnostics(source: YamlSource, schema: z.ZodType, issues: z.co
   return out;
 }
 
+/** A problem with the file as a whole (unreadable, too big, not UTF-8 text), reported before any YAML parsing. */
+function fileProblem(file: SourceFile): { line: number; column: number; message: string } | undefined {
+  if (file.problem !== undefined) return { line: 1, column: 1, message: file.problem };
+  // Cheap length check first; UTF-8 bytes are at most 3 per UTF-16 code unit.
+  if (file.text.length * 3 > MAX_FILE_BYTES) {
+    const bytes = new TextEncoder().encode(file.text).byteLength;
+    if (bytes > MAX_FILE_BYTES) return { line: 1, column: 1, message: `file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${bytes} bytes); desired-state files are small` };
+  }
+  // A UTF-16 byte order mark that someone decoded as UTF-8 (in a bundle made by another tool, say).
+  if (file.text.startsWith('\uFFFD\uFFFD')) return { line: 1, column: 1, message: 'is UTF-16 (it starts with a UTF-16 byte order mark); desired-state files must be UTF-8' };
+  const text = file.text.replace(/^\uFEFF/, '');
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0) {
+    const before = text.slice(0, nul);
+    return { line: before.split('\n').length, column: nul - (before.lastIndexOf('\n') + 1) + 1, message: 'binary content (a NUL byte); desired-state files must be UTF-8 text' };
+  }
+  return undefined;
+}
+
 function readFile(file: SourceFile): Located & { value: unknown } {
-  const source = parseYamlSource(file.path, file.text);
+  const problem = fileProblem(file);
+  // Positions count from the first visible character: drop a UTF-8 byte order mark before parsing.
+  const source = parseYamlSource(file.path, problem ? '' : file.text.replace(/^\uFEFF/, ''));
+  if (problem) return { source, value: undefined, diagnostics: [{ severity: 'error', file: file.path, ...problem, field: '(file)', message: problem.message }] };
   const diagnostics: Diagnostic[] = source.syntaxErrors.map((error) => ({
     severity: 'error',
     file: file.path,
@@ -98,10 +126,8 @@ function readFile(file: SourceFile): Located & { value: unknown } {
   return { source, diagnostics, value: source.value };
 }
 
-/** Normalise a table name or file stem for the "does the file name match" warning. */
-function comparable(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
-}
+/** Normalise a table name or file stem for the "does the file name match" warning (and for claims by stem). */
+const comparable = comparableTableName;
 
 function fileStem(path: string): string {
   return (path.split(/[\\/]/).pop() ?? path).replace(/\.ya?ml$/, '');
@@ -236,9 +262,59 @@ function sharedKeyConflicts(tables: DesiredTable[]): Array<{ table: DesiredTable
   return out;
 }
 
+/** Where policy.yaml would be for these table files (`<dir>/tables/x.yaml` → `<dir>/policy.yaml`). */
+function policyPathFor(files: SourceFile[]): string {
+  const table = files.find((file) => !isPolicyPath(file.path));
+  const dir = table ? /^(.*[\\/])?tables[\\/][^\\/]+$/.exec(table.path) : null;
+  return `${dir?.[1] ?? ''}policy.yaml`;
+}
+
+/** One validated table file on its way into the state, before cross-file checks. */
+interface TableCandidate {
+  file: SourceFile;
+  source: YamlSource;
+  diagnostics: Diagnostic[];
+  table?: DesiredTable;
+  claims: { names: string[]; stem: string };
+}
+
+/**
+ * Cross-file ownership: a table is applied only when exactly one file declares it and no broken file claims it.
+ * Two files for one table, or a valid file plus a broken one, leave the table untouched: which file is right is a
+ * person's call, and applying either could undo the other.
+ */
+function ownershipChecks(candidates: TableCandidate[]): void {
+  const declaredBy = new Map<string, TableCandidate[]>();
+  for (const candidate of candidates) {
+    if (!candidate.table) continue;
+    declaredBy.set(candidate.table.name, [...(declaredBy.get(candidate.table.name) ?? []), candidate]);
+  }
+  const broken = candidates.filter((candidate) => !candidate.table);
+  for (const [name, owners] of declaredBy) {
+    for (const owner of owners) {
+      const where = (other: TableCandidate) => `${other.file.path}:${other.source.locate(['metadata', 'name']).line}`;
+      if (owners.length > 1) {
+        const others = owners.filter((other) => other !== owner).map(where).join(', ');
+        owner.diagnostics.push(at(owner.source, ['metadata', 'name'], `table "${name}" is declared in ${owners.length} files (also ${others}); each table needs exactly one file, so none of them is applied`));
+      }
+      for (const claimant of broken) {
+        const byName = claimant.claims.names.includes(name);
+        const byStem = comparable(claimant.claims.stem) !== '' && comparable(claimant.claims.stem) === comparable(name);
+        if (byName || byStem) {
+          owner.diagnostics.push(at(owner.source, ['metadata', 'name'], `table "${name}" is also claimed by ${claimant.file.path}, which is invalid; fix or remove one of them`));
+        }
+      }
+    }
+  }
+}
+
 /**
  * Validate and merge a set of desired-state files. Never throws for bad input: every problem becomes a diagnostic.
  * `now` decides which waivers have expired.
+ *
+ * Claims: a table file that fails validation still claims the tables it points at, so they are reported invalid
+ * and never touched (never unmanaged, never remediated): every `metadata.name` that can be read, even from a file
+ * that does not parse, and its file stem, compared with table names as {@link comparableTableName} does.
  */
 export function parseDesiredState(files: SourceFile[], options: { now: Date }): ValidationResult {
   const diagnostics: Diagnostic[] = [];
@@ -258,62 +334,78 @@ export function parseDesiredState(files: SourceFile[], options: { now: Date }): 
       else diagnostics.push(...issuesToDiagnostics(read.source, policyFileSchema, parsed.error.issues));
     }
     policyValid = !diagnostics.some((diagnostic) => diagnostic.severity === 'error');
+  } else {
+    // One home for this warning: every command (validate, plan, apply, publish) and the operator parse here.
+    diagnostics.push({
+      severity: 'warning',
+      file: policyPathFor(files),
+      line: 1,
+      column: 1,
+      field: '(file)',
+      message: 'policy.yaml not found: no account baseline applies, unmanaged tables are only reported, and no tags are required',
+    });
   }
 
-  const tables: DesiredTable[] = [];
-  const invalidTables: DesiredState['invalidTables'] = [];
-  const seen = new Map<string, string>();
   const tableFiles = files.filter((file) => !isPolicyPath(file.path)).sort((a, b) => (a.path < b.path ? -1 : 1));
-  for (const file of tableFiles) {
+  const candidates: TableCandidate[] = tableFiles.map((file) => {
     const read = readFile(file);
     const fileDiagnostics = [...read.diagnostics];
-    let name: string | undefined;
-    let table: DesiredTable | undefined;
-    if (fileDiagnostics.length === 0) {
-      const parsed = tableFileSchema.safeParse(read.value);
-      const rawName = (read.value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
-      if (typeof rawName === 'string') name = rawName;
-      if (!parsed.success) {
-        fileDiagnostics.push(...issuesToDiagnostics(read.source, tableFileSchema, parsed.error.issues));
-      } else {
-        const doc = parsed.data;
-        fileDiagnostics.push(...tableChecks(read.source, doc));
-        const first = seen.get(doc.metadata.name);
-        if (first) {
-          fileDiagnostics.push(at(read.source, ['metadata', 'name'], `table "${doc.metadata.name}" is already declared in ${first}`));
-        } else {
-          seen.set(doc.metadata.name, `${file.path}:${read.source.locate(['metadata', 'name']).line}`);
-        }
-        if (comparable(fileStem(file.path)) !== comparable(doc.metadata.name)) {
-          fileDiagnostics.push(at(read.source, ['metadata', 'name'], `file name "${fileStem(file.path)}" does not match table name "${doc.metadata.name}"; name the file after the table`, 'warning'));
-        }
-        table = {
-          name: doc.metadata.name,
-          managed: true,
-          source: { file: file.path, line: read.source.locate(['metadata', 'name']).line },
-          ...(doc.metadata.owner ? { owner: doc.metadata.owner } : {}),
-          spec: mergeBaseline(doc.spec, policy.baseline),
-          waivers: [],
-        };
-        const merged = mergedChecks(read.source, table, policy, options.now, doc.spec.waivers);
-        fileDiagnostics.push(...merged.diagnostics);
-        table.waivers = merged.activeWaivers;
-      }
+    const candidate: TableCandidate = {
+      file,
+      source: read.source,
+      diagnostics: fileDiagnostics,
+      claims: { names: file.problem === undefined ? readableTableNames(file.text.replace(/^\uFEFF/, ''), read.source.document) : [], stem: fileStem(file.path) },
+    };
+    if (fileDiagnostics.length > 0) return candidate;
+    const parsed = tableFileSchema.safeParse(read.value);
+    if (!parsed.success) {
+      fileDiagnostics.push(...issuesToDiagnostics(read.source, tableFileSchema, parsed.error.issues));
+      return candidate;
     }
-    diagnostics.push(...fileDiagnostics);
-    const errors = fileDiagnostics.filter((diagnostic) => diagnostic.severity === 'error');
-    if (table && errors.length === 0 && policyValid) {
-      tables.push(table);
+    const doc = parsed.data;
+    fileDiagnostics.push(...tableChecks(read.source, doc));
+    if (comparable(fileStem(file.path)) !== comparable(doc.metadata.name)) {
+      fileDiagnostics.push(at(read.source, ['metadata', 'name'], `file name "${fileStem(file.path)}" does not match table name "${doc.metadata.name}"; name the file after the table`, 'warning'));
+    }
+    const table: DesiredTable = {
+      name: doc.metadata.name,
+      managed: true,
+      source: { file: file.path, line: read.source.locate(['metadata', 'name']).line },
+      ...(doc.metadata.owner ? { owner: doc.metadata.owner } : {}),
+      spec: mergeBaseline(doc.spec, policy.baseline),
+      waivers: [],
+    };
+    const merged = mergedChecks(read.source, table, policy, options.now, doc.spec.waivers);
+    fileDiagnostics.push(...merged.diagnostics);
+    table.waivers = merged.activeWaivers;
+    if (!fileDiagnostics.some((diagnostic) => diagnostic.severity === 'error')) candidate.table = table;
+    return candidate;
+  });
+  ownershipChecks(candidates);
+
+  const tables: DesiredTable[] = [];
+  const invalidTables: InvalidTable[] = [];
+  for (const candidate of candidates) {
+    diagnostics.push(...candidate.diagnostics);
+    const errors = candidate.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
+    if (candidate.table && errors.length === 0 && policyValid) {
+      tables.push(candidate.table);
     } else {
       const reasons = errors.length > 0 ? errors : [{ field: 'policy.yaml', message: 'policy.yaml is invalid' }];
-      invalidTables.push({ ...(name ? { name } : {}), file: file.path, errors: reasons.map((error) => `${error.field}: ${error.message}`) });
+      const names = candidate.table ? [candidate.table.name, ...candidate.claims.names.filter((name) => name !== candidate.table?.name)] : candidate.claims.names;
+      invalidTables.push({
+        ...(names[0] !== undefined ? { name: names[0] } : {}),
+        file: candidate.file.path,
+        errors: reasons.map((error) => `${error.field}: ${error.message}`),
+        claims: { names, stem: candidate.claims.stem },
+      });
     }
   }
   const conflicts = sharedKeyConflicts(tables);
   diagnostics.push(...conflicts.map(({ diagnostic }) => diagnostic));
   for (const { table, diagnostic } of conflicts) {
     tables.splice(tables.indexOf(table), 1);
-    invalidTables.push({ name: table.name, file: diagnostic.file, errors: [`${diagnostic.field}: ${diagnostic.message}`] });
+    invalidTables.push({ name: table.name, file: diagnostic.file, errors: [`${diagnostic.field}: ${diagnostic.message}`], claims: { names: [table.name], stem: fileStem(diagnostic.file) } });
   }
   return {
     state: { policy, tables, invalidTables },

@@ -32,7 +32,40 @@ export interface DesiredState {
   policy: Policy;
   tables: DesiredTable[];
   /** Tables whose files did not validate: they are reported as errors and never touched. */
-  invalidTables: Array<{ name?: string; file: string; errors: string[] }>;
+  invalidTables: InvalidTable[];
+}
+
+/**
+ * A desired-state file that did not validate, and the tables it still claims. A broken file must keep its table
+ * out of reach: otherwise the table would look unmanaged and, with `unmanagedTables: remediate`, get the
+ * baseline applied over what the file meant to say.
+ */
+export interface InvalidTable {
+  /** The table name when one could be read (the first of `claims.names`). */
+  name?: string;
+  file: string;
+  errors: string[];
+  /**
+   * What the file points at: every `metadata.name` that could be read (both sides of a merge conflict, say), and
+   * the file's stem. Absent on entries built by hand: then only `name` claims.
+   */
+  claims?: { names: string[]; stem?: string };
+}
+
+/**
+ * How a file stem is compared with a table name: lowercase letters and digits only, so `orders.yaml`,
+ * `Orders.yml` and `or-ders.yaml` all point at table `Orders`. The same rule drives the "file name does not
+ * match" warning; for claims it errs towards claiming, the safe side (a claimed table is only left alone).
+ */
+export function comparableTableName(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/** Does this invalid file claim the table? By an exact readable name, or by its file stem. */
+export function claimsTable(invalid: InvalidTable, tableName: string): boolean {
+  if (invalid.name === tableName || invalid.claims?.names.includes(tableName)) return true;
+  const stem = invalid.claims?.stem;
+  return stem !== undefined && comparableTableName(stem) !== '' && comparableTableName(stem) === comparableTableName(tableName);
 }
 
 /** The baseline as applied to an unmanaged table. */

@@ -7,7 +7,7 @@
  */
 import { CONTROLS } from '../controls/index.ts';
 import type { ControlContext } from '../controls/control.ts';
-import { baselineTable, type DesiredState, type DesiredTable } from '../model/desired.ts';
+import { baselineTable, claimsTable, type DesiredState, type DesiredTable } from '../model/desired.ts';
 import type { ObservedAccount } from '../model/observed.ts';
 import type { Action, ActionDetail, Finding, PendingStep, Plan, Refusal, TablePlan } from '../model/plan.ts';
 import { blastRadius } from './blast-radius.ts';
@@ -139,22 +139,29 @@ export function plan(input: PlanInput): Plan {
   ]);
 
   const tables: TablePlan[] = desired.tables.filter((table) => inScope(table.name)).map((table) => planTable(table, observed, input));
+  // A file that failed to validate still claims its tables (readable names, and existing tables its file stem
+  // names): each is reported as an error, and none is ever planned as unmanaged.
+  const claimed = (name: string) => desired.invalidTables.some((invalid) => claimsTable(invalid, name));
   for (const invalid of desired.invalidTables) {
     if (invalid.name && !inScope(invalid.name)) continue;
-    tables.push({
-      name: invalid.name ?? invalid.file,
-      managed: true,
-      status: 'error',
-      source: { file: invalid.file, line: 1 },
-      findings: [],
-      actions: [],
-      refusals: [],
-      error: `invalid desired state: ${invalid.errors.join('; ')}`,
-    });
+    const existing = observed.allTableNames.filter((name) => name !== invalid.name && claimsTable(invalid, name));
+    const names = [...(invalid.name ? [invalid.name] : []), ...existing];
+    for (const name of names.length > 0 ? names : [invalid.file]) {
+      tables.push({
+        name,
+        managed: true,
+        status: 'error',
+        source: { file: invalid.file, line: 1 },
+        findings: [],
+        actions: [],
+        refusals: [],
+        error: `invalid desired state: ${invalid.errors.join('; ')}`,
+      });
+    }
   }
   if (!input.only || input.unmanaged) {
     const isOperatorTable = (name: string) => observed.tables[name]?.tags[OPERATOR_TAG.key] === OPERATOR_TAG.value;
-    const unmanaged = observed.allTableNames.filter((name) => !declared.has(name) && !name.startsWith(DRILL_TABLE_PREFIX) && !isOperatorTable(name));
+    const unmanaged = observed.allTableNames.filter((name) => !declared.has(name) && !claimed(name) && !name.startsWith(DRILL_TABLE_PREFIX) && !isOperatorTable(name));
     for (const name of unmanaged) tables.push(planTable(baselineTable(name, desired.policy.baseline), observed, input));
   }
   tables.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
