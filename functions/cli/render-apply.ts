@@ -1,9 +1,36 @@
 /**
  * Apply output: live progress lines and the closing convergence report.
  */
-import type { ApplyEvent, ApplyResult } from '../aws/apply/apply-plan.ts';
-import type { Plan } from '../core/model/plan.ts';
-import { painter } from './render-plan.ts';
+import type { ApplyEvent, ApplyResult, TableApplyResult } from '../aws/apply/apply-plan.ts';
+import type { PendingStep, Plan, TablePlan } from '../core/model/plan.ts';
+import { painter, pendingText } from './render-plan.ts';
+
+/**
+ * A table that is not in sync only because DynamoDB won't take its next step yet (TTL's step 2): its pending
+ * steps, the apply result's (notBefore anchored on when step 1 really ran) before the re-plan's. Undefined when
+ * the table has anything else wrong (an error, a refusal, a change that should have been made).
+ */
+function onlyPending(table: TablePlan, applied: TableApplyResult | undefined): PendingStep[] | undefined {
+  if (table.status !== 'update' || table.error || table.refusals.length > 0 || applied?.error || applied?.notApplied.length) return undefined;
+  const pending = applied?.pending?.length ? applied.pending : (table.pending ?? []);
+  if (pending.length === 0) return undefined;
+  // The re-plan may already propose a pending step as an action (DynamoDB shows TTL DISABLED before it accepts
+  // the next change); any other action means something was not done.
+  const waiting = new Set(pending.map((step) => step.control));
+  return table.actions.every((action) => waiting.has(action.control)) ? pending : undefined;
+}
+
+/**
+ * Exit code of `apply`: 0 every managed table in sync; 2 every table that is not is only waiting for a step
+ * DynamoDB won't take yet (run apply again after the time the report gives); 1 anything else, or an invalid file.
+ */
+export function applyExitCode(result: ApplyResult, after: Plan, validationFailed: boolean): 0 | 1 | 2 {
+  if (validationFailed || result.blocked) return 1;
+  const byTable = new Map(result.tables.map((table) => [table.table, table]));
+  const notInSync = after.tables.filter((table) => table.managed && table.status !== 'in-sync');
+  if (notInSync.length === 0) return 0;
+  return notInSync.every((table) => onlyPending(table, byTable.get(table.name))) ? 2 : 1;
+}
 
 /** One progress line per finished action (start events are silent: the plan already listed them). */
 export function renderApplyEvent(event: ApplyEvent, options: { color: boolean }): string | undefined {
@@ -22,8 +49,15 @@ export function renderApplyReport(result: ApplyResult, after: Plan, options: { c
   const byTable = new Map(result.tables.map((table) => [table.table, table]));
   for (const table of after.tables.filter((candidate) => candidate.managed)) {
     const applied = byTable.get(table.name);
+    const count = applied ? ` (${applied.applied.length} change${applied.applied.length === 1 ? '' : 's'} applied)` : '';
     if (table.status === 'in-sync') {
-      lines.push(`  ${paint('green', '✓')} ${table.name}: in sync${applied ? ` (${applied.applied.length} change${applied.applied.length === 1 ? '' : 's'} applied)` : ''}`);
+      lines.push(`  ${paint('green', '✓')} ${table.name}: in sync${count}`);
+      continue;
+    }
+    const pending = onlyPending(table, applied);
+    if (pending) {
+      lines.push(`  ${paint('cyan', '…')} ${table.name}: not yet in sync${count}; DynamoDB won't take the next step yet`);
+      for (const step of pending) lines.push(`      pending: ${step.control} ${pendingText(step)}`);
       continue;
     }
     const why = applied?.error ? `${applied.error.reason}: ${applied.error.message}` : table.error ?? table.refusals.map((refusal) => refusal.reason).join('; ') ?? '';
@@ -34,11 +68,14 @@ export function renderApplyReport(result: ApplyResult, after: Plan, options: { c
   const managed = after.tables.filter((table) => table.managed);
   const inSync = managed.filter((table) => table.status === 'in-sync').length;
   const changes = result.tables.reduce((sum, table) => sum + table.applied.length, 0);
+  const applied = `${changes} change${changes === 1 ? '' : 's'} applied`;
   lines.push('');
-  lines.push(
-    inSync === managed.length
-      ? paint('green', `Apply complete: ${changes} change${changes === 1 ? '' : 's'} applied; all ${managed.length} managed tables are in sync.`)
-      : paint('red', `Apply incomplete: ${changes} change${changes === 1 ? '' : 's'} applied; ${managed.length - inSync} of ${managed.length} managed tables are not in sync.`),
-  );
+  const code = applyExitCode(result, after, false);
+  if (code === 0) lines.push(paint('green', `Apply complete: ${applied}; all ${managed.length} managed tables are in sync.`));
+  else if (code === 2) {
+    const times = managed.flatMap((table) => onlyPending(table, byTable.get(table.name)) ?? []).flatMap((step) => (step.notBefore ? [step.notBefore] : [])).sort();
+    const when = times.length > 0 ? `; run apply again after ${times.at(-1)!.replace(/\.\d{3}Z$/, 'Z')}` : '; run apply again when they are due';
+    lines.push(paint('cyan', `Apply done for now: ${applied}; ${managed.length - inSync} of ${managed.length} managed tables have steps DynamoDB won't take yet${when}.`));
+  } else lines.push(paint('red', `Apply incomplete: ${applied}; ${managed.length - inSync} of ${managed.length} managed tables are not in sync.`));
   return lines.join('\n') + '\n';
 }

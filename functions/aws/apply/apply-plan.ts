@@ -16,7 +16,7 @@
 import { TableWardenError, type StageReason } from '../../core/errors.ts';
 import type { DesiredState, DesiredTable } from '../../core/model/desired.ts';
 import type { ObservedAccount } from '../../core/model/observed.ts';
-import type { Action, Plan } from '../../core/model/plan.ts';
+import type { Action, ControlId, PendingStep, Plan, TablePlan } from '../../core/model/plan.ts';
 import { mapWithConcurrency } from '../async-utils.ts';
 import type { AwsClients } from '../clients.ts';
 import { BackupEnsurer } from './backup-coverage.ts';
@@ -57,11 +57,17 @@ export interface TableApplyResult {
   table: string;
   /**
    * applied: every action ran; failed: stopped at `error.action`; skipped: nothing ran (a prerequisite failed);
-   * deferred: stopped to let DynamoDB settle (`settle: 'defer'`), `notApplied` is the rest.
+   * deferred: stopped to let DynamoDB settle (`settle: 'defer'`), or DynamoDB won't take the next step yet
+   * (`pending`); `notApplied` is the rest.
    */
   status: 'applied' | 'failed' | 'skipped' | 'deferred';
   applied: Action[];
   notApplied: Action[];
+  /**
+   * Steps DynamoDB will not take yet (absent when none), with `notBefore` moved to the real time this table's own
+   * actions ran (a TTL move's step 2 is due an hour after step 1 ran, not an hour after the plan was made).
+   */
+  pending?: PendingStep[];
   error?: { reason: StageReason; message: string; action?: Action };
 }
 
@@ -76,6 +82,23 @@ type KeyAction = Extract<Action, { type: 'CreateKmsKey' | 'UpdateKmsKeyRotation'
 
 function isKeyAction(action: Action): action is KeyAction {
   return action.type === 'CreateKmsKey' || action.type === 'UpdateKmsKeyRotation';
+}
+
+/** UpdateTimeToLive within an hour of the table's last TTL change (DynamoDB's wording, API_UpdateTimeToLive). */
+const TTL_TOO_SOON = /modified multiple times within a fixed interval/;
+
+function isTtlTooSoon(action: Action, error: unknown): boolean {
+  const { name, message } = error as { name?: unknown; message?: unknown };
+  return action.type === 'UpdateTimeToLive' && name === 'ValidationException' && typeof message === 'string' && TTL_TOO_SOON.test(message);
+}
+
+/** The plan's pending steps, re-anchored on when this table's own actions for their control ran. */
+function anchoredPending(tablePlan: TablePlan, doneAt: ReadonlyMap<ControlId, number>): PendingStep[] {
+  return (tablePlan.pending ?? []).map((step) => {
+    const ranAt = doneAt.get(step.control);
+    if (step.afterOwnActionsSeconds === undefined || ranAt === undefined) return step;
+    return { ...step, notBefore: new Date(ranAt + step.afterOwnActionsSeconds * 1000).toISOString() };
+  });
 }
 
 function errorOf(error: unknown): { reason: StageReason; message: string } {
@@ -107,6 +130,10 @@ async function runKeyPhase(clients: AwsClients, actions: KeyAction[], who: () =>
 /** Execute `plan` against the account. `observed` is what the plan was computed from (for ARNs and indexes). */
 export async function applyPlan(clients: AwsClients, plan: Plan, desired: DesiredState, observed: ObservedAccount, options: ApplyOptions = {}): Promise<ApplyResult> {
   const withActions = plan.tables.filter((table) => table.actions.length > 0);
+  // Tables whose only change is a step DynamoDB won't take yet: nothing to call, reported deferred with it.
+  const onlyPending: TableApplyResult[] = plan.tables
+    .filter((table) => table.actions.length === 0 && (table.pending?.length ?? 0) > 0)
+    .map((table) => ({ table: table.name, status: 'deferred', applied: [], notApplied: [], pending: table.pending! }));
   if (plan.blocked) {
     const reason = plan.blocked.reason;
     return {
@@ -147,6 +174,13 @@ export async function applyPlan(clients: AwsClients, plan: Plan, desired: Desire
     }
     const current = observed.tables[tablePlan.name];
     const deadline = clock.now() + tableTimeout;
+    const doneAt = new Map<ControlId, number>();
+    /** Planned actions DynamoDB refused as too soon (TTL): pending, not failed. */
+    const tooSoon: PendingStep[] = [];
+    const withPending = (result: TableApplyResult): TableApplyResult => {
+      const pending = [...tooSoon, ...anchoredPending(tablePlan, doneAt)];
+      return pending.length > 0 ? { ...result, pending } : result;
+    };
     const session: TableSession = {
       name: tablePlan.name,
       spec,
@@ -166,21 +200,35 @@ export async function applyPlan(clients: AwsClients, plan: Plan, desired: Desire
           session.indexNames = (description.GlobalSecondaryIndexes ?? []).flatMap((gsi) => (gsi.IndexName ? [gsi.IndexName] : []));
         }
         applied.push(action);
+        doneAt.set(action.control, clock.now());
         emit({ kind: 'done', action });
         // In defer mode a change that needs settling ends this table's round; the workflow waits, then resumes.
-        if (settle && defer && index < rest.length - 1) return { table: tablePlan.name, status: 'deferred', applied, notApplied: rest.slice(index + 1) };
+        if (settle && defer && index < rest.length - 1) return withPending({ table: tablePlan.name, status: 'deferred', applied, notApplied: rest.slice(index + 1) });
       } catch (caught) {
+        // A TTL change within the hour of the last one: not a failure, the step is pending (AWS doesn't say until
+        // when; the table's TTL changed less than an hour ago, perhaps by hand or by a run that stopped).
+        // The table's other changes don't depend on it, so they go ahead.
+        if (isTtlTooSoon(action, caught)) {
+          const { table: _table, control, ...detail } = action;
+          tooSoon.push({
+            control,
+            description: action.reason,
+            action: detail,
+            waitsFor: `DynamoDB accepts one TTL change per table per hour, and ${tablePlan.name}'s TTL changed less than an hour ago`,
+          });
+          continue;
+        }
         // A limit that minutes won't lift, or a table that exists now: a clear failure of this table, at once.
         const error = explainRefusal(tablePlan.name, action, caught) ?? caught;
         if (defer && isLaterError(error)) {
-          return { table: tablePlan.name, status: 'deferred', applied, notApplied: rest.slice(index) };
+          return withPending({ table: tablePlan.name, status: 'deferred', applied, notApplied: rest.slice(index) });
         }
         const failure = errorOf(error);
         emit({ kind: 'failed', action, message: failure.message });
-        return { table: tablePlan.name, status: 'failed', applied, notApplied: rest.slice(index), error: { ...failure, action } };
+        return withPending({ table: tablePlan.name, status: 'failed', applied, notApplied: rest.slice(index), error: { ...failure, action } });
       }
     }
-    return { table: tablePlan.name, status: 'applied', applied, notApplied: [] };
+    return withPending({ table: tablePlan.name, status: tooSoon.length > 0 ? 'deferred' : 'applied', applied, notApplied: [] });
   });
-  return { tables: results };
+  return { tables: [...results, ...onlyPending] };
 }

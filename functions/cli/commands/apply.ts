@@ -1,14 +1,15 @@
 /**
  * `tablewarden apply`: plan, confirm, apply, observe again, and report what converged.
  *
- * Exit 0 only when every managed table ends in sync; 1 otherwise (the report says why per table).
+ * Exit 0 when every managed table ends in sync; 2 when the only tables not in sync wait for a step DynamoDB won't
+ * take yet (TTL's second step, an hour after the first: the report gives the time); 1 otherwise.
  */
 import { createInterface } from 'node:readline/promises';
 import { applyPlan, type ApplyOptions } from '../../aws/apply/apply-plan.ts';
 import type { AwsClients } from '../../aws/clients.ts';
 import { planAccount } from '../../aws/plan-account.ts';
 import { processIo, type CommandIo } from '../io.ts';
-import { renderApplyEvent, renderApplyReport } from '../render-apply.ts';
+import { applyExitCode, renderApplyEvent, renderApplyReport } from '../render-apply.ts';
 import { PlanFailed } from '../../core/errors.ts';
 import { planToJson, renderPlanText } from '../render-plan.ts';
 import { prepareRun, reportFailure, useColor, type RunOptions } from '../run-context.ts';
@@ -90,8 +91,7 @@ export async function runApply(options: ApplyCommandOptions, dependencies: Apply
     const { plan: after } = await planAccount(clients, validation.state, { now: new Date(), ...scope });
     if (text) io.out.write('\n' + renderApplyReport(result, after, { color }));
     else io.out.write(JSON.stringify({ plan: planToJson(plan), apply: result, after: planToJson(after) }, null, 2) + '\n');
-    const managed = after.tables.filter((table) => table.managed);
-    return managed.every((table) => table.status === 'in-sync') && !validation.failed ? 0 : 1;
+    return applyExitCode(result, after, validation.failed);
   } catch (error) {
     return reportFailure(error, io);
   }
