@@ -70,6 +70,8 @@ const ANY: ActionScope = { resources: ['any'] };
 const KEYS: ActionScope = { resources: ['kms-keys'] };
 const BACKUP_PLANS: ActionScope = { resources: ['backup-plans'] };
 const BACKUP_VAULTS: ActionScope = { resources: ['backup-vaults'] };
+/** Key use that only AWS Backup makes on the caller's behalf (any region's AWS Backup endpoint of this partition). */
+const VIA_BACKUP: ActionScope = { resources: ['kms-keys'], conditions: { StringLike: { 'kms:ViaService': 'backup.*.amazonaws.com' } } };
 
 /**
  * Resource scope of every action a control may declare, from the Service Authorization Reference.
@@ -112,6 +114,13 @@ export const CONTROL_ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
   'backup:CreateBackupVault': BACKUP_VAULTS,
   'backup:StartBackupJob': BACKUP_VAULTS,
   'backup:TagResource': { resources: ['backup-vaults', 'backup-plans'] },
+  // CreateBackupVault (create-a-vault.html): backup-storage:MountCapsule has no resource type; AWS Backup uses the
+  // vault's key (the AWS managed aws/backup key unless one is named) with the caller's permissions, so those KMS
+  // actions are granted only through AWS Backup. CreateGrant and DescribeKey keep their scopes above.
+  'backup-storage:MountCapsule': ANY,
+  'kms:Decrypt': VIA_BACKUP,
+  'kms:GenerateDataKey': VIA_BACKUP,
+  'kms:RetireGrant': VIA_BACKUP,
   // Selections and on-demand jobs hand AWS Backup its role: only that role, only to AWS Backup.
   'iam:PassRole': { resources: ['backup-role'], conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } } },
 };

@@ -78,7 +78,16 @@ function dependentActions(service: string, operation: string, input: Record<stri
     case 'kms:CreateKey':
       return has('Tags') ? ['kms:TagResource'] : [];
     case 'backup:CreateBackupVault':
-      return has('BackupVaultTags') ? ['backup:TagResource'] : [];
+      // "Backup vault creation and deletion" (AWS Backup guide): the vault's storage and its KMS key.
+      return [
+        'backup-storage:MountCapsule',
+        'kms:CreateGrant',
+        'kms:DescribeKey',
+        'kms:RetireGrant',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        ...(has('BackupVaultTags') ? ['backup:TagResource'] : []),
+      ];
     case 'backup:CreateBackupPlan':
       return has('BackupPlanTags') ? ['backup:TagResource'] : [];
     case 'backup:CreateBackupSelection':

@@ -3,13 +3,16 @@
  *
  * Why amortised: AWS Backup has no "which plans cover this resource" API. Listing every plan's selections once
  * per run (ListBackupPlans, ListBackupSelections per plan, GetBackupSelection per selection) and evaluating them
- * offline with {@link selectionCoversResource} costs the same for 1 table or 1,000. Freshness comes from one
- * paginated ListProtectedResources (its `LastBackupTime` per resource ARN), not a per-table recovery point list.
+ * offline with the core's selection predicate costs the same for 1 table or 1,000: the reads grow with plans and
+ * selections, and tablewarden keeps one selection per plan (a tag condition, see core/backup-plan-selection.ts),
+ * so its own plans cost ListBackupSelections + GetBackupSelection each. Freshness comes from one paginated
+ * ListProtectedResources (its `LastBackupTime` per resource ARN), not a per-table recovery point list.
+ * The per-table lookup is O(tags): selections that require a tag value are indexed by it (see plansCovering).
  */
 import { GetBackupSelectionCommand, ListBackupPlansCommand, ListBackupSelectionsCommand, ListProtectedResourcesCommand } from '@aws-sdk/client-backup';
 import type { BackupSelection } from '@aws-sdk/client-backup';
 import type { BackupSelectionRule, SelectableResource } from '../core/backup-selection.ts';
-import { selectionCoversResource } from '../core/backup-selection.ts';
+import { compileSelection } from '../core/backup-selection.ts';
 import { collectPages, mapWithConcurrency } from './async-utils.ts';
 import type { AwsClients } from './clients.ts';
 import { toIso } from './normalise-table.ts';
@@ -23,11 +26,70 @@ export interface BackupIndex {
 
 /** Names of the plans (sorted, unique) with at least one selection covering `resource`. */
 export function plansCovering(index: BackupIndex, resource: SelectableResource): string[] {
+  const lookup = lookupFor(index);
   const names = new Set<string>();
-  for (const selection of index.selections) {
-    if (selectionCoversResource(selection.rule, resource)) names.add(selection.planName);
-  }
+  const test = (candidate: CompiledSelection) => {
+    if (!names.has(candidate.planName) && candidate.covers(resource)) names.add(candidate.planName);
+  };
+  lookup.always.forEach(test);
+  for (const [key, value] of Object.entries(resource.tags)) lookup.byTag.get(tagKey(key, value))?.forEach(test);
   return [...names].sort();
+}
+
+interface CompiledSelection {
+  planName: string;
+  covers: (resource: SelectableResource) => boolean;
+}
+
+/**
+ * Selections grouped so that a table meets only the ones it can match. A selection that requires a tag value (a
+ * `StringEquals` condition on `aws:ResourceTag/<key>`, AND'ed with everything else; or, with no `Resources`, one
+ * of its `ListOfTags` entries) is filed under that (key, value): a table looks up its own tags, O(tags) per table
+ * instead of O(selections). Every other selection is tested against every table. The verdict is always
+ * {@link compileSelection}'s, so the grouping only skips selections that cannot match.
+ */
+interface SelectionLookup {
+  byTag: Map<string, CompiledSelection[]>;
+  always: CompiledSelection[];
+}
+
+const RESOURCE_TAG = 'aws:ResourceTag/';
+const tagKey = (key: string, value: string) => JSON.stringify([key, value]);
+const lookups = new WeakMap<BackupIndex, SelectionLookup>();
+
+function lookupFor(index: BackupIndex): SelectionLookup {
+  let lookup = lookups.get(index);
+  if (lookup) return lookup;
+  lookup = { byTag: new Map(), always: [] };
+  for (const selection of index.selections) {
+    const compiled: CompiledSelection = { planName: selection.planName, covers: compileSelection(selection.rule) };
+    const keys = requiredTags(selection.rule);
+    if (keys === undefined) {
+      lookup.always.push(compiled);
+      continue;
+    }
+    for (const key of keys) {
+      const bucket = lookup.byTag.get(key) ?? [];
+      bucket.push(compiled);
+      lookup.byTag.set(key, bucket);
+    }
+  }
+  lookups.set(index, lookup);
+  return lookup;
+}
+
+/** (key, value) pairs of which a covered resource must carry at least one, or undefined when there are none. */
+function requiredTags(rule: BackupSelectionRule): string[] | undefined {
+  const equals = (rule.conditions?.stringEquals ?? []).find((condition) => condition.conditionKey.startsWith(RESOURCE_TAG));
+  if (equals) return [tagKey(equals.conditionKey.slice(RESOURCE_TAG.length), equals.conditionValue)];
+  const tags = rule.listOfTags ?? [];
+  if ((rule.resources ?? []).length === 0 && tags.length > 0) {
+    // Entries that are not STRINGEQUALS never match (see backup-selection.ts), so they need no bucket.
+    return tags
+      .filter((tag) => tag.conditionType.toUpperCase() === 'STRINGEQUALS')
+      .map((tag) => tagKey(tag.conditionKey.startsWith(RESOURCE_TAG) ? tag.conditionKey.slice(RESOURCE_TAG.length) : tag.conditionKey, tag.conditionValue));
+  }
+  return undefined;
 }
 
 /**

@@ -71,25 +71,36 @@ const RESOURCE_TAG_PREFIX = 'aws:ResourceTag/';
  * it is the one place where AWS Backup's OR/AND rules live.
  */
 export function selectionCoversResource(selection: BackupSelectionRule, resource: SelectableResource): boolean {
-  const resources = selection.resources ?? [];
+  return compileSelection(selection)(resource);
+}
+
+/**
+ * {@link selectionCoversResource} with the selection's patterns compiled once: the observer tests every table
+ * against every candidate selection, and compiling a RegExp per test made that cost grow with tables × patterns.
+ */
+export function compileSelection(selection: BackupSelectionRule): (resource: SelectableResource) => boolean {
+  const resources = (selection.resources ?? []).map(compileArnPattern);
+  const notResources = (selection.notResources ?? []).map(compileArnPattern);
   const listOfTags = selection.listOfTags ?? [];
-
-  const selectedByResources = resources.some((pattern) => arnMatches(pattern, resource.arn));
-  const selectedByTags = listOfTags.some((tag) => tagConditionMatches(tag, resource.tags));
   const noIncludes = resources.length === 0 && listOfTags.length === 0;
-  const selected = noIncludes || selectedByResources || selectedByTags;
-  if (!selected) return false;
-
-  if (!conditionsHold(selection.conditions, resource.tags)) return false;
-
-  const excluded = (selection.notResources ?? []).some((pattern) => arnMatches(pattern, resource.arn));
-  return !excluded;
+  const conditions = compileConditions(selection.conditions);
+  return (resource) => {
+    const selected = noIncludes || resources.some((matches) => matches(resource.arn)) || listOfTags.some((tag) => tagConditionMatches(tag, resource.tags));
+    if (!selected) return false;
+    if (!conditions(resource.tags)) return false;
+    return !notResources.some((matches) => matches(resource.arn));
+  };
 }
 
 /** `"*"` matches everything; otherwise `*` matches any run of non-whitespace characters; case-sensitive. */
 export function arnMatches(pattern: string, arn: string): boolean {
-  if (pattern === '*') return true;
-  return wildcardRegExp(pattern, '\\S*').test(arn);
+  return compileArnPattern(pattern)(arn);
+}
+
+function compileArnPattern(pattern: string): (arn: string) => boolean {
+  if (pattern === '*') return () => true;
+  const regExp = wildcardRegExp(pattern, '\\S*');
+  return (arn) => regExp.test(arn);
 }
 
 function tagConditionMatches(condition: SelectionTagCondition, tags: Record<string, string>): boolean {
@@ -100,28 +111,29 @@ function tagConditionMatches(condition: SelectionTagCondition, tags: Record<stri
   return Object.hasOwn(tags, key) && tags[key] === condition.conditionValue;
 }
 
-function conditionsHold(conditions: BackupSelectionRule['conditions'], tags: Record<string, string>): boolean {
-  if (conditions === undefined) return true;
-  const checks: Array<[SelectionConditionParameter[] | undefined, (value: string | undefined, expected: string) => boolean]> = [
-    [conditions.stringEquals, (value, expected) => value !== undefined && value === expected],
-    [conditions.stringNotEquals, (value, expected) => value === undefined || value !== expected],
-    [conditions.stringLike, (value, expected) => value !== undefined && likeMatches(expected, value)],
-    [conditions.stringNotLike, (value, expected) => value === undefined || !likeMatches(expected, value)],
+function compileConditions(conditions: BackupSelectionRule['conditions']): (tags: Record<string, string>) => boolean {
+  if (conditions === undefined) return () => true;
+  const like = (pattern: string) => {
+    const regExp = wildcardRegExp(pattern, '.*');
+    return (value: string) => regExp.test(value);
+  };
+  const compiled: Array<[SelectionConditionParameter[] | undefined, (expected: string) => (value: string | undefined) => boolean]> = [
+    [conditions.stringEquals, (expected) => (value) => value !== undefined && value === expected],
+    [conditions.stringNotEquals, (expected) => (value) => value === undefined || value !== expected],
+    [conditions.stringLike, (expected) => { const matches = like(expected); return (value) => value !== undefined && matches(value); }],
+    [conditions.stringNotLike, (expected) => { const matches = like(expected); return (value) => value === undefined || !matches(value); }],
   ];
-  for (const [parameters, test] of checks) {
+  const checks: Array<(tags: Record<string, string>) => boolean> = [];
+  for (const [parameters, make] of compiled) {
     for (const parameter of parameters ?? []) {
-      if (!parameter.conditionKey.startsWith(RESOURCE_TAG_PREFIX)) return false;
+      // A key other than aws:ResourceTag/<key> cannot be evaluated: the selection matches nothing.
+      if (!parameter.conditionKey.startsWith(RESOURCE_TAG_PREFIX)) return () => false;
       const key = parameter.conditionKey.slice(RESOURCE_TAG_PREFIX.length);
-      const value = Object.hasOwn(tags, key) ? tags[key] : undefined;
-      if (!test(value, parameter.conditionValue)) return false;
+      const test = make(parameter.conditionValue);
+      checks.push((tags) => test(Object.hasOwn(tags, key) ? tags[key] : undefined));
     }
   }
-  return true;
-}
-
-/** StringLike: `*` matches any run of characters (tag values may contain spaces). */
-function likeMatches(pattern: string, value: string): boolean {
-  return wildcardRegExp(pattern, '.*').test(value);
+  return (tags) => checks.every((check) => check(tags));
 }
 
 function wildcardRegExp(pattern: string, star: string): RegExp {

@@ -2,7 +2,14 @@
  * The apply engine with a mocked SDK: exact requests, waits, "not now" retries with a deadline, per-table
  * isolation and the guard rails. Virtual time: nothing here sleeps for real.
  */
-import { CreateBackupSelectionCommand, DescribeBackupVaultCommand, ListBackupPlansCommand, CreateBackupPlanCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
+import {
+  CreateBackupPlanCommand,
+  CreateBackupSelectionCommand,
+  DescribeBackupVaultCommand,
+  ListBackupPlansCommand,
+  ListBackupSelectionsCommand,
+  StartBackupJobCommand,
+} from '@aws-sdk/client-backup';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -65,6 +72,8 @@ describe('applyPlan', () => {
     dynamodb.on(CreateTableCommand).resolves({ TableDescription: { TableArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/Orders' } });
     backup.on(DescribeBackupVaultCommand).resolves({});
     backup.on(ListBackupPlansCommand).resolves({ BackupPlansList: [{ BackupPlanName: 'daily-35d', BackupPlanId: 'plan-1' }] });
+    backup.on(ListBackupSelectionsCommand).resolves({ BackupSelectionsList: [] });
+    backup.on(CreateBackupSelectionCommand).resolves({ SelectionId: 'sel-1', BackupPlanId: 'plan-1' });
     // Act
     const result = await applyPlan(clients, planned, desired, observed, { clock: virtualClock() });
     // Assess
@@ -114,11 +123,21 @@ describe('applyPlan', () => {
       { TableName: 'Orders', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 35 } },
     ]);
     expect(backup.commandCalls(CreateBackupPlanCommand)).toHaveLength(0);
+    // The plan's one tag-based selection (the role from TABLEWARDEN_BACKUP_ROLE_ARN, see vitest.config.ts), then the tag.
     expect(backup.commandCalls(CreateBackupSelectionCommand).map((call) => call.args[0].input)).toEqual([
       {
         BackupPlanId: 'plan-1',
-        BackupSelection: { SelectionName: 'tw-Orders', IamRoleArn: 'arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole', Resources: ['arn:aws:dynamodb:us-east-1:123456789012:table/Orders'] },
+        CreatorRequestId: 'tablewarden-daily-35d',
+        BackupSelection: {
+          SelectionName: 'tablewarden-daily-35d',
+          IamRoleArn: 'arn:aws:iam::123456789012:role/tablewarden-backup',
+          Resources: ['arn:aws:dynamodb:*:*:table/*'],
+          Conditions: { StringEquals: [{ ConditionKey: 'aws:ResourceTag/tablewarden:backup-plan', ConditionValue: 'daily-35d' }] },
+        },
       },
+    ]);
+    expect(dynamodb.commandCalls(TagResourceCommand).map((call) => call.args[0].input)).toEqual([
+      { ResourceArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/Orders', Tags: [{ Key: 'tablewarden:backup-plan', Value: 'daily-35d' }] },
     ]);
   });
 
@@ -183,6 +202,8 @@ describe('applyPlan', () => {
     dynamodb.on(CreateTableCommand).resolves({ TableDescription: { TableArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/Orders' } });
     backup.on(DescribeBackupVaultCommand).resolves({});
     backup.on(ListBackupPlansCommand).resolves({ BackupPlansList: [{ BackupPlanName: 'daily-35d', BackupPlanId: 'plan-1' }] });
+    backup.on(ListBackupSelectionsCommand).resolves({ BackupSelectionsList: [] });
+    backup.on(CreateBackupSelectionCommand).resolves({ SelectionId: 'sel-1', BackupPlanId: 'plan-1' });
     const events: ApplyEvent[] = [];
     // Act
     const result = await applyPlan(clients, planned, desired, observed, { clock: virtualClock(), onEvent: (event) => events.push(event) });
@@ -194,7 +215,7 @@ describe('applyPlan', () => {
     ]);
     expect(result.tables[0]!.error).toMatchObject({ reason: 'ApplyFailed', message: 'AccessDeniedException: denied' });
     expect(result.tables[0]!.notApplied.map((action) => action.type)).toEqual(['CreateKmsKey', 'UpdateSse', 'UpdatePointInTimeRecovery', 'TagResource', 'AddToBackupPlan', 'StartBackupJob']);
-    expect(dynamodb.commandCalls(TagResourceCommand)).toHaveLength(0);
+    expect(dynamodb.commandCalls(TagResourceCommand).filter((call) => call.args[0].input.ResourceArn?.endsWith('/Customers'))).toHaveLength(0);
     expect(events.filter((event) => event.kind === 'failed').map((event) => event.action.type)).toEqual(['CreateKmsKey']);
   });
 

@@ -42,7 +42,7 @@ describe('derivation from the controls', () => {
     const star = applyActions().filter((action) => CONTROL_ACTION_SCOPES[action]?.resources.includes('any'));
     // Assess
     expect(() => controlGrants('Check', applyActions())).not.toThrow();
-    expect(star).toEqual(['backup:ListBackupPlans', 'backup:ListProtectedResources', 'dynamodb:ListTables', 'kms:CreateKey', 'kms:ListAliases', 'tag:GetResources']);
+    expect(star).toEqual(['backup-storage:MountCapsule', 'backup:ListBackupPlans', 'backup:ListProtectedResources', 'dynamodb:ListTables', 'kms:CreateKey', 'kms:ListAliases', 'tag:GetResources']);
   });
 
   it('plan-batch gets only reads', () => {

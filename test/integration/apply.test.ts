@@ -60,12 +60,13 @@ describe('apply against local AWS', () => {
     const pitr = await aws.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: 'Customers' }));
     expect(pitr.ContinuousBackupsDescription?.PointInTimeRecoveryDescription).toMatchObject({ PointInTimeRecoveryStatus: 'ENABLED', RecoveryPeriodInDays: 35 });
     const tags = await aws.dynamodb.send(new ListTagsOfResourceCommand({ ResourceArn: customers.TableArn! }));
-    // Declared tags are set; the team tag nobody declared is left alone.
+    // Declared tags are set; the team tag nobody declared is left alone; the backup-plan tag puts it in its plan.
     expect(Object.fromEntries((tags.Tags ?? []).map((tag) => [tag.Key, tag.Value]))).toEqual({
       'cost-center': 'payments',
       team: 'payments-core',
       'data-classification': 'confidential',
       'managed-by': 'tablewarden',
+      'tablewarden:backup-plan': 'daily-35d',
     });
     const orders = (await aws.dynamodb.send(new DescribeTableCommand({ TableName: 'Orders' }))).Table!;
     expect(orders).toMatchObject({ DeletionProtectionEnabled: true, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } });

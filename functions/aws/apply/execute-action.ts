@@ -74,7 +74,7 @@ export async function executeTableAction(session: TableSession, action: TableAct
       );
       return { settle: false };
     case 'AddToBackupPlan':
-      await session.backup.addTable(action.plan, name, tableArn(session));
+      await session.backup.addTable(action.plan, tableArn(session), (what, call) => session.later(what, call));
       return { settle: false };
     case 'StartBackupJob':
       await session.backup.startBackup(action.plan, tableArn(session));

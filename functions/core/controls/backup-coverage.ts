@@ -2,11 +2,19 @@
  * TW-BACKUP-COVERAGE — the table is selected by its declared AWS Backup plan, and its newest recovery point is
  * fresh enough.
  *
- * Drives: backup:CreateBackupSelection (plan and vault ensured first), and backup:StartBackupJob for a stale
- * table when the plan in policy.yaml sets `startBackupWhenStale`.
- * Binds: AWS Backup API quotas; coverage is read once per run for the whole account.
+ * Drives: backup:CreateBackupVault / CreateBackupPlan / CreateBackupSelection (one tag-based selection per plan,
+ * `tablewarden-<plan>`), dynamodb:TagResource (`tablewarden:backup-plan=<plan>` puts the table in the plan), and
+ * backup:StartBackupJob for a stale table when the plan in policy.yaml sets `startBackupWhenStale`.
+ * Binds: 100 resource assignments per backup plan, not adjustable (hence one selection per plan and a tag per
+ * table: https://docs.aws.amazon.com/aws-backup/latest/devguide/aws-backup-limits.html); 50 tags per DynamoDB table;
+ * coverage is read once per run for the whole account.
+ * Permissions: creating a vault needs backup-storage:MountCapsule and KMS use of the vault key (CreateGrant,
+ * DescribeKey, RetireGrant, Decrypt, GenerateDataKey), as "Backup vault creation and deletion" lists them
+ * (https://docs.aws.amazon.com/aws-backup/latest/devguide/create-a-vault.html); selections and jobs pass the
+ * backup role (iam:PassRole).
  * Docs: https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources.html
  */
+import { BACKUP_PLAN_TAG_KEY, MAX_TABLE_TAGS } from '../backup-plan-selection.ts';
 import { compliant, defineControl, nonCompliant, notApplicable, type ProposedAction } from './control.ts';
 
 const HOUR_MS = 3_600_000;
@@ -23,7 +31,24 @@ export const backupCoverageControl = defineControl({
   },
   permissions: {
     observe: ['backup:ListBackupPlans', 'backup:ListBackupSelections', 'backup:GetBackupSelection', 'backup:ListProtectedResources'],
-    apply: ['backup:DescribeBackupVault', 'backup:CreateBackupVault', 'backup:CreateBackupPlan', 'backup:TagResource', 'backup:CreateBackupSelection', 'backup:StartBackupJob', 'iam:PassRole'],
+    apply: [
+      'backup:DescribeBackupVault',
+      'backup:CreateBackupVault',
+      // CreateBackupVault's own requirements (create-a-vault.html): the vault's storage and its key.
+      'backup-storage:MountCapsule',
+      'kms:CreateGrant',
+      'kms:DescribeKey',
+      'kms:RetireGrant',
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+      'backup:CreateBackupPlan',
+      'backup:TagResource',
+      'backup:CreateBackupSelection',
+      'backup:StartBackupJob',
+      'iam:PassRole',
+      // The table joins the plan through its tablewarden:backup-plan tag.
+      'dynamodb:TagResource',
+    ],
   },
   assess({ desired, observed, policy, now }) {
     const want = desired.spec.backup;
@@ -33,7 +58,14 @@ export const backupCoverageControl = defineControl({
     const problems: string[] = [];
     if (!observed.backup.planNames.includes(want.plan)) {
       problems.push(`not in backup plan ${want.plan}`);
-      actions.push({ type: 'AddToBackupPlan', plan: want.plan, risk: 'safe', reason: `add the table to backup plan ${want.plan}` });
+      // The plan's selection finds the table by its tablewarden:backup-plan tag: there must be room for it (tags AWS
+      // sets, aws:*, do not count towards the 50).
+      const tagKeys = new Set([...Object.keys(observed.tags), ...Object.keys(desired.spec.tags ?? {}), BACKUP_PLAN_TAG_KEY].filter((key) => !key.startsWith('aws:')));
+      if (!Object.hasOwn(observed.tags, BACKUP_PLAN_TAG_KEY) && tagKeys.size > MAX_TABLE_TAGS) {
+        problems.push(`the ${BACKUP_PLAN_TAG_KEY} tag that puts the table in the plan would be tag ${tagKeys.size}; DynamoDB allows ${MAX_TABLE_TAGS} per table`);
+      } else {
+        actions.push({ type: 'AddToBackupPlan', plan: want.plan, risk: 'safe', reason: `add the table to backup plan ${want.plan}` });
+      }
     }
     if (want.maxRecoveryPointAgeHours !== undefined) {
       const maxAgeMs = want.maxRecoveryPointAgeHours * HOUR_MS;

@@ -5,6 +5,7 @@ import { BACKUP_PLAN, backupPlan, caseContext, cases, expectedAssessment, unmana
 // NOW is 2026-11-28T12:00:00Z and the declared window is 26 h, so anything before 2026-11-27T10:00Z is stale.
 const ADD = { type: 'AddToBackupPlan', plan: BACKUP_PLAN, risk: 'safe', reason: 'add the table to backup plan daily-35d' } as const;
 const START = { type: 'StartBackupJob', plan: BACKUP_PLAN, risk: 'safe', reason: 'start an on-demand backup into vault tablewarden-vault' } as const;
+const manyTags = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`tag-${i}`, 'v']));
 const NO_START_WHEN_STALE = { backupPlans: { [BACKUP_PLAN]: backupPlan({ startBackupWhenStale: false }) } };
 
 describe('TW-BACKUP-COVERAGE', () => {
@@ -105,6 +106,39 @@ describe('TW-BACKUP-COVERAGE', () => {
       status: 'NON_COMPLIANT',
       reason: /^not in backup plan weekly; no recovery point yet$/,
       actions: [{ type: 'AddToBackupPlan', plan: 'weekly', risk: 'safe', reason: 'add the table to backup plan weekly' }],
+    },
+    // DynamoDB allows 50 tags per table: the tablewarden:backup-plan tag that puts the table in the plan needs room
+    {
+      name: 'tags: 49 tags (aws: tags do not count) leave room for the backup-plan tag → AddToBackupPlan',
+      spec: { backup: { plan: BACKUP_PLAN }, tags: {} },
+      observed: { tags: { ...manyTags(49), 'aws:cloudformation:stack-name': 's' }, backup: { planNames: [] } },
+      status: 'NON_COMPLIANT',
+      reason: /^not in backup plan daily-35d$/,
+      actions: [ADD],
+    },
+    {
+      name: 'tags: 50 tags already → no AddToBackupPlan, the reason says why',
+      spec: { backup: { plan: BACKUP_PLAN }, tags: {} },
+      observed: { tags: manyTags(50), backup: { planNames: [] } },
+      status: 'NON_COMPLIANT',
+      reason: /^not in backup plan daily-35d; the tablewarden:backup-plan tag that puts the table in the plan would be tag 51; DynamoDB allows 50 per table$/,
+      actions: [],
+    },
+    {
+      name: 'tags: 48 observed + 2 declared new ones count together → no AddToBackupPlan',
+      spec: { backup: { plan: BACKUP_PLAN }, tags: { new1: 'a', new2: 'b' } },
+      observed: { tags: manyTags(48), backup: { planNames: [] } },
+      status: 'NON_COMPLIANT',
+      reason: /would be tag 51/,
+      actions: [],
+    },
+    {
+      name: 'tags: 50 tags including a stale backup-plan tag → AddToBackupPlan (the tag is rewritten, not added)',
+      spec: { backup: { plan: BACKUP_PLAN }, tags: {} },
+      observed: { tags: { ...manyTags(49), 'tablewarden:backup-plan': 'weekly' }, backup: { planNames: ['weekly'] } },
+      status: 'NON_COMPLIANT',
+      reason: /^not in backup plan daily-35d$/,
+      actions: [ADD],
     },
     // Not applicable
     {
