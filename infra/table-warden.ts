@@ -430,13 +430,18 @@ export class TableWarden extends Construct {
       ],
     });
 
-    // Aborted and timed-out executions run no Catch: release their lock here instead of waiting for its expiry.
+    // ---- Lock release for runs that ended without releasing it.
+    // Aborted and timed-out executions run no Catch, and a run can also fail outside every Catch (States.ALL does
+    // not catch States.DataLimitExceeded or States.Runtime), or fail to release (ReleaseFailed): release the lock
+    // on every terminal status but SUCCEEDED instead of waiting hours for its expiry. Runs that released it already
+    // are harmless here: the release is conditional on the owner (this execution's ARN), so it never frees the lock
+    // of another run (https://docs.aws.amazon.com/step-functions/latest/dg/cw-events.html lists the statuses).
     new Rule(this, 'ReleaseLockOfStoppedRun', {
-      description: 'tablewarden: release the lock of a reconcile that was aborted or timed out',
+      description: 'tablewarden: release the lock of a reconcile that failed, was aborted or timed out',
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
-        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['ABORTED', 'TIMED_OUT'] },
+        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
       },
       targets: [
         new LambdaFunction(this.functions.lock, {

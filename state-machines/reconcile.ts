@@ -7,8 +7,11 @@
  *   aws-local-stepfunctions 3.0.0, which supports none of those (a guard test in test/infra checks the ASL).
  * - Handlers get and return small objects (S3 keys, counts): Step Functions passes at most 256 KiB.
  * - Every Lambda task retries transient Lambda errors and catches everything else with a stage-specific reason.
- *   Once the lock is held, every path (success, blocked, plan-only, failure) releases it; aborted and timed-out
- *   executions are released by an EventBridge rule in the TableWarden construct.
+ *   Once the lock is held, every path (success, blocked, plan-only, failure) releases it; executions that end
+ *   FAILED, ABORTED or TIMED_OUT are also released by an EventBridge rule in the TableWarden construct (owner-
+ *   conditional, so a late release never frees another run's lock), which covers errors no Catch can see.
+ * - A ReleaseLock that fails after the report was written ends the run with `ReleaseFailed` and leaves the report
+ *   as it is: re-reporting would relabel a converged run as failed and its changed tables as drift.
  *
  * Input: `{ trigger, mode?, tables?, revision?, waitSeconds? }`, or an S3 bundle event turned into
  * `{ trigger: 'commit', mode, bundleKey: 'bundles/<revision>.json' }` (EventBridge input transformers cannot cut
@@ -72,7 +75,8 @@ export const RECONCILE_TASK_STATES = {
 
 /**
  * The execution's error name when it fails, by cause. `LockHeld`/`LockFailed`/`InvalidInput` happen before the
- * lock is ours; every other one is raised after the failure report and the lock release.
+ * lock is ours; `ReleaseFailed` after the run's own report (which stands); every other one is raised after the
+ * failure report and the lock release.
  */
 export const RECONCILE_FAILURES = {
   InvalidInput: 'the input does not match the contract (or a bundle key is not bundles/<revision>.json)',
@@ -84,7 +88,7 @@ export const RECONCILE_FAILURES = {
   ApplyFailed: 'applying a batch failed',
   BatchDidNotSettle: `a batch still had pending changes after ${MAX_APPLY_ROUNDS} rounds`,
   ReportFailed: 'writing the run report failed',
-  ReleaseFailed: 'releasing the lock failed (it expires on its own)',
+  ReleaseFailed: "releasing the lock failed after the run's report was written: the report stands; the release rule or the lock's expiry frees it",
 } as const;
 /** A reason the Reconcile execution fails. */
 export type ReconcileFailure = keyof typeof RECONCILE_FAILURES;
@@ -190,7 +194,12 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
   const onApplyFailed = failedAt('ApplyFailed');
   const onBatchDidNotSettle = failedAt('BatchDidNotSettle');
   const onReportFailed = failedAt('ReportFailed');
-  const onReleaseFailed = failedAt('ReleaseFailed');
+  // Not failedAt(): the report is written and final. Reporting again as a failure would overwrite it and label the
+  // tables this run converged as drift. The execution fails (alarm), and the release rule retries the release.
+  const onReleaseFailed = new Fail(scope, 'ReleaseFailed', {
+    error: 'ReleaseFailed',
+    cause: "ReleaseLock failed after the Report state wrote runs/<execution name>/report.json; that report stands. The lock is released by the ReleaseLockOfStoppedRun rule on this FAILED status, or expires on its own.",
+  });
   const catchInto = (state: { addCatch(handler: IChainable, props?: CatchProps): unknown }, handler: IChainable) =>
     state.addCatch(handler, { errors: ['States.ALL'], resultPath: '$.error' });
 

@@ -334,12 +334,17 @@ describe('triggers', () => {
     expect(JSON.parse(target!.InputTransformer.InputTemplate.replace('<detail-object-key>', '"bundles/abc.json"'))).toEqual({ trigger: 'commit', mode: 'apply', bundleKey: 'bundles/abc.json' });
   });
 
-  it('releases the lock of aborted and timed-out executions', () => {
+  it('releases the lock of every execution that ended other than SUCCEEDED (failed, aborted, timed out), as its owner', () => {
     // Prepare
     const rule = Object.values(resourcesOfType(template, 'AWS::Events::Rule')).find((candidate) => JSON.stringify(candidate.Properties?.['EventPattern']).includes('aws.states'));
     const [target] = rule?.Properties?.['Targets'] as Array<{ Arn: unknown; InputTransformer: { InputTemplate: string } }>;
-    // Assess
-    expect(rule?.Properties?.['EventPattern']).toMatchObject({ detail: { status: ['ABORTED', 'TIMED_OUT'], stateMachineArn: [{ Ref: logicalId(stack.warden.stateMachine) }] } });
+    // Assess: FAILED included, so a run that failed outside any Catch (States.DataLimitExceeded, States.Runtime, ...)
+    // does not keep the lock until it expires. The release is owner-conditional (the execution's own ARN).
+    expect(rule?.Properties?.['EventPattern']).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: logicalId(stack.warden.stateMachine) }] },
+    });
     expect(target?.Arn).toEqual({ 'Fn::GetAtt': [logicalId(stack.warden.functions.lock), 'Arn'] });
     expect(JSON.parse(target!.InputTransformer.InputTemplate.replace('<detail-executionArn>', '"arn:x"'))).toEqual({ action: 'release', owner: 'arn:x' });
   });

@@ -272,7 +272,6 @@ describe('Reconcile, run locally', () => {
     ['Gate', 'GateFailed'],
     ['ApplyBatch', 'ApplyFailed'],
     ['Report', 'ReportFailed'],
-    ['ReleaseLock', 'ReleaseFailed'],
   ])('%s throws: failure report, lock released, execution fails with %s', async (state, reason) => {
     // Act
     const outcome = await run(asl, { trigger: 'commit', revision: 'abc123' }, { [state]: async () => Promise.reject(named('BoomError')) });
@@ -281,6 +280,18 @@ describe('Reconcile, run locally', () => {
     expect(eventsOf(outcome, 'ReportFailure')).toEqual([{ runId: 'run-1', trigger: 'commit', mode: 'apply', revision: 'abc123', outcome: 'failed', error: { Error: 'BoomError', Cause: expect.any(String) } }]);
     expect(eventsOf(outcome, 'ReleaseLockAfterFailure')).toEqual([{ action: 'release', owner: EXECUTION.Id }]);
     expect(states(outcome).slice(-2)).toEqual(['ReportFailure', 'ReleaseLockAfterFailure']);
+  });
+
+  it('ReleaseLock throws: the run keeps the report Report wrote (no failure report), and fails with ReleaseFailed', async () => {
+    // Act
+    const outcome = await run(asl, { trigger: 'commit', revision: 'abc123' }, { ReleaseLock: async () => Promise.reject(named('ProvisionedThroughputExceededException')) });
+    // Assess: a failed release must not re-run the report (which would relabel converged tables as drift).
+    expect(outcome.error).toBe('ReleaseFailed');
+    expect((asl as { States: Record<string, unknown> }).States['ReleaseFailed']).toMatchObject({ Type: 'Fail', Error: 'ReleaseFailed', Cause: expect.stringMatching(/report\.json; that report stands/) });
+    expect(eventsOf(outcome, 'Report')).toHaveLength(1);
+    expect(eventsOf(outcome, 'ReportFailure')).toEqual([]);
+    expect(eventsOf(outcome, 'ReleaseLockAfterFailure')).toEqual([]);
+    expect(states(outcome).slice(-2)).toEqual(['Report', 'ReleaseLock']);
   });
 
   it('releases the lock even when the failure report fails', async () => {

@@ -5,7 +5,7 @@
  */
 import { DescribeContinuousBackupsCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
 import { publishBundle } from '../../functions/aws/publish.ts';
 import { RunStore } from '../../functions/aws/run-store.ts';
@@ -31,6 +31,14 @@ beforeAll(async () => {
 beforeEach(async () => {
   await local.reset();
   await createOperatorEnvironment(local);
+});
+
+afterEach(async () => {
+  await local.server.clearFaults();
+  if (process.env.AWS_MAX_ATTEMPTS !== undefined) {
+    vi.unstubAllEnvs();
+    resetHandlerClients();
+  }
 });
 
 async function publish(revision = 'rev-1', edit: (files: SourceFile[]) => SourceFile[] = (files) => files): Promise<void> {
@@ -108,6 +116,20 @@ describe('Reconcile workflow (synthesized ASL, real handlers, local AWS)', () =>
     expect((await lockItem())?.owner?.S).toBe('arn:aws:states:us-east-1:123456789012:execution:Reconcile:other');
   });
 
+  it("the release rule's release for a failed run never removes another run's lock", async () => {
+    // Prepare: run B fails with LockHeld (outside any Catch that releases), while run A holds the lock.
+    await publish();
+    const holder = 'arn:aws:states:us-east-1:123456789012:execution:Reconcile:run-a';
+    await lock({ action: 'acquire', owner: holder });
+    const runB = await runLocalReconcile({ input: { trigger: 'manual' }, executionName: nextName() });
+    // Act: the rule fires for B's FAILED status.
+    const released = await lock({ action: 'release', owner: runB.executionArn });
+    // Assess
+    expect(runB.error).toBe('LockHeld');
+    expect(released).toMatchObject({ released: false });
+    expect((await lockItem())?.owner?.S).toBe(holder);
+  });
+
   it('builds an empty account from scratch (keys, tables, backup vault and plan), then a second run has nothing to do', async () => {
     // Prepare: Orders also turns Contributor Insights on.
     await publish('rev-2', (files) =>
@@ -144,5 +166,41 @@ describe('Reconcile workflow (synthesized ASL, real handlers, local AWS)', () =>
       if (missing.length || unused.length || staleExcuses.length) report.push(`${handler}: missing ${JSON.stringify(missing)}, unused ${JSON.stringify(unused)}, stale excuses ${JSON.stringify(staleExcuses)}`);
     }
     expect(report).toEqual([]);
+  });
+});
+
+// After the least-privilege check on purpose: this test rebuilds the handlers' clients (two SDK attempts instead of
+// eight), which starts their call recorders afresh.
+describe('Reconcile workflow when the lock cannot be released', () => {
+  it('a failed ReleaseLock keeps the report Report wrote, fails with ReleaseFailed, and the release rule frees the lock', async () => {
+    // Prepare: every DeleteItem (the lock release) answers 500; two SDK attempts keep the run short.
+    await createDriftedAccount(createClients(local.clientConfig));
+    await publish();
+    vi.stubEnv('AWS_MAX_ATTEMPTS', '2');
+    resetHandlerClients();
+    await local.server.setFaults({ rate: 1, kinds: ['5xx'], services: ['dynamodb'], operations: ['DeleteItem'] });
+    const states: string[] = [];
+    const executionName = nextName();
+    // Act
+    const result = await runLocalReconcile({ input: { trigger: 'manual' }, executionName, onEvent: (event) => event.type === 'TaskStateEntered' && states.push(String(event.state)) });
+    await local.server.clearFaults();
+    // Assess: the converged run's report stands (in-sync, tables "changed"), never rewritten as a failure or drift.
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('ReleaseFailed');
+    expect(states.slice(-2)).toEqual(['Report', 'ReleaseLock']);
+    expect(states).not.toContain('ReportFailure');
+    const report = (await new RunStore(new S3Client({ ...local.clientConfig, forcePathStyle: true }), process.env.BUNDLE_BUCKET!).get(`runs/${executionName}/report.json`)) as {
+      status: string;
+      outcome: string;
+      tables: Array<{ name: string; outcome: string }>;
+    };
+    expect(report).toMatchObject({ status: 'in-sync', outcome: 'succeeded' });
+    expect(report.tables.filter((table) => table.outcome === 'drift' || table.outcome === 'failed')).toEqual([]);
+    expect((await lockItem())?.owner?.S).toBe(result.executionArn);
+    // Act: what the ReleaseLockOfStoppedRun rule does for the FAILED execution (its target's input).
+    const released = await lock({ action: 'release', owner: result.executionArn });
+    // Assess
+    expect(released).toMatchObject({ released: true });
+    expect(await lockItem()).toBeUndefined();
   });
 });
