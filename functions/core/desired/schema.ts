@@ -170,17 +170,26 @@ export const tableFileSchema = z.strictObject({
   spec: tableSpecSchema,
 });
 
-/** A backup plan tablewarden maintains in AWS Backup. */
+/**
+ * A backup plan tablewarden maintains in AWS Backup. Each rule is AWS Backup's own, so a plan `validate` accepts
+ * is one CreateBackupVault and CreateBackupPlan accept:
+ * - `schedule`: a six-field cron expression; AWS Backup has no rate(...) expressions
+ *   (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupRuleInput.html);
+ * - `vault`: `^[a-zA-Z0-9\-\_]{2,50}$`, no "." (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_CreateBackupVault.html).
+ */
 export const backupPlanSchema = z.strictObject({
   schedule: z
     .string()
-    .regex(/^cron\(.+\)$|^rate\(.+\)$/, 'must be an AWS schedule expression such as cron(0 3 * * ? *)'),
+    .regex(/^cron\(\s*\S+(\s+\S+){5}\s*\)$/, 'must be a cron expression such as cron(0 3 * * ? *); AWS Backup accepts only cron expressions, no rate(...)'),
   retentionDays: z.int().min(1).max(36_500),
-  vault: z.string().regex(/^[a-zA-Z0-9_.-]{2,50}$/, 'must be 2–50 characters of letters, digits, "_", "-" or "."'),
+  vault: z.string().regex(/^[a-zA-Z0-9_-]{2,50}$/, 'must be 2–50 characters of letters, digits, "_" or "-" (AWS Backup vault naming rules)'),
   startBackupWhenStale: z.boolean().default(false),
-  /** The role AWS Backup assumes; AWS Backup's default service role when absent. */
+  /** The role AWS Backup assumes; when absent, the operator's TABLEWARDEN_BACKUP_ROLE_ARN (the stack's backup role). */
   iamRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN').optional(),
 });
+
+/** A backup plan name: 1 to 50 alphanumeric or '-_.' characters (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupPlanInput.html). */
+export const backupPlanName = z.string().regex(/^[a-zA-Z0-9_.-]{1,50}$/, 'must be 1–50 letters, digits, "-", "_" or "." (AWS Backup plan names)');
 
 /** `desired-state/policy.yaml`: the account baseline and guard rails. */
 export const policyFileSchema = z.strictObject({
@@ -191,7 +200,7 @@ export const policyFileSchema = z.strictObject({
     baseline: z.strictObject(baselineShape).default({}),
     requiredTags: z.array(z.string().min(1).max(128)).default([]),
     unmanagedTables: z.enum(['report', 'remediate']).default('report'),
-    backupPlans: z.record(z.string().regex(/^[a-zA-Z0-9_.-]{1,50}$/), backupPlanSchema).default({}),
+    backupPlans: z.record(backupPlanName, backupPlanSchema).default({}),
     blastRadius: z.strictObject({ maxDisruptivePercent: z.number().min(0).max(100) }).default({ maxDisruptivePercent: 25 }),
   }),
 });
