@@ -11,4 +11,4 @@ here wraps the gap-filling behaviour there.
 
 def install() -> None:
     """Apply the strict rules of every service (idempotent: a module's patches run once, at its import)."""
-    from strict import backup, dynamodb, kms  # noqa: F401  (imported for their patches)
+    from strict import backup, dynamodb, kms, kms_mac  # noqa: F401  (imported for their patches)
