@@ -156,6 +156,36 @@ describe('desired-state validation', () => {
   });
 });
 
+describe('AWS limits, accepted at the boundary (one past each is a corpus case in test/corpus/desired-state)', () => {
+  const tags = (count: number) => `{ ${Array.from({ length: count - 1 }, (_, i) => `t${i}: v`).join(', ')}${count > 1 ? ', ' : ''}cost-center: payments }`;
+  it.each([
+    ['table name of 3 characters', customersWith('name: Customers', 'name: abc').replace('customers', 'abc')],
+    ['table name of 255 characters', customersWith('name: Customers', `name: ${'t'.repeat(255)}`)],
+    ['20 GSIs', customersWith('  tags:', `  globalSecondaryIndexes:\n${Array.from({ length: 20 }, (_, i) => `    - { name: gsi${i}, partitionKey: { name: a${i}, type: S }, projection: KEYS_ONLY }`).join('\n')}\n  tags:`)],
+    ['5 LSIs', customersWith('    partitionKey: { name: customerID, type: S }', '    partitionKey: { name: customerID, type: S }\n    sortKey: { name: sk, type: S }').replace('  tags:', `  localSecondaryIndexes:\n${Array.from({ length: 5 }, (_, i) => `    - { name: lsi${i}, sortKey: { name: s${i}, type: S }, projection: ALL }`).join('\n')}\n  tags:`)],
+    ['key attribute name of 255 characters', customersWith('name: customerID', `name: ${'k'.repeat(255)}`)],
+    ['rotation of 90 days', customersWith('  tags:', '  encryption: { type: CUSTOMER_MANAGED, kmsKeyAlias: alias/customers, rotationPeriodDays: 90 }\n  tags:')],
+    ['rotation of 2560 days', customersWith('  tags:', '  encryption: { type: CUSTOMER_MANAGED, kmsKeyAlias: alias/customers, rotationPeriodDays: 2560 }\n  tags:')],
+    ['KMS alias of 256 characters', customersWith('  tags:', `  encryption: { type: CUSTOMER_MANAGED, kmsKeyAlias: alias/${'a'.repeat(250)} }\n  tags:`)],
+    ['PITR recovery period of 1 day', customersWith('  tags:', '  pointInTimeRecovery: { enabled: true, recoveryPeriodDays: 1 }\n  tags:')],
+    ['capacities of 1 and 40000', customersWith('{ mode: PAY_PER_REQUEST }', '{ mode: PROVISIONED, readCapacity: 1, writeCapacity: 40000 }')],
+    ['50 tags', customersWith('  tags: { cost-center: payments }', `  tags: ${tags(50)}`)],
+    ['a 128-character tag key and a 256-character value', customersWith('  tags: { cost-center: payments }', `  tags: { cost-center: payments, ${'k'.repeat(128)}: ${'v'.repeat(256)} }`)],
+    ['tag characters AWS allows', customersWith('  tags: { cost-center: payments }', '  tags: { cost-center: "pay ments_.:/=+-@ Zürich 42" }')],
+  ])('accepts %s', (_case, text) => {
+    // The baseline's own tag would be one more than 50 tags; the count with it is checked below.
+    const result = validate({ 'customers.yaml': text }, POLICY.replace('    tags: { managed-by: tablewarden }\n', ''));
+    expect(result.lines.filter((line) => !line.includes('warning:'))).toEqual([]);
+    expect(result.state.tables).toHaveLength(1);
+  });
+
+  it('rejects 50 declared tags plus baseline tags that add up to 51', () => {
+    const result = validate({ 'customers.yaml': customersWith('  tags: { cost-center: payments }', `  tags: ${tags(50)}`) }, POLICY);
+    // POLICY's baseline adds managed-by: the table would carry 51 tags, one more than DynamoDB allows.
+    expect(result.lines).toEqual(['desired-state/tables/customers.yaml:9:3 spec.tags: 51 tags with the policy baseline\'s; DynamoDB allows at most 50 per table']);
+  });
+});
+
 describe('cross-file key checks', () => {
   it('rejects two tables that give one KMS alias different rotation periods', () => {
     // Prepare

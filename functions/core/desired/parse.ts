@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { CONTROL_IDS, UNWAIVABLE_CONTROLS } from '../controls/index.ts';
 import { comparableTableName, type DesiredState, type DesiredTable, type InvalidTable } from '../model/desired.ts';
 import { formatFieldPath, type Diagnostic } from './diagnostics.ts';
-import { policyFileSchema, tableFileSchema, type Policy, type TableFile } from './schema.ts';
+import { MAX_TAGS, policyFileSchema, tableFileSchema, type Policy, type TableFile } from './schema.ts';
 import { knownKeysAt } from './schema-keys.ts';
 import { closestMatch } from './suggest.ts';
 import { MAX_FILE_BYTES, parseYamlSource, readableTableNames, type YamlSource } from './yaml-source.ts';
@@ -56,6 +56,13 @@ function at(source: YamlSource, path: ReadonlyArray<PropertyKey>, message: strin
 function issuesToDiagnostics(source: YamlSource, schema: z.ZodType, issues: z.core.$ZodIssue[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const issue of issues) {
+    if (issue.code === 'invalid_key') {
+      // A record key (a tag key) that breaks a rule: point at the key and say which rule, not "Invalid key in record".
+      const key = String(issue.path[issue.path.length - 1] ?? '');
+      const { line, column } = source.locateKey(issue.path.slice(0, -1), key);
+      out.push({ severity: 'error', file: source.path, line, column, field: formatFieldPath(issue.path), message: issue.issues.map((inner) => inner.message).join('; ') });
+      continue;
+    }
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeysAt(schema, issue.path);
       for (const key of issue.keys) {
@@ -112,6 +119,12 @@ function readFile(file: SourceFile): Located & { value: unknown } {
   // Positions count from the first visible character: drop a UTF-8 byte order mark before parsing.
   const source = parseYamlSource(file.path, problem ? '' : file.text.replace(/^\uFEFF/, ''));
   if (problem) return { source, value: undefined, diagnostics: [{ severity: 'error', file: file.path, ...problem, field: '(file)', message: problem.message }] };
+  // Git conflict markers make a cascade of baffling YAML errors; one clear error at the first marker says it all.
+  const marker = /^(<{7}|>{7})( |$)/m.exec(file.text);
+  if (marker) {
+    const line = file.text.slice(0, marker.index).split('\n').length;
+    return { source, value: undefined, diagnostics: [{ severity: 'error', file: file.path, line, column: 1, field: '(syntax)', message: `unresolved git merge conflict (a "${marker[1]}" marker); resolve it and validate again` }] };
+  }
   const diagnostics: Diagnostic[] = source.syntaxErrors.map((error) => ({
     severity: 'error',
     file: file.path,
@@ -377,6 +390,11 @@ export function parseDesiredState(files: SourceFile[], options: { now: Date }): 
     };
     const merged = mergedChecks(read.source, table, policy, options.now, doc.spec.waivers);
     fileDiagnostics.push(...merged.diagnostics);
+    // Each file's tags fit the schema's cap, but the baseline's merge in: DynamoDB counts the table's total.
+    const tagCount = Object.keys(table.spec.tags ?? {}).length;
+    if (tagCount > MAX_TAGS) {
+      fileDiagnostics.push(at(read.source, read.source.locate(['spec', 'tags']).exists ? ['spec', 'tags'] : ['spec'], `${tagCount} tags with the policy baseline's; DynamoDB allows at most ${MAX_TAGS} per table`));
+    }
     table.waivers = merged.activeWaivers;
     if (!fileDiagnostics.some((diagnostic) => diagnostic.severity === 'error')) candidate.table = table;
     return candidate;

@@ -67,15 +67,30 @@ export const backupSchema = z.strictObject({
   maxRecoveryPointAgeHours: z.int().min(1).max(24 * 366).optional(),
 });
 
-/** Tags: AWS limits keys to 128 and values to 256 characters, and reserves the `aws:` prefix. */
-export const tagsSchema = z.record(
-  z
-    .string()
-    .min(1)
-    .max(128)
-    .refine((key) => !key.toLowerCase().startsWith('aws:'), 'tag keys starting with "aws:" are reserved by AWS'),
-  z.string().max(256),
-);
+/** The characters AWS allows in tag keys and values: letters, numbers, spaces and `_ . : / = + - @`. */
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const TAG_CHARACTERS_MESSAGE = 'may contain only letters, numbers, spaces and _ . : / = + - @ (AWS tag rules)';
+
+/** DynamoDB allows 50 tags per table (user tags; `aws:` ones don't count, and we reject those anyway). */
+export const MAX_TAGS = 50;
+
+/**
+ * Tags: AWS limits keys to 128 and values to 256 characters, allows only letters, numbers, spaces and
+ * `_ . : / = + - @`, reserves the `aws:` prefix, and DynamoDB takes at most 50 tags per table. Rejecting these
+ * here means a bad tag is a positioned validate error, not a TagResource failure halfway through an apply.
+ */
+export const tagsSchema = z
+  .record(
+    z
+      .string()
+      .min(1, 'tag keys are 1–128 characters')
+      .max(128, 'tag keys are 1–128 characters')
+      .regex(TAG_CHARACTERS, `tag keys ${TAG_CHARACTERS_MESSAGE}`)
+      .refine((key) => !key.toLowerCase().startsWith('aws:'), 'tag keys starting with "aws:" are reserved by AWS'),
+    z.string().max(256, 'tag values are at most 256 characters').regex(TAG_CHARACTERS, `tag values ${TAG_CHARACTERS_MESSAGE}`),
+  )
+  .refine((tags) => Object.keys(tags).length <= MAX_TAGS, `at most ${MAX_TAGS} tags (DynamoDB's limit per table)`)
+  .meta({ maxProperties: MAX_TAGS });
 
 /** Time to live on one attribute. `enabled: false` turns TTL off explicitly. */
 export const ttlSchema = z.strictObject({
