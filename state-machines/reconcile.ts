@@ -229,10 +229,12 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
   const applyBatch = invoke(
     'ApplyBatch',
     'applyBatch',
-    { runId: JsonPath.stringAt('$.runId'), batch: JsonPath.objectAt('$.batch'), round: JsonPath.numberAt('$.round') },
+    { runId: JsonPath.stringAt('$.runId'), batch: JsonPath.objectAt('$.batch'), round: JsonPath.numberAt('$.round'), waitSeconds: JsonPath.numberAt('$.waitSeconds') },
     '$.result',
   );
-  const waitForDynamoDB = new Wait(scope, 'WaitForDynamoDB', { time: WaitTime.secondsPath('$.waitSeconds') });
+  // The round says how long: the settle interval, or, when every table left waits for a step DynamoDB won't take
+  // before a known time (TTL's step 2, an hour after step 1), until then in one Wait (history stays small).
+  const waitForDynamoDB = new Wait(scope, 'WaitForDynamoDB', { time: WaitTime.secondsPath('$.result.waitSeconds') });
   const nextRound = new Pass(scope, 'NextRound', {
     parameters: {
       runId: JsonPath.stringAt('$.runId'),

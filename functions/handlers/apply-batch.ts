@@ -5,11 +5,13 @@
  * then executes only changes the gate approved: the same (table, control, action type) as in the stored plan.
  * It never waits for DynamoDB: a table that is still settling, or that just took a change that needs settling,
  * is left for the next round, and the state machine does the waiting (Lambda time is money and has a 15-minute
- * ceiling; a Wait state costs nothing).
+ * ceiling; a Wait state costs nothing). A step DynamoDB won't take before a known time (TTL's second step, an
+ * hour after the first) makes the round return that wait (`waitSeconds`), so the state machine waits once.
  */
 import { applyPlan } from '../aws/apply/apply-plan.ts';
 import { planAccount } from '../aws/plan-account.ts';
 import { runKeys } from '../aws/run-store.ts';
+import { nextRoundWaitSeconds } from '../core/plan/round-wait.ts';
 import { isSettled } from '../core/plan/settled.ts';
 import type { Action, Plan } from '../core/model/plan.ts';
 import type { BatchDocument, PlanDocument } from './batch-document.ts';
@@ -21,7 +23,7 @@ const approvalKey = (action: Action) => `${action.table}|${action.control}|${act
 
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<ApplyBatchResult> {
-  const { runId, batch, round } = parseEvent(applyBatchEventSchema, event, 'apply-batch');
+  const { runId, batch, round, waitSeconds } = parseEvent(applyBatchEventSchema, event, 'apply-batch');
   const clients = handlerClients('apply-batch');
   const [document, approved] = await Promise.all([
     clients.store.get(batch.key) as Promise<BatchDocument | undefined>,
@@ -59,6 +61,8 @@ export async function handler(event: unknown): Promise<ApplyBatchResult> {
   metrics.addMetric('ApplyFailures', 'Count', failed);
   metrics.addMetric('ApiCalls', 'Count', clients.calls.all().length);
   metrics.publishStoredMetrics();
-  const pending = waiting.length > 0 || result.tables.some((table) => table.status === 'deferred');
-  return { index: batch.index, round, pending, applied, failed, resultKey };
+  const pendingSteps = result.tables.flatMap((table) => table.pending ?? []);
+  const settling = waiting.length > 0 || result.tables.some((table) => table.status === 'deferred' && table.notApplied.length > 0);
+  const pending = settling || pendingSteps.length > 0 || result.tables.some((table) => table.status === 'deferred');
+  return { index: batch.index, round, pending, applied, failed, resultKey, waitSeconds: nextRoundWaitSeconds(new Date(), waitSeconds, { settling, pending: pendingSteps }) };
 }

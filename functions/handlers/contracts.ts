@@ -93,13 +93,25 @@ export interface GateResult {
 }
 
 /** apply-batch: one round of changes for a batch; stops a table where DynamoDB needs time to settle. */
-export const applyBatchEventSchema = z.object({ runId: z.string().min(1), batch: batchRefSchema, round: z.int().min(0).default(0) });
+export const applyBatchEventSchema = z.object({
+  runId: z.string().min(1),
+  batch: batchRefSchema,
+  round: z.int().min(0).default(0),
+  /** The run's settle interval (the input's `waitSeconds`): the shortest wait before the next round. */
+  waitSeconds: z.int().min(0).max(3600).default(30),
+});
 export type ApplyBatchEvent = z.input<typeof applyBatchEventSchema>;
 export interface ApplyBatchResult {
   index: number;
   round: number;
   /** True while some table still has work that waits for DynamoDB: the state machine waits, then runs another round. */
   pending: boolean;
+  /**
+   * Seconds the state machine waits before the next round (its Wait state's SecondsPath): the settle interval
+   * while a table is settling, else until the earliest pending step is due (TTL's step 2: about an hour, in one
+   * Wait rather than many short rounds). See `nextRoundWaitSeconds`.
+   */
+  waitSeconds: number;
   applied: number;
   failed: number;
   resultKey: string;

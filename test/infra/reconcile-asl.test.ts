@@ -84,7 +84,7 @@ function contractStubs(): Record<TaskState, Stub> {
     },
     ApplyBatch: async (event): Promise<ApplyBatchResult> => {
       const { batch, round } = parse(applyBatchEventSchema, event);
-      return { index: batch.index, round, pending: false, applied: 1, failed: 0, resultKey: `runs/run-1/results/${batch.index}-${round}.json` };
+      return { index: batch.index, round, pending: false, applied: 1, failed: 0, resultKey: `runs/run-1/results/${batch.index}-${round}.json`, waitSeconds: 30 };
     },
     Report: report,
     ReportFailure: report,
@@ -213,7 +213,7 @@ describe('Reconcile, run locally', () => {
     expect(eventsOf(outcome, 'LoadDesiredState')).toEqual([{ runId: 'run-1', revision: 'latest', tables: [], batchSize: 50 }]);
     expect(eventsOf(outcome, 'PlanBatch').map((event) => event['batch'])).toEqual(BATCHES);
     expect(eventsOf(outcome, 'Gate')[0]).toMatchObject({ runId: 'run-1', tables: 3, maxDisruptivePercent: 25, plans: [{ index: 0 }, { index: 1 }] });
-    expect(eventsOf(outcome, 'ApplyBatch')).toEqual(BATCHES.map((batch) => ({ runId: 'run-1', batch, round: 0 })));
+    expect(eventsOf(outcome, 'ApplyBatch')).toEqual(BATCHES.map((batch) => ({ runId: 'run-1', batch, round: 0, waitSeconds: 0 })));
     expect(eventsOf(outcome, 'Report')).toEqual([{ runId: 'run-1', trigger: 'manual', mode: 'apply', revision: 'abc123', outcome: 'succeeded' }]);
     expect(eventsOf(outcome, 'ReleaseLock')).toEqual([{ action: 'release', owner: EXECUTION.Id }]);
     expect(outcome.output).toMatchObject({ reportKey: 'runs/run-1/report.json', status: 'in-sync' });
@@ -248,6 +248,22 @@ describe('Reconcile, run locally', () => {
     expect(outcome.error).toBeUndefined();
     const rounds = eventsOf(outcome, 'ApplyBatch').map((event) => `${(event['batch'] as { index: number }).index}:${event['round']}`);
     expect(rounds.sort()).toEqual(['0:0', '0:1', '0:2', '1:0']);
+  });
+
+  it('waits between rounds for as long as the round says (one long Wait for a TTL step 2), passing the settle interval to each round', async () => {
+    // Prepare: round 0 leaves a step due in an hour; the Wait must read the round's result, not the input.
+    const waits: unknown[] = [];
+    const applyBatch: Stub = async (event) => {
+      const { batch, round, waitSeconds } = applyBatchEventSchema.parse(event);
+      return { index: batch.index, round, pending: batch.index === 0 && round === 0, applied: 0, failed: 0, resultKey: 'k', waitSeconds: round === 0 ? 3600 : waitSeconds };
+    };
+    // Act
+    const outcome = await run(asl, { trigger: 'manual', waitSeconds: 7 }, { ApplyBatch: applyBatch });
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    for (const [, state] of allStates(asl as Record<string, unknown>)) if (state['Type'] === 'Wait') waits.push(state);
+    expect(waits).toEqual([expect.objectContaining({ SecondsPath: '$.result.waitSeconds' })]);
+    expect(eventsOf(outcome, 'ApplyBatch').map((event) => event['waitSeconds'])).toEqual([7, 7, 7]);
   });
 
   it(`fails BatchDidNotSettle after round ${MAX_APPLY_ROUNDS}, reporting and releasing the lock`, async () => {
