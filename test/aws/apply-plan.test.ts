@@ -19,6 +19,7 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, EnableKeyRotationCommand } from '@aws-sdk/client-kms';
+import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -54,6 +55,8 @@ beforeEach(() => {
   backup = mockClient(clients.backup);
   sts = mockClient(clients.sts);
   sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:sts::123456789012:assumed-role/tablewarden-operator/run-1' });
+  // No key was left behind for an alias by an earlier run: nothing to adopt (test/aws/kms-keys.test.ts covers adoption).
+  mockClient(clients.tagging).on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
   dynamodb.on(DescribeTableCommand).callsFake((input: { TableName: string }) => active(input.TableName));
 });
 

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline/promises';
 import { applyPlan, type ApplyOptions } from '../../aws/apply/apply-plan.ts';
 import type { AwsClients } from '../../aws/clients.ts';
 import { planAccount } from '../../aws/plan-account.ts';
+import { takeCliLock, type CliLockOptions, type HeldCliLock } from '../apply-lock.ts';
 import { processIo, type CommandIo } from '../io.ts';
 import { applyExitCode, renderApplyEvent, renderApplyReport } from '../render-apply.ts';
 import { PlanFailed } from '../../core/errors.ts';
@@ -48,6 +49,8 @@ export interface ApplyDependencies {
   apply?: ApplyOptions;
   /** Clients to use instead of building them from the options (tests count their calls). */
   clients?: AwsClients;
+  /** The operator's run lock, taken when the account has one (owner, lifetime). */
+  lock?: CliLockOptions;
 }
 
 /** Run `apply`; returns the exit code. */
@@ -58,10 +61,13 @@ export async function runApply(options: ApplyCommandOptions, dependencies: Apply
   const applyOptions = dependencies.apply ?? {};
   const color = useColor(io);
   const text = options.output === 'text';
+  let lock: HeldCliLock | undefined;
   try {
     const prepared = await prepareRun(options, io, now);
     const { validation, only } = prepared;
     const clients = dependencies.clients ?? prepared.clients;
+    // Before planning: what another run is changing must not be planned from.
+    lock = await takeCliLock(clients, io, { ...dependencies.lock, text });
     const scope = only ? { only } : {};
     const { plan, observed } = await planAccount(clients, validation.state, { now, ...scope });
     if (text) io.out.write(renderPlanText(plan, { color }));
@@ -94,5 +100,7 @@ export async function runApply(options: ApplyCommandOptions, dependencies: Apply
     return applyExitCode(result, after, validation.failed);
   } catch (error) {
     return reportFailure(error, io);
+  } finally {
+    await lock?.release();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * TW-SSE — server-side encryption with the declared key type; for CUSTOMER_MANAGED, the key behind the alias.
  *
- * Drives: kms:CreateKey + kms:CreateAlias when the alias does not exist yet, then dynamodb:UpdateTable
+ * Drives: kms:CreateKey (tagged tablewarden:alias, adopted by tag:GetResources after a crash) + kms:CreateAlias when
+ * the alias does not exist yet, then dynamodb:UpdateTable
  * (SSESpecification) for existing tables or CreateTable for new ones. Never deletes or disables a key.
  * Binds: the SSE key type can be switched about 4 times in 24 hours; one change type per UpdateTable call; the
  * table stays readable while SSE is UPDATING.
@@ -22,7 +23,8 @@ export const sseControl = defineControl({
   },
   permissions: {
     observe: ['kms:ListAliases', 'kms:DescribeKey'],
-    apply: ['dynamodb:UpdateTable', 'kms:CreateKey', 'kms:TagResource', 'kms:CreateAlias', 'kms:CreateGrant', 'kms:DescribeKey', 'kms:EnableKeyRotation'],
+    // tag:GetResources finds a key tablewarden created for the alias (tag tablewarden:alias) before creating another.
+    apply: ['dynamodb:UpdateTable', 'kms:CreateKey', 'kms:TagResource', 'kms:CreateAlias', 'kms:CreateGrant', 'kms:DescribeKey', 'kms:EnableKeyRotation', 'tag:GetResources'],
   },
   assess({ desired, observed, exists, account }) {
     const want = desired.spec.encryption;
