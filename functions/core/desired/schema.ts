@@ -67,16 +67,20 @@ export const backupSchema = z.strictObject({
   maxRecoveryPointAgeHours: z.int().min(1).max(24 * 366).optional(),
 });
 
-/** The characters AWS allows in tag keys and values: letters, numbers, spaces and `_ . : / = + - @`. */
-const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-const TAG_CHARACTERS_MESSAGE = 'may contain only letters, numbers, spaces and _ . : / = + - @ (AWS tag rules)';
+/**
+ * The characters DynamoDB allows in tag keys and values: letters, white space, numbers and `+ - = . _ : /`. Other
+ * services also allow `@`; DynamoDB's tagging restrictions do not list it, so it is refused here as there.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TaggingRestrictions.html
+ */
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-]*$/u;
+const TAG_CHARACTERS_MESSAGE = 'may contain only letters, numbers, spaces and + - = . _ : / (DynamoDB tag rules)';
 
 /** DynamoDB allows 50 tags per table (user tags; `aws:` ones don't count, and we reject those anyway). */
 export const MAX_TAGS = 50;
 
 /**
  * Tags: AWS limits keys to 128 and values to 256 characters, allows only letters, numbers, spaces and
- * `_ . : / = + - @`, reserves the `aws:` prefix, and DynamoDB takes at most 50 tags per table. Rejecting these
+ * `+ - = . _ : /`, reserves the `aws:` prefix, and DynamoDB takes at most 50 tags per table. Rejecting these
  * here means a bad tag is a positioned validate error, not a TagResource failure halfway through an apply.
  */
 export const tagsSchema = z
