@@ -17,7 +17,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventField, Match, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
-import { AccountRootPrincipal, Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AccountRootPrincipal, Effect, ManagedPolicy, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -27,6 +27,7 @@ import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/a
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { BACKUP_ROLE_ENV } from '../functions/core/backup-plan-selection.ts';
 import { OPERATOR_TAG } from '../functions/core/plan/planner.ts';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -55,9 +56,9 @@ export interface TableWardenProps {
   /** Subscribe this address to the notification topic (alarms and run reports). */
   alarmEmail?: string;
   /**
-   * The role(s) AWS Backup assumes for the selections and backup jobs the operator creates: the only roles the
-   * apply handler may pass. Must match `iamRoleArn` of the backup plans in policy.yaml.
-   * Default: the account's AWS Backup default service role.
+   * Further roles AWS Backup may assume for the operator's selections and backup jobs: the `iamRoleArn`s of backup
+   * plans in policy.yaml. The apply handler may pass these and the backup role this construct creates
+   * ({@link TableWarden.backupRole}), which plans without an `iamRoleArn` use. Default: none.
    */
   backupRoleArns?: string[];
   /** Handler module per handler. Default {@link defaultHandlerEntry}. */
@@ -93,6 +94,10 @@ const FUNCTION_KEYS: Record<HandlerName, keyof ReconcileFunctions> = {
   report: 'report',
 };
 
+/** The AWS managed policies of AWS Backup's service role, for backups and for restores. */
+const BACKUP_MANAGED_POLICY = 'service-role/AWSBackupServiceRolePolicyForBackup';
+const RESTORE_MANAGED_POLICY = 'service-role/AWSBackupServiceRolePolicyForRestores';
+
 /** Actions that have no resource-level permissions, for acknowledgement reasons. */
 const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 
@@ -114,6 +119,8 @@ export class TableWarden extends Construct {
   readonly roles: Record<HandlerName, Role>;
   /** The Reconcile state machine. */
   readonly stateMachine: StateMachine;
+  /** The role AWS Backup assumes to back up and restore the tables (see {@link createBackupRole}). */
+  readonly backupRole: Role;
 
   constructor(scope: Construct, id: string, props: TableWardenProps = {}) {
     super(scope, id);
@@ -177,13 +184,21 @@ export class TableWarden extends Construct {
     this.topic = new Topic(this, 'Notifications', { displayName: 'tablewarden', masterKey: this.key, enforceSSL: true });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
 
+    // --- AWS Backup service role (TW-BACKUP-COVERAGE) ------------------------------------------------------------
+    // The role AWS Backup assumes for the operator's selections and on-demand jobs. apply-batch may pass exactly it
+    // (and the policy.yaml roles in props.backupRoleArns), and finds it in TABLEWARDEN_BACKUP_ROLE_ARN.
+    this.backupRole = this.createBackupRole();
+    const backupRoleArns = [this.backupRole.roleArn, ...(props.backupRoleArns ?? [])];
+    // --- end of the AWS Backup service role -------------------------------------------------------------------------
+
     const roles = {} as Record<HandlerName, Role>;
     const functions = {} as Record<HandlerName, NodejsFunction>;
     for (const handler of HANDLER_NAMES) {
-      const { role, fn } = this.createHandler(handler, props.handlerEntries?.[handler] ?? defaultHandlerEntry(handler), logRetention, props.backupRoleArns);
+      const { role, fn } = this.createHandler(handler, props.handlerEntries?.[handler] ?? defaultHandlerEntry(handler), logRetention, backupRoleArns);
       roles[handler] = role;
       functions[handler] = fn;
     }
+    functions['apply-batch'].addEnvironment(BACKUP_ROLE_ENV, this.backupRole.roleArn);
     this.roles = roles;
     this.functions = functions;
 
@@ -270,7 +285,33 @@ export class TableWarden extends Construct {
     });
   }
 
-  private createHandler(handler: HandlerName, entry: string, logRetention: RetentionDays, backupRoleArns: string[] | undefined): { role: Role; fn: NodejsFunction } {
+  /**
+   * The role AWS Backup assumes to back up the tables in the operator's plans and to restore them (restore drills).
+   *
+   * Why the AWS managed policies rather than an inline copy: AWSBackupServiceRolePolicyForBackup and
+   * AWSBackupServiceRolePolicyForRestores are what AWS Backup's own default service role carries, and AWS keeps them
+   * in step with what a DynamoDB backup and restore need (advanced DynamoDB backups, copies, restores of tables
+   * encrypted with a customer-managed key). A hand-written subset would break silently when AWS Backup changes how
+   * it calls DynamoDB. The role can be assumed by AWS Backup only, and only apply-batch may pass it.
+   * https://docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html
+   */
+  private createBackupRole(): Role {
+    const role = new Role(this, 'BackupServiceRole', {
+      assumedBy: new ServicePrincipal('backup.amazonaws.com'),
+      description: 'tablewarden: the role AWS Backup assumes to back up and restore the DynamoDB tables in the operator\'s backup plans',
+      managedPolicies: [BACKUP_MANAGED_POLICY, RESTORE_MANAGED_POLICY].map((name) => ManagedPolicy.fromAwsManagedPolicyName(name)),
+    });
+    for (const name of [BACKUP_MANAGED_POLICY, RESTORE_MANAGED_POLICY]) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${name}]`,
+        reason:
+          'The AWS managed AWS Backup service-role policies are what AWS Backup needs for DynamoDB backups and restores, kept current by AWS; the role is assumable by backup.amazonaws.com only and passable only by the apply handler.',
+      });
+    }
+    return role;
+  }
+
+  private createHandler(handler: HandlerName, entry: string, logRetention: RetentionDays, backupRoleArns: string[]): { role: Role; fn: NodejsFunction } {
     const settings = HANDLER_SETTINGS[handler];
     if (!existsSync(entry)) throw new Error(`TableWarden: the ${handler} handler module does not exist: ${entry}`);
     const logGroup = new LogGroup(this, `${settings.id}Logs`, { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
@@ -358,7 +399,7 @@ export class TableWarden extends Construct {
   }
 
   /** A grant as an IAM statement of this stack. */
-  private renderGrant(grant: Grant, backupRoleArns: string[] | undefined): PolicyStatement {
+  private renderGrant(grant: Grant, backupRoleArns: string[]): PolicyStatement {
     const stack = Stack.of(this);
     const regional = (service: string, resource: string, resourceName: string, arnFormat = ArnFormat.SLASH_RESOURCE_NAME) =>
       stack.formatArn({ service, resource, resourceName, arnFormat });
@@ -369,7 +410,7 @@ export class TableWarden extends Construct {
       'kms-aliases': () => [regional('kms', 'alias', '*')],
       'backup-vaults': () => [regional('backup', 'backup-vault', '*', ArnFormat.COLON_RESOURCE_NAME)],
       'backup-plans': () => [regional('backup', 'backup-plan', '*', ArnFormat.COLON_RESOURCE_NAME)],
-      'backup-role': () => backupRoleArns ?? [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'service-role/AWSBackupDefaultServiceRole' })],
+      'backup-role': () => backupRoleArns,
       'state-table': () => [this.stateTable.tableArn],
       bucket: () => [this.bucket.bucketArn],
       bundles: () => [this.bucket.arnForObjects('bundles/*')],

@@ -7,6 +7,7 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { createClients } from '../functions/aws/clients.ts';
+import { BACKUP_ROLE_ENV } from '../functions/core/backup-plan-selection.ts';
 import { OPERATOR_TAG } from '../functions/core/plan/planner.ts';
 import type { LocalAws } from './local-aws.ts';
 
@@ -18,6 +19,9 @@ export interface OperatorEnvironment {
 }
 
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/** The backup role of the local operator (moto's default account). */
+export const LOCAL_BACKUP_ROLE_ARN = 'arn:aws:iam::123456789012:role/tablewarden-backup';
 
 /** Create the operator resources on the local AWS and point this process's handlers at them. */
 export async function createOperatorEnvironment(local: Pick<LocalAws, 'endpoint' | 'region'>): Promise<OperatorEnvironment> {
@@ -43,6 +47,9 @@ export async function createOperatorEnvironment(local: Pick<LocalAws, 'endpoint'
   const topic = await new SNSClient(connection).send(new CreateTopicCommand({ Name: 'tablewarden-notifications' }));
   environment.TOPIC_ARN = topic.TopicArn!;
   Object.assign(process.env, environment, {
+    // The backup service role the stack creates (infra/table-warden.ts) and passes to apply-batch; moto accepts any
+    // role ARN for AWS Backup, so naming it is enough here.
+    [BACKUP_ROLE_ENV]: LOCAL_BACKUP_ROLE_ARN,
     AWS_ENDPOINT_URL: local.endpoint,
     AWS_REGION: local.region,
     AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,

@@ -18,6 +18,12 @@ import type { BackupSelectionRule } from './backup-selection.ts';
 /** The table tag whose value names the tablewarden backup plan that covers the table. */
 export const BACKUP_PLAN_TAG_KEY = 'tablewarden:backup-plan';
 
+/**
+ * The environment variable that names the role AWS Backup assumes when policy.yaml names none. The operator stack
+ * sets it on the apply Lambda to the backup service role it creates (infra/table-warden.ts).
+ */
+export const BACKUP_ROLE_ENV = 'TABLEWARDEN_BACKUP_ROLE_ARN';
+
 /** DynamoDB's limit of tags per table (user tags; `aws:` tags do not count). */
 export const MAX_TABLE_TAGS = 50;
 

@@ -44,7 +44,9 @@ describe('TableWarden props', () => {
     ]);
     const applyRole = stack.getLogicalId(warden.roles['apply-batch'].node.defaultChild as CfnResource);
     const passRole = roleStatements(template, applyRole).filter((statement) => statement.Action.includes('iam:PassRole'));
-    expect(passRole.flatMap((statement) => statement.Resource.map(render))).toEqual(['arn:aws:iam::123456789012:role/tablewarden-backup']);
+    // The stack's own backup role, and the policy.yaml role named in the props.
+    const backupRole = stack.getLogicalId(warden.backupRole.node.defaultChild as CfnResource);
+    expect(passRole.flatMap((statement) => statement.Resource.map(render))).toEqual(['arn:aws:iam::123456789012:role/tablewarden-backup', `\${${backupRole}.Arn}`]);
   });
 
   it('has no ceiling states when the policy decides alone', () => {

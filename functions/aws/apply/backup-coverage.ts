@@ -18,7 +18,7 @@ import {
   StartBackupJobCommand,
 } from '@aws-sdk/client-backup';
 import { TagResourceCommand } from '@aws-sdk/client-dynamodb';
-import { allTablesPattern, BACKUP_PLAN_TAG_KEY, isTablewardenSelectionRule, tablewardenSelectionName } from '../../core/backup-plan-selection.ts';
+import { allTablesPattern, BACKUP_PLAN_TAG_KEY, BACKUP_ROLE_ENV, isTablewardenSelectionRule, tablewardenSelectionName } from '../../core/backup-plan-selection.ts';
 import type { Policy } from '../../core/desired/schema.ts';
 import { collectPages } from '../async-utils.ts';
 import type { AwsClients } from '../clients.ts';
@@ -26,11 +26,8 @@ import { toSelectionRule } from '../observe-backup.ts';
 
 type PlanPolicy = Policy['backupPlans'][string];
 
-/**
- * The environment variable that names the role AWS Backup assumes when policy.yaml names none. The operator stack
- * sets it on the apply Lambda to the backup service role it creates (infra/table-warden.ts).
- */
-export const BACKUP_ROLE_ENV = 'TABLEWARDEN_BACKUP_ROLE_ARN';
+export { BACKUP_ROLE_ENV };
+
 
 /** No role for AWS Backup to assume: the action fails with how to fix it, never with a guessed role ARN. */
 export class BackupRoleMissing extends Error {
