@@ -77,6 +77,7 @@ export interface TimeToLiveInput {
 /** DescribeContributorInsights output. */
 export interface ContributorInsightsInput {
   ContributorInsightsStatus?: string;
+  ContributorInsightsMode?: string;
 }
 
 /** KMS DescribeKey `KeyMetadata`. */
@@ -199,6 +200,11 @@ export function normaliseTimeToLive(output: TimeToLiveInput): NonNullable<Observ
 /** DescribeContributorInsights ⇒ status. No status means DISABLED. */
 export function normaliseContributorInsights(output: ContributorInsightsInput): NonNullable<ObservedTable['contributorInsights']> {
   return oneOf(output.ContributorInsightsStatus, ['ENABLED', 'ENABLING', 'DISABLED', 'DISABLING', 'FAILED'] as const) ?? 'DISABLED';
+}
+
+/** DescribeContributorInsights ⇒ mode, when DynamoDB reports one (absent while disabled, and from older APIs). */
+export function normaliseContributorInsightsMode(output: ContributorInsightsInput): ObservedTable['contributorInsightsMode'] {
+  return oneOf(output.ContributorInsightsMode, ['ACCESSED_AND_THROTTLED_KEYS', 'THROTTLED_KEYS'] as const);
 }
 
 /**

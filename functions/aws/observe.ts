@@ -37,6 +37,7 @@ import { KmsKeyObserveError, createKmsObserver, keysByAlias, listKmsAliases, obs
 import {
   normaliseContinuousBackups,
   normaliseContributorInsights,
+  normaliseContributorInsightsMode,
   normaliseTableDescription,
   normaliseTimeToLive,
   tableKmsKeyArn,
@@ -206,6 +207,7 @@ async function observeTable(clients: AwsClients, kms: KmsObserver, entry: TableE
       ...(pitr === undefined ? {} : { pointInTimeRecovery: normaliseContinuousBackups(pitr) }),
       ...(ttl === undefined ? {} : { timeToLive: normaliseTimeToLive(ttl) }),
       ...(insights === undefined ? {} : { contributorInsights: normaliseContributorInsights(insights) }),
+      ...(insights === undefined || normaliseContributorInsightsMode(insights) === undefined ? {} : { contributorInsightsMode: normaliseContributorInsightsMode(insights) }),
     };
     return { kind: 'observed', table };
   } catch (error) {

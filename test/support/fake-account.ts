@@ -149,7 +149,10 @@ export function applyToFakeAccount(start: ObservedAccount, actions: readonly Act
         table.stream = action.enabled ? { enabled: true, ...(action.viewType ? { viewType: action.viewType } : {}) } : { enabled: false };
         break;
       case 'UpdateContributorInsights':
+        // ENABLE without a mode means ACCESSED_AND_THROTTLED_KEYS, even on a table that had THROTTLED_KEYS.
         table.contributorInsights = action.enabled ? 'ENABLED' : 'DISABLED';
+        if (action.enabled) table.contributorInsightsMode = action.mode ?? 'ACCESSED_AND_THROTTLED_KEYS';
+        else delete table.contributorInsightsMode;
         break;
       case 'UpdateBilling':
         table.billing = action.mode === 'PAY_PER_REQUEST' ? { mode: 'PAY_PER_REQUEST' } : { mode: 'PROVISIONED', readCapacity: action.readCapacity!, writeCapacity: action.writeCapacity! };

@@ -42,7 +42,10 @@ const desiredSpec: fc.Arbitrary<DesiredSpec> = fc.record(
     tags: fc.dictionary(fc.constantFrom('team', 'env', 'cost-center'), fc.constantFrom('a', 'b')),
     timeToLive: fc.record({ attributeName: fc.constantFrom('exp', 'ttl'), enabled: fc.boolean() }),
     stream: fc.constantFrom('NONE' as const, 'NEW_AND_OLD_IMAGES' as const, 'KEYS_ONLY' as const),
-    contributorInsights: fc.boolean(),
+    contributorInsights: fc.oneof(
+      fc.boolean(),
+      fc.record({ enabled: fc.boolean(), mode: optional(fc.constantFrom('ACCESSED_AND_THROTTLED_KEYS' as const, 'THROTTLED_KEYS' as const)) }, { requiredKeys: ['enabled'] }),
+    ),
     globalSecondaryIndexes: fc.subarray(GSI_POOL),
   },
   { requiredKeys: ['keySchema', 'stream'] },
@@ -66,6 +69,7 @@ const observedState: fc.Arbitrary<Partial<ObservedTable>> = fc.record({
   timeToLive: fc.oneof(fc.constant({ status: 'DISABLED' as const }), fc.record({ status: fc.constant('ENABLED' as const), attributeName: fc.constantFrom('exp', 'ttl') })),
   stream: fc.oneof(fc.constant({ enabled: false }), fc.record({ enabled: fc.constant(true), viewType: fc.constantFrom('NEW_IMAGE' as const, 'KEYS_ONLY' as const) })),
   contributorInsights: fc.constantFrom('ENABLED' as const, 'DISABLED' as const),
+  contributorInsightsMode: optional(fc.constantFrom('ACCESSED_AND_THROTTLED_KEYS' as const, 'THROTTLED_KEYS' as const)),
   globalSecondaryIndexes: fc.subarray(GSI_POOL).map((indexes) => indexes.map((index) => ({ ...index, projection: typeof index.projection === 'string' ? { type: index.projection } : { type: 'INCLUDE' as const, nonKeyAttributes: index.projection.nonKeyAttributes }, status: 'ACTIVE' }))),
   backup: fc.record({
     planNames: fc.subarray(['daily', 'weekly']),

@@ -70,7 +70,14 @@ export async function executeTableAction(session: TableSession, action: TableAct
       return { settle: false };
     case 'UpdateContributorInsights':
       await session.later('UpdateContributorInsights', () =>
-        clients.dynamodb.send(new UpdateContributorInsightsCommand({ TableName: name, ContributorInsightsAction: action.enabled ? 'ENABLE' : 'DISABLE' })),
+        clients.dynamodb.send(
+          new UpdateContributorInsightsCommand({
+            TableName: name,
+            ContributorInsightsAction: action.enabled ? 'ENABLE' : 'DISABLE',
+            // ENABLE with a mode also switches the mode of an enabled table; without one DynamoDB uses its default.
+            ...(action.enabled && action.mode ? { ContributorInsightsMode: action.mode } : {}),
+          }),
+        ),
       );
       return { settle: false };
     case 'AddToBackupPlan':

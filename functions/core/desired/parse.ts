@@ -14,6 +14,7 @@ import { MAX_TAGS, policyFileSchema, tableFileSchema, type Policy, type TableFil
 import { knownKeysAt } from './schema-keys.ts';
 import { closestMatch } from './suggest.ts';
 import { MAX_FILE_BYTES, parseYamlSource, readableTableNames, type YamlSource } from './yaml-source.ts';
+import { contributorInsightsWarnings } from './contributor-insights.ts';
 
 /** A desired-state file as text, with the path to show in messages (relative to the repo is friendliest). */
 export interface SourceFile {
@@ -232,6 +233,7 @@ function mergedChecks(source: YamlSource, table: DesiredTable, policy: Policy, n
       activeWaivers.push(waiver);
     }
   });
+  out.push(...contributorInsightsWarnings(spec, activeWaivers, declared).map((warning) => at(source, warning.path, warning.message, 'warning')));
   return { diagnostics: out, activeWaivers };
 }
 

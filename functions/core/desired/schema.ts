@@ -150,6 +150,16 @@ export const waiverSchema = z.strictObject({
   expires: z.iso.date({ error: 'must be a date as YYYY-MM-DD' }),
 });
 
+/**
+ * Contributor Insights: `true`/`false`, or `{ enabled, mode }`. Without a mode DynamoDB uses
+ * ACCESSED_AND_THROTTLED_KEYS, and tablewarden leaves the mode of an enabled table as it is.
+ * Docs: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateContributorInsights.html
+ */
+export const contributorInsightsSchema = z.union([
+  z.boolean(),
+  z.strictObject({ enabled: z.boolean(), mode: z.enum(['ACCESSED_AND_THROTTLED_KEYS', 'THROTTLED_KEYS']).optional() }),
+]);
+
 /** Settings the policy baseline may set for every table (table values win). */
 const baselineShape = {
   tableClass: z.enum(['STANDARD', 'STANDARD_INFREQUENT_ACCESS']).optional(),
@@ -158,7 +168,7 @@ const baselineShape = {
   deletionProtection: z.boolean().optional(),
   backup: backupSchema.optional(),
   tags: tagsSchema.optional(),
-  contributorInsights: z.boolean().optional(),
+  contributorInsights: contributorInsightsSchema.optional(),
   restoreDrill: restoreDrillSchema.optional(),
 };
 

@@ -107,6 +107,8 @@ export interface ObservedTable {
   stream: { enabled: boolean; viewType?: 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY' };
   /** Absent when the observer did not read it (the desired state does not manage it). */
   contributorInsights?: 'ENABLED' | 'ENABLING' | 'DISABLED' | 'DISABLING' | 'FAILED';
+  /** Which keys Contributor Insights tracks, when DynamoDB reports it (it does while enabled). */
+  contributorInsightsMode?: 'ACCESSED_AND_THROTTLED_KEYS' | 'THROTTLED_KEYS';
   globalSecondaryIndexes: ObservedIndex[];
   localSecondaryIndexes: ObservedIndex[];
   backup: ObservedBackup;

@@ -54,7 +54,7 @@ export type ActionDetail =
   | { type: 'TagResource'; tags: Record<string, string> }
   | { type: 'UpdateTimeToLive'; enabled: boolean; attributeName: string }
   | { type: 'UpdateStream'; enabled: boolean; viewType?: 'NEW_AND_OLD_IMAGES' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'KEYS_ONLY' }
-  | { type: 'UpdateContributorInsights'; enabled: boolean }
+  | { type: 'UpdateContributorInsights'; enabled: boolean; mode?: 'ACCESSED_AND_THROTTLED_KEYS' | 'THROTTLED_KEYS' }
   | { type: 'UpdateBilling'; mode: 'PAY_PER_REQUEST' | 'PROVISIONED'; readCapacity?: number; writeCapacity?: number }
   | { type: 'UpdateTableClass'; tableClass: 'STANDARD' | 'STANDARD_INFREQUENT_ACCESS' }
   | { type: 'DeleteGlobalSecondaryIndex'; indexName: string }

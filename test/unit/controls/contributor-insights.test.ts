@@ -65,6 +65,46 @@ describe('TW-CONTRIBUTOR-INSIGHTS', () => {
     // New table: CreateTable cannot enable it
     { name: 'new table, declared true: enabled after CreateTable', exists: false, spec: { contributorInsights: true }, status: 'NON_COMPLIANT', reason: /DISABLED, want ENABLED/, actions: [ENABLE] },
     { name: 'new table, declared false: compliant', exists: false, status: 'COMPLIANT', reason: /DISABLED/, actions: [] },
+    // Mode: { enabled, mode } as well as true/false. Without a declared mode, the mode is not managed.
+    {
+      name: 'mode: declared THROTTLED_KEYS, DISABLED → enable in that mode',
+      spec: { contributorInsights: { enabled: true, mode: 'THROTTLED_KEYS' } },
+      status: 'NON_COMPLIANT',
+      reason: /^Contributor Insights is DISABLED, want ENABLED \(THROTTLED_KEYS\)$/,
+      actions: [{ ...ENABLE, mode: 'THROTTLED_KEYS', reason: 'enable Contributor Insights in THROTTLED_KEYS mode' }],
+    },
+    {
+      name: 'mode: declared THROTTLED_KEYS, ENABLED in ACCESSED_AND_THROTTLED_KEYS → switch the mode',
+      spec: { contributorInsights: { enabled: true, mode: 'THROTTLED_KEYS' } },
+      observed: { contributorInsights: 'ENABLED', contributorInsightsMode: 'ACCESSED_AND_THROTTLED_KEYS' },
+      status: 'NON_COMPLIANT',
+      reason: /^Contributor Insights is ENABLED in ACCESSED_AND_THROTTLED_KEYS mode, want THROTTLED_KEYS$/,
+      actions: [{ ...ENABLE, mode: 'THROTTLED_KEYS', reason: 'switch Contributor Insights to THROTTLED_KEYS mode' }],
+    },
+    {
+      name: 'mode: declared and observed THROTTLED_KEYS → compliant',
+      spec: { contributorInsights: { enabled: true, mode: 'THROTTLED_KEYS' } },
+      observed: { contributorInsights: 'ENABLED', contributorInsightsMode: 'THROTTLED_KEYS' },
+      status: 'COMPLIANT',
+      reason: /^Contributor Insights is ENABLED in THROTTLED_KEYS mode$/,
+      actions: [],
+    },
+    {
+      name: 'mode: declared true without a mode, ENABLED in THROTTLED_KEYS → compliant (mode not managed)',
+      spec: { contributorInsights: true },
+      observed: { contributorInsights: 'ENABLED', contributorInsightsMode: 'THROTTLED_KEYS' },
+      status: 'COMPLIANT',
+      reason: /^Contributor Insights is ENABLED$/,
+      actions: [],
+    },
+    {
+      name: 'mode: { enabled: false } while ENABLED → disable',
+      spec: { contributorInsights: { enabled: false } },
+      observed: { contributorInsights: 'ENABLED', contributorInsightsMode: 'THROTTLED_KEYS' },
+      status: 'NON_COMPLIANT',
+      reason: /ENABLED, want DISABLED/,
+      actions: [DISABLE],
+    },
   ]))('%s', (_name, row) => {
     // Prepare
     const context = caseContext(row);
