@@ -7,6 +7,7 @@
  * that can rotate. AWS managed keys rotate yearly by definition and are not asked about.
  */
 import { DescribeKeyCommand, GetKeyRotationStatusCommand, ListAliasesCommand } from '@aws-sdk/client-kms';
+import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { ObservedKmsKey } from '../core/model/observed.ts';
 import { collectPages, describeError, errorName, mapWithConcurrency, memoiseAsync } from './async-utils.ts';
 import type { AwsClients } from './clients.ts';
@@ -136,4 +137,67 @@ export function keysByAlias(keys: Iterable<ObservedKmsKey>): Record<string, Obse
     for (const alias of key.aliases) byAlias[alias] = key;
   }
   return Object.fromEntries(Object.entries(byAlias).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The tag that names the alias a key was created for: how a key left without its alias is found again. */
+export const ALIAS_TAG = 'tablewarden:alias';
+/** The tag every resource tablewarden creates carries. */
+export const MANAGED_BY_TAG = { key: 'managed-by', value: 'tablewarden' } as const;
+
+/** A key tablewarden created, found by its tags. */
+export interface TaggedKey {
+  arn: string;
+  /** The alias it was created for (`tablewarden:alias`). */
+  alias: string;
+}
+
+/**
+ * Every key tablewarden created (tags `managed-by=tablewarden` and `tablewarden:alias`), optionally only those for
+ * one alias: one paginated `tag:GetResources` call, whatever the number of keys in the account.
+ */
+export async function listTaggedKeys(clients: AwsClients, alias?: string): Promise<TaggedKey[]> {
+  const TagFilters = [
+    { Key: MANAGED_BY_TAG.key, Values: [MANAGED_BY_TAG.value] },
+    alias === undefined ? { Key: ALIAS_TAG } : { Key: ALIAS_TAG, Values: [alias] },
+  ];
+  const ResourceTypeFilters = ['kms:key'];
+  const pages = await collectPages(
+    (PaginationToken) =>
+      clients.tagging.send(new GetResourcesCommand({ ResourceTypeFilters, TagFilters, ...(PaginationToken === undefined ? {} : { PaginationToken }) })),
+    (page) => page.PaginationToken || undefined,
+  );
+  return pages.flatMap((page) =>
+    (page.ResourceTagMappingList ?? []).flatMap((mapping) => {
+      const tagged = mapping.Tags?.find((tag) => tag.Key === ALIAS_TAG)?.Value;
+      return mapping.ResourceARN === undefined || tagged === undefined || (alias !== undefined && tagged !== alias) ? [] : [{ arn: mapping.ResourceARN, alias: tagged }];
+    }),
+  );
+}
+
+/** A key tablewarden created for an alias that does not point to it. */
+export interface OrphanKey {
+  arn: string;
+  /** The alias it was created for. */
+  alias: string;
+  /** The key the alias points to instead; undefined when the alias does not exist (the next apply adopts the key). */
+  aliasTarget?: string;
+}
+
+/**
+ * Keys tablewarden created (tag `tablewarden:alias`) that their alias does not point to: left by a crash before
+ * CreateAlias (before keys were adopted), or by two runs that did not share the lock. They are reported so a person
+ * can check and schedule their deletion: tablewarden never deletes a key, and its key policy forbids the operator to.
+ * Keys already pending deletion or disabled are left out. Cost: one tag:GetResources (all pages), the alias listing
+ * the caller already has, and one DescribeKey per candidate orphan.
+ */
+export async function findOrphanKeys(clients: AwsClients, aliases: KmsAlias[]): Promise<OrphanKey[]> {
+  const targets = new Map(aliases.map((alias) => [alias.aliasName, alias.targetKeyId]));
+  const keyId = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
+  const candidates = (await listTaggedKeys(clients)).filter((key) => targets.get(key.alias) !== keyId(key.arn));
+  const states = await mapWithConcurrency(candidates, 4, async (key) => (await clients.kms.send(new DescribeKeyCommand({ KeyId: key.arn }))).KeyMetadata?.KeyState);
+  return candidates.flatMap((key, index) => {
+    if (states[index] !== 'Enabled') return [];
+    const target = targets.get(key.alias);
+    return [{ arn: key.arn, alias: key.alias, ...(target === undefined ? {} : { aliasTarget: target }) }];
+  });
 }

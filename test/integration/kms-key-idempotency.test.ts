@@ -140,3 +140,20 @@ describe('two applies at once', () => {
     expect(loser.stderr()).toMatch(/another run holds the lock: cli:\S+ until \d{4}-\d\d-\d\dT\S+ \(lock item in tablewarden-state\)/);
   });
 });
+
+describe('a key left for an alias that points elsewhere', () => {
+  it('is reported by apply, never deleted', async () => {
+    // Prepare: two runs without a shared lock made two keys; the alias went to the first.
+    const aws = createClients(local.clientConfig);
+    await createDriftedAccount(aws);
+    await runApply({ dir: 'desired-state', table: ['Customers'], output: 'text', autoApprove: true, endpointUrl: local.endpoint, region: local.region }, { io: captureIo(), confirmation: unattended, apply: { pollMs: 10 } });
+    const orphan = await keyLeftByACrash(createClients(local.clientConfig), CUSTOMERS);
+    const io = captureIo();
+    // Act
+    const code = await runApply({ dir: 'desired-state', table: ['Customers'], output: 'text', autoApprove: true, endpointUrl: local.endpoint, region: local.region }, { io, confirmation: unattended });
+    // Assess
+    expect(code).toBe(0);
+    expect(io.stderr()).toMatch(new RegExp(`warning: KMS key arn:aws:kms:us-east-1:123456789012:key/${orphan} was created by tablewarden for ${CUSTOMERS} \\(tag tablewarden:alias\\), which points to key \\S+\\. tablewarden never deletes keys`));
+    expect((await aws.kms.send(new DescribeKeyCommand({ KeyId: orphan }))).KeyMetadata?.KeyState).toBe('Enabled');
+  });
+});

@@ -26,16 +26,12 @@ import {
   type CreateKeyCommandOutput,
   type KMSClient,
 } from '@aws-sdk/client-kms';
-import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { keyPolicy, principalArnFromCallerArn } from '../../core/kms/key-policy.ts';
-import { collectPages, errorName } from '../async-utils.ts';
+import { errorName } from '../async-utils.ts';
 import type { AwsClients } from '../clients.ts';
+import { ALIAS_TAG, MANAGED_BY_TAG, listTaggedKeys } from '../observe-kms.ts';
 
-/** The tag that names the alias a key was created for: how a key left without its alias is found again. */
-export const ALIAS_TAG = 'tablewarden:alias';
-/** The tag every resource tablewarden creates carries. */
-export const MANAGED_BY_TAG = { key: 'managed-by', value: 'tablewarden' } as const;
 
 /** The account and principal running tablewarden. */
 export interface OperatorIdentity {
@@ -61,36 +57,6 @@ export async function keyArnForAlias(clients: AwsClients, alias: string): Promis
     if (errorName(error) === 'NotFoundException') return undefined;
     throw error;
   }
-}
-
-/** A key tablewarden created, found by its tags. */
-export interface TaggedKey {
-  arn: string;
-  /** The alias it was created for (`tablewarden:alias`). */
-  alias: string;
-}
-
-/**
- * Every key tablewarden created (tags `managed-by=tablewarden` and `tablewarden:alias`), optionally only those for
- * one alias: one paginated `tag:GetResources` call, whatever the number of keys in the account.
- */
-export async function listTaggedKeys(clients: AwsClients, alias?: string): Promise<TaggedKey[]> {
-  const TagFilters = [
-    { Key: MANAGED_BY_TAG.key, Values: [MANAGED_BY_TAG.value] },
-    alias === undefined ? { Key: ALIAS_TAG } : { Key: ALIAS_TAG, Values: [alias] },
-  ];
-  const ResourceTypeFilters = ['kms:key'];
-  const pages = await collectPages(
-    (PaginationToken) =>
-      clients.tagging.send(new GetResourcesCommand({ ResourceTypeFilters, TagFilters, ...(PaginationToken === undefined ? {} : { PaginationToken }) })),
-    (page) => page.PaginationToken || undefined,
-  );
-  return pages.flatMap((page) =>
-    (page.ResourceTagMappingList ?? []).flatMap((mapping) => {
-      const tagged = mapping.Tags?.find((tag) => tag.Key === ALIAS_TAG)?.Value;
-      return mapping.ResourceARN === undefined || tagged === undefined || (alias !== undefined && tagged !== alias) ? [] : [{ arn: mapping.ResourceARN, alias: tagged }];
-    }),
-  );
 }
 
 /**

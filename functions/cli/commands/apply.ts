@@ -10,6 +10,7 @@ import type { AwsClients } from '../../aws/clients.ts';
 import { planAccount } from '../../aws/plan-account.ts';
 import { takeCliLock, type CliLockOptions, type HeldCliLock } from '../apply-lock.ts';
 import { processIo, type CommandIo } from '../io.ts';
+import { warnAboutOrphanKeys } from '../orphan-keys.ts';
 import { applyExitCode, renderApplyEvent, renderApplyReport } from '../render-apply.ts';
 import { PlanFailed } from '../../core/errors.ts';
 import { planToJson, renderPlanText } from '../render-plan.ts';
@@ -97,6 +98,7 @@ export async function runApply(options: ApplyCommandOptions, dependencies: Apply
     const { plan: after } = await planAccount(clients, validation.state, { now: new Date(), ...scope });
     if (text) io.out.write('\n' + renderApplyReport(result, after, { color }));
     else io.out.write(JSON.stringify({ plan: planToJson(plan), apply: result, after: planToJson(after) }, null, 2) + '\n');
+    await warnAboutOrphanKeys(clients, io);
     return applyExitCode(result, after, validation.failed);
   } catch (error) {
     return reportFailure(error, io);
