@@ -90,7 +90,10 @@ export const tagsSchema = z
       .min(1, 'tag keys are 1–128 characters')
       .max(128, 'tag keys are 1–128 characters')
       .regex(TAG_CHARACTERS, `tag keys ${TAG_CHARACTERS_MESSAGE}`)
-      .refine((key) => !key.toLowerCase().startsWith('aws:'), 'tag keys starting with "aws:" are reserved by AWS'),
+      .refine((key) => !key.toLowerCase().startsWith('aws:'), 'tag keys starting with "aws:" are reserved by AWS')
+      // tablewarden sets these itself (backup plan membership, drill copies, its own state table); a declared one
+      // would fight the control that owns it.
+      .refine((key) => !key.toLowerCase().startsWith('tablewarden:'), 'tag keys starting with "tablewarden:" are reserved for the tags tablewarden sets itself'),
     z.string().max(256, 'tag values are at most 256 characters').regex(TAG_CHARACTERS, `tag values ${TAG_CHARACTERS_MESSAGE}`),
   )
   .refine((tags) => Object.keys(tags).length <= MAX_TAGS, `at most ${MAX_TAGS} tags (DynamoDB's limit per table)`)
