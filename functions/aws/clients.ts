@@ -17,6 +17,7 @@ import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { CallRecorder } from './call-recorder.ts';
+import { withoutRetryingLastingLimits } from './apply/retry.ts';
 
 /** How to reach AWS. Every field is optional; the SDK's own environment handling fills the gaps. */
 export interface AwsConnection {
@@ -103,7 +104,7 @@ export interface ResolvedConnection {
 export function createClients(connection: AwsConnection = {}): AwsClients {
   const resolved = resolveConnection(connection);
   const calls = new CallRecorder();
-  const dynamodb = createClient(DynamoDBClient, 'dynamodb', resolved, calls);
+  const dynamodb = withoutRetryingLastingLimits(createClient(DynamoDBClient, 'dynamodb', resolved, calls));
   const kms = createClient(KMSClient, 'kms', resolved, calls);
   const backup = createClient(BackupClient, 'backup', resolved, calls);
   const tagging = createClient(ResourceGroupsTaggingAPIClient, 'tag', resolved, calls);

@@ -95,3 +95,45 @@ export async function retryLater<T>(fn: () => Promise<T>, options: RetryOptions)
     }
   }
 }
+
+/** A LimitExceededException that waiting minutes won't lift (not the concurrent-operations one). */
+export function isLastingLimit(error: unknown): boolean {
+  return (error as { name?: unknown } | undefined)?.name === 'LimitExceededException' && !isLaterError(error);
+}
+
+/** The parts of the SDK's retry strategy (v2) that {@link withoutRetryingLastingLimits} wraps. */
+interface RetryStrategyV2Like {
+  acquireInitialRetryToken(scope: string): Promise<unknown>;
+  refreshRetryTokenForRetry(token: unknown, errorInfo: { error?: unknown }): Promise<unknown>;
+  recordSuccess(token: unknown): void;
+  mode?: string;
+}
+
+/** The slice of an SDK client whose retry strategy provider is wrapped. */
+export interface RetryConfigurable {
+  config: { retryStrategy: () => Promise<unknown> };
+}
+
+/**
+ * Stop the SDK retrying a LimitExceededException that won't lift in minutes. The SDK counts every
+ * LimitExceededException as throttling and retries it with backoff (about 30 s at 8 attempts), which only delays
+ * the clear failure apply reports; the concurrent-operations limit is still retried as before.
+ */
+export function withoutRetryingLastingLimits<T extends RetryConfigurable>(client: T): T {
+  const provide = client.config.retryStrategy;
+  client.config.retryStrategy = async () => {
+    const strategy = (await provide()) as RetryStrategyV2Like;
+    if (typeof strategy?.refreshRetryTokenForRetry !== 'function') return strategy;
+    return {
+      ...(strategy.mode !== undefined ? { mode: strategy.mode } : {}),
+      acquireInitialRetryToken: (scope: string) => strategy.acquireInitialRetryToken(scope),
+      refreshRetryTokenForRetry: async (token: unknown, errorInfo: { error?: unknown }) => {
+        // Throwing here makes the SDK give up and surface the original error at once.
+        if (isLastingLimit(errorInfo.error)) throw errorInfo.error;
+        return strategy.refreshRetryTokenForRetry(token, errorInfo);
+      },
+      recordSuccess: (token: unknown) => strategy.recordSuccess(token),
+    };
+  };
+  return client;
+}
