@@ -30,7 +30,11 @@ export async function handler(event: unknown): Promise<ApplyBatchResult> {
     clients.store.get(runKeys.plan(runId, batch.index)) as Promise<PlanDocument | undefined>,
   ]);
   if (!document || !approved) throw new Error(`apply-batch: batch ${batch.index} of run ${runId} has no ${document ? 'approved plan' : 'batch document'}`);
-  const allowed = new Set(approved.plan.tables.flatMap((table) => table.actions.map(approvalKey)));
+  // A pending step (TTL's step 2, or a TTL change waiting for ENABLING/DISABLING to end) was in the approved plan
+  // too: when a later round finds it due, it runs as the approved change it is.
+  const allowed = new Set(
+    approved.plan.tables.flatMap((table) => [...table.actions.map(approvalKey), ...(table.pending ?? []).map((step) => approvalKey({ ...step.action, table: table.name, control: step.control }))]),
+  );
   const { plan, observed } = await planAccount(clients, document.desired, {
     now: new Date(),
     only: batchTableNames(document),

@@ -4,7 +4,7 @@
  * waits once, for about an hour, and the next round enables the new attribute. The Wait is skipped in real time
  * and counted; the emulator clock is moved forward by what it would have waited before the next round runs.
  */
-import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTimeToLiveCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
@@ -40,7 +40,8 @@ async function publishOrders(revision: string, attribute: string): Promise<void>
     if (!file.path.endsWith('orders.yaml')) return [];
     return [{ ...file, text: file.text.replace(/encryption: \{[^}]*\}/, 'encryption: { type: AWS_MANAGED }').replace('attributeName: expiresAt', `attributeName: ${attribute}`) }];
   });
-  await publishBundle(new S3Client({ ...local.clientConfig, forcePathStyle: true }), process.env.BUNDLE_BUCKET!, files, revision);
+  const s3 = new S3Client({ ...local.clientConfig, forcePathStyle: true });
+  await publishBundle({ s3, kms: createClients(local.clientConfig).kms }, process.env.BUNDLE_BUCKET!, files, revision, { macKeyId: process.env.BUNDLE_MAC_KEY_ARN! });
 }
 
 /**
@@ -105,5 +106,23 @@ describe('Reconcile moves TTL to another attribute in two steps an hour apart', 
       [1, false, 1],
     ]);
     expect(await ttlOf('Orders')).toMatchObject({ AttributeName: 'expiresAt', TimeToLiveStatus: expect.stringMatching(/^ENABL/) });
+  }, 120_000);
+
+  it('a table whose TTL is still DISABLING when planned (only a pending step) converges in the same run', async () => {
+    // Prepare: Orders has TTL on `ttl` (set over an hour ago), then someone disabled it by hand just now.
+    await publishOrders('rev-ttl', 'ttl');
+    expect((await reconcile('rev-ttl')).result.status).toBe('SUCCEEDED');
+    await local.server.advanceClock(3601);
+    await createClients(local.clientConfig).dynamodb.send(new UpdateTimeToLiveCommand({ TableName: 'Orders', TimeToLiveSpecification: { Enabled: false, AttributeName: 'ttl' } }));
+    await publishOrders('rev-expires', 'expiresAt');
+    // Act
+    const { result, waits, rounds } = await reconcile('rev-expires');
+    // Assess: the enable was approved as the plan's pending step, and runs once DynamoDB takes it (within the hour).
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ status: 'in-sync', failed: 0 });
+    expect(rounds.at(-1)).toMatchObject({ pending: false, applied: 1 });
+    expect(waits.reduce((sum, seconds) => sum + seconds, 0)).toBeGreaterThanOrEqual(3600);
+    expect(waits.length).toBeLessThanOrEqual(5);
+    expect(await ttlOf('Orders')).toMatchObject({ AttributeName: 'expiresAt' });
   }, 120_000);
 });
