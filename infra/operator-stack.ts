@@ -21,6 +21,7 @@ export class OperatorStack extends Stack {
     super(scope, id, { description: 'tablewarden: GitOps operator for DynamoDB security posture', ...props });
     this.warden = new TableWarden(this, 'TableWarden', props.warden);
     new CfnOutput(this, 'BundleBucketName', { value: this.warden.bucket.bucketName, description: 'Publish desired-state bundles here (tablewarden publish --bucket)' });
+    new CfnOutput(this, 'BundleMacKeyArn', { value: this.warden.bundleMacKey.keyArn, description: 'Authenticate bundles with this HMAC key (tablewarden publish --mac-key); the publisher needs kms:GenerateMac on it' });
     new CfnOutput(this, 'StateMachineArn', { value: this.warden.stateMachine.stateMachineArn, description: 'The Reconcile state machine' });
     new CfnOutput(this, 'StateTableName', { value: this.warden.stateTable.tableName, description: 'Lock and per-table history' });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.warden.topic.topicArn, description: 'Alarms and run notifications' });

@@ -28,7 +28,9 @@ export type HandlerName = (typeof HANDLER_NAMES)[number];
  *   account and region (the tables the operator manages are named in git, not known at deploy time);
  * - `backup-role`: the role(s) AWS Backup assumes for selections and on-demand jobs;
  * - `state-table`, `bucket`, `bundles` (objects under `bundles/`), `runs` (objects under `runs/`), `topic`,
- *   `operator-key`: the operator's own resources.
+ *   `operator-key`: the operator's own resources;
+ * - `bundle-mac-key`: the HMAC KMS key that authenticates desired-state bundles (verify only: the publisher, not
+ *   the operator, makes MACs).
  */
 export type ResourceKind =
   | 'any'
@@ -43,7 +45,8 @@ export type ResourceKind =
   | 'bundles'
   | 'runs'
   | 'topic'
-  | 'operator-key';
+  | 'operator-key'
+  | 'bundle-mac-key';
 
 /** IAM condition block: operator → key → value(s). */
 export type Conditions = Record<string, Record<string, string | string[]>>;
@@ -205,6 +208,8 @@ export const OWN_RESOURCE_GRANTS: Readonly<Record<HandlerName, readonly Grant[]>
     { sid: 'ReadBundles', actions: ['s3:GetObject'], resources: ['bundles'] },
     { sid: 'WriteBatches', actions: ['s3:PutObject'], resources: ['runs'] },
     { sid: 'BucketKey', actions: S3_KEY_USE, resources: ['operator-key'], viaServices: ['s3'] },
+    // A bundle is used only after KMS verifies its MAC; never kms:GenerateMac, which would let the operator forge one.
+    { sid: 'VerifyBundleMac', actions: ['kms:VerifyMac'], resources: ['bundle-mac-key'] },
   ],
   'plan-batch': [
     { sid: 'RunArtefacts', actions: ['s3:GetObject', 's3:PutObject'], resources: ['runs'] },

@@ -17,8 +17,8 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventField, Match, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
-import { AccountRootPrincipal, Effect, ManagedPolicy, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { AccountRootPrincipal, ArnPrincipal, Effect, ManagedPolicy, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -28,6 +28,7 @@ import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { BACKUP_ROLE_ENV } from '../functions/core/backup-plan-selection.ts';
+import { BUNDLE_MAC_KEY_ENV } from '../functions/core/bundle.ts';
 import { OPERATOR_TAG } from '../functions/core/plan/planner.ts';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -67,6 +68,12 @@ export interface TableWardenProps {
   runRetention?: Duration;
   /** Lambda and state machine log retention. Default three months. */
   logRetention?: RetentionDays;
+  /**
+   * The principals (e.g. the CI role that runs `tablewarden publish`) that may MAC bundles with the bundle MAC key:
+   * the key policy allows kms:GenerateMac to exactly these. Default: delegated to IAM (any principal of the account
+   * whose IAM policy allows kms:GenerateMac on the key).
+   */
+  bundlePublisherArns?: string[];
 }
 
 interface HandlerSettings {
@@ -119,6 +126,8 @@ export class TableWarden extends Construct {
   readonly roles: Record<HandlerName, Role>;
   /** The Reconcile state machine. */
   readonly stateMachine: StateMachine;
+  /** HMAC_256 key authenticating desired-state bundles: the publisher MACs (GenerateMac), load-desired-state verifies. */
+  readonly bundleMacKey: Key;
   /** The role AWS Backup assumes to back up and restore the tables (see {@link createBackupRole}). */
   readonly backupRole: Role;
 
@@ -135,6 +144,9 @@ export class TableWarden extends Construct {
     const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
 
     this.key = this.createKey();
+    // --- Bundle MAC key (authenticated bundles) ----------------------------------------------------------------------
+    this.bundleMacKey = this.createBundleMacKey(props.bundlePublisherArns);
+    // --- end of the bundle MAC key ------------------------------------------------------------------------------------
     this.accessLogBucket = new Bucket(this, 'AccessLogs', {
       encryption: BucketEncryption.S3_MANAGED, // the only encryption S3 server access logging can write to
       enforceSSL: true,
@@ -199,6 +211,8 @@ export class TableWarden extends Construct {
       functions[handler] = fn;
     }
     functions['apply-batch'].addEnvironment(BACKUP_ROLE_ENV, this.backupRole.roleArn);
+    // Bundle MAC key: only load-desired-state verifies bundles (its grant: kms:VerifyMac on this key, permissions.ts).
+    functions['load-desired-state'].addEnvironment(BUNDLE_MAC_KEY_ENV, this.bundleMacKey.keyArn);
     this.roles = roles;
     this.functions = functions;
 
@@ -311,6 +325,54 @@ export class TableWarden extends Construct {
     return role;
   }
 
+  /**
+   * The bundle MAC key: HMAC_256 for GENERATE_VERIFY_MAC (KMS rotates only symmetric encryption keys, so no
+   * rotation). Nobody may schedule its deletion or disable it; GenerateMac goes to the publishers (or IAM), VerifyMac
+   * through IAM, where only load-desired-state's role has it. Writing to the bucket is then not enough to make the
+   * operator apply a bundle (https://docs.aws.amazon.com/kms/latest/developerguide/hmac.html).
+   */
+  private createBundleMacKey(publishers: string[] | undefined): Key {
+    const root = new AccountRootPrincipal();
+    const statements = [
+      new PolicyStatement({
+        sid: 'KeyAdministrationThroughIam',
+        principals: [root],
+        actions: [
+          'kms:CancelKeyDeletion',
+          'kms:DescribeKey',
+          'kms:EnableKey',
+          'kms:GetKeyPolicy',
+          'kms:ListGrants',
+          'kms:ListKeyPolicies',
+          'kms:ListResourceTags',
+          'kms:PutKeyPolicy',
+          'kms:RevokeGrant',
+          'kms:TagResource',
+          'kms:UntagResource',
+          'kms:UpdateKeyDescription',
+        ],
+        resources: ['*'],
+      }),
+      new PolicyStatement({
+        sid: publishers === undefined ? 'MacThroughIam' : 'VerifyMacThroughIam',
+        principals: [root],
+        actions: publishers === undefined ? ['kms:GenerateMac', 'kms:VerifyMac'] : ['kms:VerifyMac'],
+        resources: ['*'],
+      }),
+    ];
+    if (publishers !== undefined) {
+      if (publishers.length === 0) throw new Error('TableWarden: bundlePublisherArns must name at least one principal (or be left out)');
+      statements.push(new PolicyStatement({ sid: 'PublishersGenerateMac', principals: publishers.map((arn) => new ArnPrincipal(arn)), actions: ['kms:GenerateMac'], resources: ['*'] }));
+    }
+    return new Key(this, 'BundleMacKey', {
+      description: 'tablewarden: authenticates desired-state bundles (publisher: GenerateMac; operator: VerifyMac)',
+      keySpec: KeySpec.HMAC_256,
+      keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
+      policy: new PolicyDocument({ statements }),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
   private createHandler(handler: HandlerName, entry: string, logRetention: RetentionDays, backupRoleArns: string[]): { role: Role; fn: NodejsFunction } {
     const settings = HANDLER_SETTINGS[handler];
     if (!existsSync(entry)) throw new Error(`TableWarden: the ${handler} handler module does not exist: ${entry}`);
@@ -417,6 +479,7 @@ export class TableWarden extends Construct {
       runs: () => [this.bucket.arnForObjects('runs/*')],
       topic: () => [this.topic.topicArn],
       'operator-key': () => [this.key.keyArn],
+      'bundle-mac-key': () => [this.bundleMacKey.keyArn],
     };
     const conditions: Record<string, Record<string, unknown>> = { ...(grant.conditions ?? {}) };
     if (grant.viaServices) {

@@ -7,7 +7,7 @@
  * Exits 1 unless every managed table converges.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { createClients } from '../functions/aws/clients.ts';
+import { createClient, createClients } from '../functions/aws/clients.ts';
 import { planAccount } from '../functions/aws/plan-account.ts';
 import { publishBundle } from '../functions/aws/publish.ts';
 import { readDesiredStateFiles } from '../functions/cli/desired-files.ts';
@@ -37,8 +37,10 @@ try {
 
   step('Publishing desired-state/ as revision "demo" (what a merge to main does)');
   const files = await readDesiredStateFiles('desired-state');
-  const { bundle } = await publishBundle(new S3Client({ ...connection, forcePathStyle: true }), operator.BUNDLE_BUCKET, files, 'demo');
-  process.stdout.write(`    s3://${operator.BUNDLE_BUCKET}/bundles/demo.json (${files.length} files, ${bundle.checksum.slice(0, 19)}…)\n`);
+  const publisher = createClients(connection);
+  const s3 = createClient(S3Client, 's3', publisher.connection, publisher.calls, { forcePathStyle: true });
+  const { bundle } = await publishBundle({ s3, kms: publisher.kms }, operator.BUNDLE_BUCKET, files, 'demo', { macKeyId: operator.BUNDLE_MAC_KEY_ARN });
+  process.stdout.write(`    s3://${operator.BUNDLE_BUCKET}/bundles/demo.json (${files.length} files, ${bundle.checksum.slice(0, 19)}…, MAC by the operator's HMAC key)\n`);
 
   const desired = parseDesiredState(files, { now: new Date() }).state;
   const before = await planAccount(createClients(connection), desired, { now: new Date() });

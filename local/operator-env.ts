@@ -1,12 +1,14 @@
 /**
  * The operator's own resources on the local AWS (what the CDK stack creates in a real account): the bundle
- * bucket, the state table and the notification topic, plus the environment the Lambda handlers read.
+ * bucket, the state table, the notification topic and the HMAC key that authenticates bundles, plus the
+ * environment the Lambda handlers read (and `TABLEWARDEN_MAC_KEY`, which `tablewarden publish` reads).
  * Used by `npm start` and by the handler and workflow tests.
  */
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { createClients } from '../functions/aws/clients.ts';
+import { createClient, createClients } from '../functions/aws/clients.ts';
 import { BACKUP_ROLE_ENV } from '../functions/core/backup-plan-selection.ts';
 import { OPERATOR_TAG } from '../functions/core/plan/planner.ts';
 import type { LocalAws } from './local-aws.ts';
@@ -16,6 +18,8 @@ export interface OperatorEnvironment {
   BUNDLE_BUCKET: string;
   STATE_TABLE: string;
   TOPIC_ARN: string;
+  /** The HMAC_256 key: the publisher MACs bundles with it, load-desired-state verifies them. */
+  BUNDLE_MAC_KEY_ARN: string;
 }
 
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -25,10 +29,11 @@ export const LOCAL_BACKUP_ROLE_ARN = 'arn:aws:iam::123456789012:role/tablewarden
 
 /** Create the operator resources on the local AWS and point this process's handlers at them. */
 export async function createOperatorEnvironment(local: Pick<LocalAws, 'endpoint' | 'region'>): Promise<OperatorEnvironment> {
-  const environment: OperatorEnvironment = { BUNDLE_BUCKET: 'tablewarden-bundles', STATE_TABLE: 'tablewarden-state', TOPIC_ARN: '' };
+  const environment: OperatorEnvironment = { BUNDLE_BUCKET: 'tablewarden-bundles', STATE_TABLE: 'tablewarden-state', TOPIC_ARN: '', BUNDLE_MAC_KEY_ARN: '' };
   const connection = { endpoint: local.endpoint, region: local.region, credentials: CREDENTIALS };
-  await new S3Client({ ...connection, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: environment.BUNDLE_BUCKET }));
-  await createClients(connection).dynamodb.send(
+  const clients = createClients(connection);
+  await createClient(S3Client, 's3', clients.connection, clients.calls, { forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: environment.BUNDLE_BUCKET }));
+  await clients.dynamodb.send(
     new CreateTableCommand({
       TableName: environment.STATE_TABLE,
       AttributeDefinitions: [
@@ -44,9 +49,14 @@ export async function createOperatorEnvironment(local: Pick<LocalAws, 'endpoint'
       Tags: [{ Key: OPERATOR_TAG.key, Value: OPERATOR_TAG.value }],
     }),
   );
-  const topic = await new SNSClient(connection).send(new CreateTopicCommand({ Name: 'tablewarden-notifications' }));
+  const topic = await createClient(SNSClient, 'sns', clients.connection, clients.calls).send(new CreateTopicCommand({ Name: 'tablewarden-notifications' }));
   environment.TOPIC_ARN = topic.TopicArn!;
+  const macKey = await clients.kms.send(
+    new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Description: 'tablewarden: authenticates desired-state bundles (local)' }),
+  );
+  environment.BUNDLE_MAC_KEY_ARN = macKey.KeyMetadata!.Arn!;
   Object.assign(process.env, environment, {
+    TABLEWARDEN_MAC_KEY: environment.BUNDLE_MAC_KEY_ARN,
     // The backup service role the stack creates (infra/table-warden.ts) and passes to apply-batch; moto accepts any
     // role ARN for AWS Backup, so naming it is enough here.
     [BACKUP_ROLE_ENV]: LOCAL_BACKUP_ROLE_ARN,

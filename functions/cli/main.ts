@@ -71,7 +71,8 @@ export function buildProgram(): Command {
       .description('validate desired-state/ and upload it as a versioned bundle; the operator reconciles on arrival')
       .option('--dir <dir>', 'desired-state directory', 'desired-state')
       .addOption(new Option('--bucket <name>', 'the operator bucket (stack output BundleBucketName)').env('TABLEWARDEN_BUCKET'))
-      .option('--revision <sha>', 'revision to publish (default: GITHUB_SHA, else git rev-parse HEAD)'),
+      .option('--revision <sha>', 'revision to publish (default: GITHUB_SHA, else git rev-parse HEAD)')
+      .addOption(new Option('--mac-key <key>', 'HMAC KMS key that authenticates the bundle (stack output BundleMacKeyArn)').env('TABLEWARDEN_MAC_KEY')),
   ).action(async (options) => {
     process.exitCode = await runPublish(options);
   });

@@ -1,7 +1,10 @@
 /**
- * Lambda: read the desired-state bundle, validate it, and split the tables into batches stored in S3.
+ * Lambda: read the desired-state bundle, authenticate it, validate it, and split the tables into batches stored
+ * in S3. A bundle that is not authentic (no MAC, or one KMS does not verify with BUNDLE_MAC_KEY_ARN) stops the run
+ * here with BundleNotAuthentic, before anything is planned or applied.
  */
-import { bundleKey, readBundle } from '../core/bundle.ts';
+import { verifyBundle } from '../aws/publish.ts';
+import { BUNDLE_MAC_KEY_ENV, BundleNotAuthentic, bundleKey, readBundle } from '../core/bundle.ts';
 import { parseDesiredState } from '../core/desired/parse.ts';
 import { formatDiagnostic } from '../core/desired/diagnostics.ts';
 import { InvalidDesiredState } from '../core/errors.ts';
@@ -13,11 +16,21 @@ import { handlerClients, logger, namedError, parseEvent } from './runtime.ts';
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<LoadResult> {
   const { runId, revision, tables: requested, batchSize } = parseEvent(loadEventSchema, event, 'load-desired-state');
-  const { store } = handlerClients('load-desired-state');
+  const { store, kms } = handlerClients('load-desired-state');
+  // Read per invocation (only this handler has it; a local operator environment can be rebuilt between runs).
+  // Fail closed: without the key the operator cannot tell a published bundle from a rewritten one.
+  const trustedKey = process.env[BUNDLE_MAC_KEY_ENV]?.trim();
+  if (!trustedKey) throw new BundleNotAuthentic(`${BUNDLE_MAC_KEY_ENV} is not set: the operator cannot authenticate bundles, so it applies none`);
   const key = bundleKey(revision);
   const raw = await store.get(key);
   if (raw === undefined) throw namedError('BundleNotFound', `no desired-state bundle at s3://${store.bucket}/${key}; publish one with tablewarden publish`);
-  const bundle = readBundle(raw, `s3://${store.bucket}/${key}`);
+  const where = `s3://${store.bucket}/${key}`;
+  const bundle = await verifyBundle(kms, readBundle(raw, where), trustedKey, where);
+  // bundles/<revision>.json must hold that revision: an authentic bundle copied under another revision's name is a
+  // replay. (`latest` is a pointer and may hold any revision.)
+  if (revision !== 'latest' && bundle.revision !== revision) {
+    throw new BundleNotAuthentic(`${where} holds revision ${bundle.revision}, not ${revision}: refusing a bundle stored under another revision's name`);
+  }
   const validation = parseDesiredState(bundle.files, { now: new Date() });
   for (const diagnostic of validation.diagnostics) logger.warn('desired state', { revision: bundle.revision, diagnostic: formatDiagnostic(diagnostic) });
   if (validation.diagnostics.some((diagnostic) => diagnostic.severity === 'error' && /policy\.ya?ml$/.test(diagnostic.file))) {

@@ -191,6 +191,47 @@ describe('operator key', () => {
   });
 });
 
+describe('bundle MAC key', () => {
+  it('is an HMAC_256 key for GENERATE_VERIFY_MAC, retained, whose policy allows neither deletion nor disabling nor any kms:* wildcard', () => {
+    // Prepare
+    const id = logicalId(stack.warden.bundleMacKey);
+    const statements = (props(id)['KeyPolicy'] as { Statement: Statement[] }).Statement;
+    const actions = statements.flatMap((statement) => [statement.Action].flat());
+    // Assess
+    expect(props(id)).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    expect(props(id)['EnableKeyRotation']).not.toBe(true); // KMS rotates only symmetric encryption keys automatically
+    expect(resource(id).DeletionPolicy).toBe('Retain');
+    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+    expect(actions).not.toContain('kms:ScheduleKeyDeletion');
+    expect(actions).not.toContain('kms:DisableKey');
+    expect(actions).toEqual(expect.arrayContaining(['kms:GenerateMac', 'kms:VerifyMac']));
+  });
+
+  it('load-desired-state may call exactly kms:VerifyMac on exactly this key; no handler may GenerateMac', () => {
+    // Prepare
+    const macKeyArn = `\${${logicalId(stack.warden.bundleMacKey)}.Arn}`;
+    const onMacKey = (handler: HandlerName) => allowed(roleStatements(template, roleId(handler))).filter((statement) => statement.Resource.map(render).includes(macKeyArn));
+    const macActions = (handler: HandlerName) => actionsOf(roleStatements(template, roleId(handler))).filter((action) => /^kms:(GenerateMac|VerifyMac)$/.test(action));
+    // Assess
+    expect(onMacKey('load-desired-state').map((statement) => ({ actions: statement.Action, resources: statement.Resource.map(render) }))).toEqual([{ actions: ['kms:VerifyMac'], resources: [macKeyArn] }]);
+    expect(allowed(roleStatements(template, roleId('load-desired-state'))).filter((statement) => statement.Action.includes('kms:VerifyMac')).flatMap((statement) => statement.Resource.map(render))).toEqual([macKeyArn]);
+    for (const handler of HANDLER_NAMES.filter((name) => name !== 'load-desired-state')) {
+      expect(onMacKey(handler), handler).toEqual([]);
+      expect(macActions(handler), handler).toEqual([]);
+    }
+  });
+
+  it('is named to load-desired-state (BUNDLE_MAC_KEY_ARN) and to the publisher (output BundleMacKeyArn)', () => {
+    // Prepare
+    const macKeyArn = { 'Fn::GetAtt': [logicalId(stack.warden.bundleMacKey), 'Arn'] };
+    const variables = (handler: HandlerName) => (props(logicalId(stack.warden.functions[handler]))['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    // Assess
+    expect(variables('load-desired-state')['BUNDLE_MAC_KEY_ARN']).toEqual(macKeyArn);
+    for (const handler of HANDLER_NAMES.filter((name) => name !== 'load-desired-state')) expect(variables(handler)).not.toHaveProperty('BUNDLE_MAC_KEY_ARN');
+    expect(template.Outputs).toMatchObject({ BundleMacKeyArn: { Value: macKeyArn } });
+  });
+});
+
 describe('bundle bucket', () => {
   it('is KMS-encrypted with the operator key, versioned, private, logged, EventBridge-enabled, retained', () => {
     // Prepare

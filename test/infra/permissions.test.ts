@@ -89,7 +89,7 @@ describe('guards', () => {
 describe('the handlers\' own API calls', () => {
   it.each<[HandlerName, string[]]>([
     ['lock', ['dynamodb:DeleteItem', 'dynamodb:PutItem']],
-    ['load-desired-state', ['s3:GetObject', 's3:ListBucket', 's3:PutObject']],
+    ['load-desired-state', ['kms:VerifyMac', 's3:GetObject', 's3:ListBucket', 's3:PutObject']],
     ['gate', []],
     ['report', ['dynamodb:BatchWriteItem', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'sns:Publish']],
   ])('%s may call exactly %j', (handler, expected) => {

@@ -1,9 +1,12 @@
 /**
  * The Lambda handlers, called in-process against moto in the order the Reconcile workflow calls them.
  */
-import { S3Client } from '@aws-sdk/client-s3';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { publishBundle } from '../../functions/aws/publish.ts';
+import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { authenticateBundle, publishBundle } from '../../functions/aws/publish.ts';
+import { RunStore } from '../../functions/aws/run-store.ts';
+import { bundleChecksum, type Bundle } from '../../functions/core/bundle.ts';
 import { readDesiredStateFiles } from '../../functions/cli/desired-files.ts';
 import { handler as applyBatch } from '../../functions/handlers/apply-batch.ts';
 import type { ApplyBatchResult, LoadResult, PlanBatchResult } from '../../functions/handlers/contracts.ts';
@@ -26,10 +29,23 @@ beforeEach(async () => {
   await createOperatorEnvironment(local);
 });
 
+const s3 = () => new S3Client({ ...local.clientConfig, forcePathStyle: true });
+
 async function publishSamples(revision = 'abc123'): Promise<void> {
-  const s3 = new S3Client({ ...local.clientConfig, forcePathStyle: true });
-  await publishBundle(s3, process.env.BUNDLE_BUCKET!, await readDesiredStateFiles('desired-state'), revision);
+  const { kms } = createClients(local.clientConfig);
+  await publishBundle({ s3: s3(), kms }, process.env.BUNDLE_BUCKET!, await readDesiredStateFiles('desired-state'), revision, { macKeyId: process.env.BUNDLE_MAC_KEY_ARN! });
 }
+
+/** Rewrite a published bundle in the bucket (PITR off on Customers, checksum fixed up), as a bucket writer could. */
+async function rewriteInBucket(key: string, remac: (bundle: Bundle) => Promise<Bundle>): Promise<void> {
+  const store = new RunStore(s3(), process.env.BUNDLE_BUCKET!);
+  const bundle = (await store.get(key)) as Bundle;
+  const files = bundle.files.map((file) => (file.path.endsWith('customers.yaml') ? { ...file, text: file.text.replace('pointInTimeRecovery: { enabled: true', 'pointInTimeRecovery: { enabled: false') } : file));
+  const rewritten = await remac({ ...bundle, files, checksum: bundleChecksum(files) });
+  await s3().send(new PutObjectCommand({ Bucket: store.bucket, Key: key, Body: JSON.stringify(rewritten) }));
+}
+
+const runObjects = async () => (await s3().send(new ListObjectsV2Command({ Bucket: process.env.BUNDLE_BUCKET!, Prefix: 'runs/' }))).KeyCount ?? 0;
 
 describe('lock handler', () => {
   it('lets one owner hold the lock, refuses others with LockHeld, and releases only for its owner', async () => {
@@ -79,6 +95,53 @@ describe('reconcile handlers in workflow order', () => {
     // A second plan finds nothing to do.
     const again = await planBatch({ runId: 'run-2', batch: (await loadDesiredState({ runId: 'run-2' })).batches[0]! });
     expect(again.actions).toBe(0);
+  });
+
+  it.each<[string, (bundle: Bundle) => Promise<Bundle>, RegExp]>([
+    ['keeps the MAC', async (bundle) => bundle, /the MAC does not verify with arn:aws:kms:.* was changed after publishing/],
+    ['drops the MAC', async ({ mac: _mac, ...bundle }) => bundle, /has no MAC/],
+    [
+      "re-MACs with the writer's own HMAC key",
+      async (bundle) => {
+        const { kms } = createClients(local.clientConfig);
+        const other = await kms.send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }));
+        return authenticateBundle(kms, bundle, other.KeyMetadata!.Arn!);
+      },
+      /It names key arn:aws:kms:.*; the operator trusts only arn:aws:kms:/,
+    ],
+  ])('load refuses a bundle rewritten in the bucket (PITR off, checksum fixed up) that %s, and writes no batch', async (_case, remac, reason) => {
+    // Prepare
+    await publishSamples();
+    await rewriteInBucket('bundles/abc123.json', remac);
+    // Act
+    const error = await loadDesiredState({ runId: 'run-1', revision: 'abc123' }).catch((thrown: unknown) => thrown);
+    // Assess
+    expect(error).toMatchObject({ name: 'BundleNotAuthentic', message: expect.stringMatching(reason) });
+    expect(await runObjects()).toBe(0);
+  });
+
+  it('load refuses an authentic bundle stored under another revision (a replay)', async () => {
+    // Prepare
+    await publishSamples('abc123');
+    const store = new RunStore(s3(), process.env.BUNDLE_BUCKET!);
+    await store.put('bundles/def456.json', await store.get('bundles/abc123.json'));
+    // Act
+    const error = await loadDesiredState({ runId: 'run-1', revision: 'def456' }).catch((thrown: unknown) => thrown);
+    // Assess
+    expect(error).toMatchObject({ name: 'BundleNotAuthentic', message: expect.stringMatching(/holds revision abc123, not def456/) });
+    expect(await runObjects()).toBe(0);
+  });
+
+  it('load refuses to run without the MAC key in its environment (fails closed)', async () => {
+    // Prepare
+    await publishSamples();
+    vi.stubEnv('BUNDLE_MAC_KEY_ARN', '');
+    resetHandlerClients();
+    // Act
+    const error = await loadDesiredState({ runId: 'run-1' }).catch((thrown: unknown) => thrown);
+    vi.unstubAllEnvs();
+    // Assess
+    expect(error).toMatchObject({ name: 'BundleNotAuthentic', message: expect.stringMatching(/BUNDLE_MAC_KEY_ARN is not set/) });
   });
 
   it('fails clearly when no bundle was published', async () => {

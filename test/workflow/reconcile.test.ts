@@ -4,11 +4,12 @@
  * compares every handler's recorded AWS calls with the IAM actions the stack grants it.
  */
 import { DescribeContinuousBackupsCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
 import { publishBundle } from '../../functions/aws/publish.ts';
 import { RunStore } from '../../functions/aws/run-store.ts';
+import { bundleChecksum, type Bundle } from '../../functions/core/bundle.ts';
 import { readDesiredStateFiles } from '../../functions/cli/desired-files.ts';
 import type { SourceFile } from '../../functions/core/desired/parse.ts';
 import { handler as lock } from '../../functions/handlers/lock.ts';
@@ -43,7 +44,8 @@ afterEach(async () => {
 
 async function publish(revision = 'rev-1', edit: (files: SourceFile[]) => SourceFile[] = (files) => files): Promise<void> {
   const s3 = new S3Client({ ...local.clientConfig, forcePathStyle: true });
-  await publishBundle(s3, process.env.BUNDLE_BUCKET!, edit(await readDesiredStateFiles('desired-state')), revision);
+  const { kms } = createClients(local.clientConfig);
+  await publishBundle({ s3, kms }, process.env.BUNDLE_BUCKET!, edit(await readDesiredStateFiles('desired-state')), revision, { macKeyId: process.env.BUNDLE_MAC_KEY_ARN! });
 }
 
 async function lockItem() {
@@ -101,6 +103,34 @@ describe('Reconcile workflow (synthesized ASL, real handlers, local AWS)', () =>
     expect(report.error.Error).toBe('BundleNotFound');
     expect(JSON.parse(report.error.Cause)).toMatchObject({ errorType: 'BundleNotFound', errorMessage: expect.stringMatching(/no desired-state bundle at s3:\/\/tablewarden-bundles\/bundles\/latest\.json/) });
     expect(states).toEqual(['AcquireLock', 'LoadDesiredState', 'ReportFailure', 'ReleaseLockAfterFailure']);
+    expect(await lockItem()).toBeUndefined();
+  });
+
+  it('refuses a bundle rewritten in the bucket at load: BundleNotAuthentic, nothing applied, lock released', async () => {
+    // Prepare: someone with write access to the bucket turns PITR off on Orders and fixes the checksum up.
+    await createDriftedAccount(createClients(local.clientConfig));
+    await publish('rev-9');
+    const store = new RunStore(new S3Client({ ...local.clientConfig, forcePathStyle: true }), process.env.BUNDLE_BUCKET!);
+    const bundle = (await store.get('bundles/rev-9.json')) as Bundle;
+    const files = bundle.files.map((file) => (file.path.endsWith('customers.yaml') ? { ...file, text: file.text.replace('pointInTimeRecovery: { enabled: true', 'pointInTimeRecovery: { enabled: false') } : file));
+    await new S3Client({ ...local.clientConfig, forcePathStyle: true }).send(
+      new PutObjectCommand({ Bucket: store.bucket, Key: 'bundles/rev-9.json', Body: JSON.stringify({ ...bundle, files, checksum: bundleChecksum(files) }) }),
+    );
+    const writesBefore = handlerCallRecorders.get('apply-batch')?.writes().length ?? 0;
+    const states: string[] = [];
+    const executionName = nextName();
+    // Act
+    const result = await runLocalReconcile({ input: { trigger: 'commit', revision: 'rev-9' }, executionName, onEvent: (event) => event.type === 'TaskStateEntered' && states.push(String(event.state)) });
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('LoadFailed');
+    expect(states).toEqual(['AcquireLock', 'LoadDesiredState', 'ReportFailure', 'ReleaseLockAfterFailure']);
+    const report = (await store.get(`runs/${executionName}/report.json`)) as { status: string; error: { Error: string; Cause: string } };
+    expect(report).toMatchObject({ status: 'failed', error: { Error: 'BundleNotAuthentic' } });
+    expect(JSON.parse(report.error.Cause).errorMessage).toMatch(/the MAC does not verify with arn:aws:kms:.*was changed after publishing/);
+    expect(handlerCallRecorders.get('apply-batch')?.writes().length ?? 0).toBe(writesBefore);
+    const pitr = await createClients(local.clientConfig).dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: 'Customers' }));
+    expect(pitr.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus).toBe('DISABLED');
     expect(await lockItem()).toBeUndefined();
   });
 

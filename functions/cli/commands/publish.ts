@@ -1,8 +1,10 @@
 /**
  * `tablewarden publish`: validate desired-state/ and upload it as a versioned bundle (the GitOps trigger: the
- * operator reconciles when a bundle lands). Invalid desired state is never published.
+ * operator reconciles when a bundle lands), authenticated with the operator's HMAC KMS key (`--mac-key`, the stack
+ * output BundleMacKeyArn; the publisher needs kms:GenerateMac on it). Invalid desired state is never published.
  */
 import { execFileSync } from 'node:child_process';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { createClient, resolveConnection } from '../../aws/clients.ts';
 import { CallRecorder } from '../../aws/call-recorder.ts';
@@ -18,6 +20,8 @@ export interface PublishOptions extends ConnectionOptions {
   dir: string;
   bucket?: string;
   revision?: string;
+  /** The HMAC KMS key that authenticates the bundle (key ARN, key id or alias); else TABLEWARDEN_MAC_KEY. */
+  macKey?: string;
 }
 
 function gitRevision(): string | undefined {
@@ -28,13 +32,15 @@ function gitRevision(): string | undefined {
   }
 }
 
-/** Run `publish`; 0 published, 1 invalid desired state or upload failure. */
+/** Run `publish`; 0 published, 1 invalid desired state, no MAC key, or an AWS failure (nothing uploaded). */
 export async function runPublish(options: PublishOptions, io: CommandIo = processIo, now = new Date()): Promise<number> {
   try {
     const bucket = options.bucket ?? process.env.TABLEWARDEN_BUCKET;
     if (!bucket) throw new Error('no bucket: pass --bucket or set TABLEWARDEN_BUCKET (the stack output BundleBucketName)');
     const revision = options.revision ?? process.env.GITHUB_SHA ?? gitRevision();
     if (!revision) throw new Error('no revision: pass --revision <git sha> (not in a git checkout)');
+    const macKey = options.macKey ?? process.env.TABLEWARDEN_MAC_KEY;
+    if (!macKey) throw new Error('no MAC key: pass --mac-key or set TABLEWARDEN_MAC_KEY (the stack output BundleMacKeyArn); the operator refuses unauthenticated bundles');
     const files = await readDesiredStateFiles(options.dir);
     const validation = parseDesiredState(files, { now });
     for (const diagnostic of sortDiagnostics(validation.diagnostics)) io.err.write(formatDiagnostic(diagnostic) + '\n');
@@ -44,9 +50,11 @@ export async function runPublish(options: PublishOptions, io: CommandIo = proces
     }
     const endpoint = options.endpointUrl;
     const connection = resolveConnection({ ...(endpoint ? { endpoint } : {}), ...(options.region ? { region: options.region } : {}), ...(options.profile ? { profile: options.profile } : {}) });
-    const s3 = createClient(S3Client, 's3', connection, new CallRecorder(), endpoint ? { forcePathStyle: true } : {});
-    const { bundle, keys } = await publishBundle(s3, bucket, files, revision, now);
-    io.out.write(`published ${files.length} files as revision ${revision} (${bundle.checksum}) to ${keys.map((key) => `s3://${bucket}/${key}`).join(', ')}\n`);
+    const calls = new CallRecorder();
+    const s3 = createClient(S3Client, 's3', connection, calls, endpoint ? { forcePathStyle: true } : {});
+    const kms = createClient(KMSClient, 'kms', connection, calls);
+    const { bundle, keys } = await publishBundle({ s3, kms }, bucket, files, revision, { macKeyId: macKey, now });
+    io.out.write(`published ${files.length} files as revision ${revision} (${bundle.checksum}, MAC by ${bundle.mac?.keyId}) to ${keys.map((key) => `s3://${bucket}/${key}`).join(', ')}\n`);
     return 0;
   } catch (error) {
     return reportFailure(error, io);
