@@ -12,7 +12,7 @@ import { GetKeyRotationStatusCommand } from '@aws-sdk/client-kms';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallRecorder, iamActionsFor, isReadAction } from '../../functions/aws/call-recorder.ts';
-import { createClients, DEFAULT_MAX_ATTEMPTS } from '../../functions/aws/clients.ts';
+import { createClients, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_MS, resolveConnection } from '../../functions/aws/clients.ts';
 import type { AwsClients } from '../../functions/aws/clients.ts';
 
 interface FakeRequest {
@@ -140,6 +140,36 @@ describe('createClients', () => {
       expect(((await client.config.retryStrategy()) as { mode?: string }).mode).toBe('adaptive');
     }
     expect(await custom.kms.config.maxAttempts()).toBe(3);
+  });
+
+  it('gives every client a connection and a request timeout: 5 s / 30 s by default, else the environment, else the arguments', () => {
+    // Prepare
+    vi.stubEnv('TABLEWARDEN_CONNECT_TIMEOUT_MS', '');
+    vi.stubEnv('TABLEWARDEN_REQUEST_TIMEOUT_MS', '');
+    vi.stubEnv('AWS_MAX_ATTEMPTS', '');
+    // Act
+    const defaults = resolveConnection({ region: 'us-east-1', credentials });
+    vi.stubEnv('TABLEWARDEN_CONNECT_TIMEOUT_MS', '250');
+    vi.stubEnv('TABLEWARDEN_REQUEST_TIMEOUT_MS', '1500');
+    vi.stubEnv('AWS_MAX_ATTEMPTS', '3');
+    const fromEnv = resolveConnection({ region: 'us-east-1', credentials });
+    const explicit = resolveConnection({ region: 'us-east-1', credentials, connectTimeoutMs: 100, requestTimeoutMs: 200, maxAttempts: 1 });
+    // Assess
+    expect([DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS]).toEqual([5_000, 30_000]);
+    expect(defaults.settings).toMatchObject({ maxAttempts: 8, requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, socketTimeout: 30_000, throwOnRequestTimeout: true } });
+    expect(fromEnv.settings).toMatchObject({ maxAttempts: 3, requestHandler: { connectionTimeout: 250, requestTimeout: 1_500 } });
+    expect(explicit.settings).toMatchObject({ maxAttempts: 1, requestHandler: { connectionTimeout: 100, requestTimeout: 200 } });
+  });
+
+  it.each([
+    ['TABLEWARDEN_REQUEST_TIMEOUT_MS', '0'],
+    ['TABLEWARDEN_CONNECT_TIMEOUT_MS', '5s'],
+    ['AWS_MAX_ATTEMPTS', '-1'],
+  ])('refuses %s=%s: a timeout or attempt count must be a positive whole number', (variable, value) => {
+    // Prepare
+    vi.stubEnv(variable, value);
+    // Act + Assess
+    expect(() => createClients({ region: 'us-east-1', credentials })).toThrow(`${variable} must be a positive whole number, got "${value}"`);
   });
 
   it('retries a retryable failure through the SDK and records it as one call', async () => {
