@@ -49,6 +49,21 @@ describe('TableWarden props', () => {
     expect(passRole.flatMap((statement) => statement.Resource.map(render))).toEqual(['arn:aws:iam::123456789012:role/tablewarden-backup', `\${${backupRole}.Arn}`]);
   });
 
+  it('lets only bundlePublisherArns GenerateMac with the bundle MAC key (VerifyMac stays delegated to IAM)', () => {
+    // Prepare
+    const publisher = 'arn:aws:iam::123456789012:role/github-publish';
+    // Act
+    const restricted = synth({ bundlePublisherArns: [publisher] });
+    const delegated = synth({});
+    // Assess
+    const statements = ({ warden, stack, template }: ReturnType<typeof synth>) =>
+      (template.Resources[stack.getLogicalId(warden.bundleMacKey.node.defaultChild as CfnResource)]!.Properties!['KeyPolicy'] as { Statement: Array<{ Sid: string; Action: string | string[]; Principal: unknown }> }).Statement;
+    const generateMac = (policy: ReturnType<typeof statements>) => policy.filter((statement) => [statement.Action].flat().includes('kms:GenerateMac')).map((statement) => ({ Sid: statement.Sid, Principal: statement.Principal }));
+    expect(generateMac(statements(restricted))).toEqual([{ Sid: 'PublishersGenerateMac', Principal: { AWS: publisher } }]);
+    expect(generateMac(statements(delegated))).toEqual([{ Sid: 'MacThroughIam', Principal: { AWS: expect.anything() } }]);
+    expect(statements(restricted).find((statement) => statement.Sid === 'VerifyMacThroughIam')?.Action).toBe('kms:VerifyMac');
+  });
+
   it('has no ceiling states when the policy decides alone', () => {
     // Act
     const { template } = synth({});
@@ -62,6 +77,7 @@ describe('TableWarden props', () => {
     ['batchSize 501', { batchSize: 501 }, /batchSize/],
     ['maxDisruptivePercent 120', { maxDisruptivePercent: 120 }, /maxDisruptivePercent must be from 0 to 100/],
     ['a missing handler module', { handlerEntries: { gate: '/nonexistent/gate.ts' } }, /the gate handler module does not exist/],
+    ['an empty bundlePublisherArns', { bundlePublisherArns: [] }, /bundlePublisherArns must name at least one principal/],
   ])('rejects %s at synth', (_case, props, message) => {
     // Assess
     expect(() => synth(props)).toThrow(message);
