@@ -5,9 +5,11 @@
  */
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { authenticateBundle, verifyBundle } from '../../functions/aws/publish.ts';
 import { RunStore } from '../../functions/aws/run-store.ts';
@@ -62,6 +64,18 @@ describe('tablewarden publish', () => {
     expect(bundle.files.map((file) => file.path).sort()).toEqual(['desired-state/policy.yaml', 'desired-state/tables/customers.yaml', 'desired-state/tables/orders.yaml', 'desired-state/tables/terraform-state-lock.yaml']);
     await expect(verifyBundle(kms(), bundle, macKey, 'c0ffee')).resolves.toEqual(bundle);
     expect(await published('bundles/latest.json')).toEqual(bundle);
+  });
+
+  it('the binary takes --mac-key', async () => {
+    // Act
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['bin/tablewarden.js', 'publish', '--bucket', 'bundles', '--revision', 'c0ffee', '--mac-key', macKey, '--endpoint-url', local.endpoint, '--region', local.region],
+      { env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', TABLEWARDEN_MAC_KEY: '' } },
+    );
+    // Assess
+    expect(stdout).toContain(`MAC by ${macKey}`);
+    await expect(verifyBundle(kms(), await published(), macKey, 'c0ffee')).resolves.toBeDefined();
   });
 
   it('takes the MAC key from TABLEWARDEN_MAC_KEY', async () => {
