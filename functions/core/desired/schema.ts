@@ -72,7 +72,7 @@ export const backupSchema = z.strictObject({
  * services also allow `@`; DynamoDB's tagging restrictions do not list it, so it is refused here as there.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TaggingRestrictions.html
  */
-const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-]*$/u;
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+-]*$/u;
 const TAG_CHARACTERS_MESSAGE = 'may contain only letters, numbers, spaces and + - = . _ : / (DynamoDB tag rules)';
 
 /** DynamoDB allows 50 tags per table (user tags; `aws:` ones don't count, and we reject those anyway). */
