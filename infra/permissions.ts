@@ -16,10 +16,10 @@
 import { CONTROLS } from '../functions/core/controls/index.ts';
 import { OPERATOR_NEVER_GRANTED } from '../functions/core/kms/key-policy.ts';
 
-/** The six Lambda handlers of the Reconcile workflow (file names under functions/handlers/). */
-export const HANDLER_NAMES = ['lock', 'load-desired-state', 'plan-batch', 'gate', 'apply-batch', 'report'] as const;
-/** One Lambda handler. */
-export type HandlerName = (typeof HANDLER_NAMES)[number];
+import { HANDLER_NAMES, type HandlerName } from '../functions/handlers/registry.ts';
+
+/** The Lambda handlers of the Reconcile workflow: re-exported from the one list, functions/handlers/registry.ts. */
+export { HANDLER_NAMES, type HandlerName };
 
 /**
  * What a statement's Resource points at. The construct maps each kind to ARNs:

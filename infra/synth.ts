@@ -6,8 +6,8 @@
  *   `Properties.DefinitionString`, an `{"Fn::Join": ["", [...]]}` whose parts are strings and
  *   `{"Fn::GetAtt": ["<LambdaLogicalId>", "Arn"]}` for each Task's `Resource` (tasks call the function ARN
  *   directly: the handler's return value is the task result);
- * - each `AWS::Lambda::Function` carries `Metadata["tablewarden:handler"]` = its handler name (`lock`,
- *   `load-desired-state`, `plan-batch`, `gate`, `apply-batch`, `report`; module functions/handlers/<name>.ts);
+ * - each `AWS::Lambda::Function` carries `Metadata["tablewarden:handler"]` = its handler name (a key of `HANDLERS`
+ *   in functions/handlers/registry.ts, which also names its module and construct id);
  *   {@link operatorLambdaLogicalIds} returns the same mapping directly;
  * - Task state names → handler: `RECONCILE_TASK_STATES` in state-machines/reconcile.ts.
  */

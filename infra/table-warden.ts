@@ -33,14 +33,15 @@ import { OPERATOR_TAG } from '../functions/core/plan/planner.ts';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ReconcileStateMachine, type ReconcileFunctions } from '../state-machines/reconcile.ts';
+import { HANDLERS } from '../functions/handlers/registry.ts';
 import { HANDLER_NAMES, handlerGrants, type Grant, type HandlerName, type ResourceKind } from './permissions.ts';
 
 /** The repository root (infra/..): handler entries, the lockfile and the esbuild project root live there. */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Where each handler's module is by default: functions/handlers/<name>.ts. */
+/** Where each handler's module is by default: its `file` in the handler registry (functions/handlers/<name>.ts). */
 export function defaultHandlerEntry(handler: HandlerName): string {
-  return join(REPO_ROOT, 'functions', 'handlers', `${handler}.ts`);
+  return join(REPO_ROOT, HANDLERS[handler].file);
 }
 
 /** Metadata key on each AWS::Lambda::Function naming its handler, so tools can map logical ids to modules. */
@@ -76,20 +77,20 @@ export interface TableWardenProps {
   bundlePublisherArns?: string[];
 }
 
+/** Sizing of one handler's function (its name, module and construct id come from the handler registry). */
 interface HandlerSettings {
-  id: string;
   memoryMb: number;
   timeout: Duration;
   description: string;
 }
 
 const HANDLER_SETTINGS: Record<HandlerName, HandlerSettings> = {
-  lock: { id: 'Lock', memoryMb: 256, timeout: Duration.seconds(30), description: 'Acquire or release the one-reconcile-at-a-time lock' },
-  'load-desired-state': { id: 'LoadDesiredState', memoryMb: 512, timeout: Duration.minutes(5), description: 'Read and validate a desired-state bundle; split it into batches' },
-  'plan-batch': { id: 'PlanBatch', memoryMb: 1024, timeout: Duration.minutes(15), description: 'Observe and plan one batch of tables (read-only)' },
-  gate: { id: 'Gate', memoryMb: 256, timeout: Duration.seconds(30), description: 'Account-wide blast-radius guard over every batch plan' },
-  'apply-batch': { id: 'ApplyBatch', memoryMb: 1024, timeout: Duration.minutes(15), description: 'Apply one round of approved changes to one batch' },
-  report: { id: 'Report', memoryMb: 512, timeout: Duration.minutes(5), description: 'Write the run report, table history, and notify' },
+  lock: { memoryMb: 256, timeout: Duration.seconds(30), description: 'Acquire or release the one-reconcile-at-a-time lock' },
+  'load-desired-state': { memoryMb: 512, timeout: Duration.minutes(5), description: 'Read and validate a desired-state bundle; split it into batches' },
+  'plan-batch': { memoryMb: 1024, timeout: Duration.minutes(15), description: 'Observe and plan one batch of tables (read-only)' },
+  gate: { memoryMb: 256, timeout: Duration.seconds(30), description: 'Account-wide blast-radius guard over every batch plan' },
+  'apply-batch': { memoryMb: 1024, timeout: Duration.minutes(15), description: 'Apply one round of approved changes to one batch' },
+  report: { memoryMb: 512, timeout: Duration.minutes(5), description: 'Write the run report, table history, and notify' },
 };
 
 const FUNCTION_KEYS: Record<HandlerName, keyof ReconcileFunctions> = {
@@ -374,7 +375,7 @@ export class TableWarden extends Construct {
   }
 
   private createHandler(handler: HandlerName, entry: string, logRetention: RetentionDays, backupRoleArns: string[]): { role: Role; fn: NodejsFunction } {
-    const settings = HANDLER_SETTINGS[handler];
+    const settings = { ...HANDLER_SETTINGS[handler], id: HANDLERS[handler].functionId };
     if (!existsSync(entry)) throw new Error(`TableWarden: the ${handler} handler module does not exist: ${entry}`);
     const logGroup = new LogGroup(this, `${settings.id}Logs`, { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
     const role = new Role(this, `${settings.id}Role`, {
@@ -573,7 +574,7 @@ export class TableWarden extends Construct {
     alarm('ReconcileFailedAlarm', this.stateMachine.metricFailed({ period, statistic: 'Sum' }), 'A tablewarden reconcile execution failed (see its execution history and run report).');
     alarm('ReconcileTimedOutAlarm', this.stateMachine.metricTimedOut({ period, statistic: 'Sum' }), 'A tablewarden reconcile execution timed out.');
     for (const handler of HANDLER_NAMES) {
-      alarm(`${HANDLER_SETTINGS[handler].id}ErrorsAlarm`, this.functions[handler].metricErrors({ period, statistic: 'Sum' }), `The tablewarden ${handler} Lambda function reported errors.`);
+      alarm(`${HANDLERS[handler].functionId}ErrorsAlarm`, this.functions[handler].metricErrors({ period, statistic: 'Sum' }), `The tablewarden ${handler} Lambda function reported errors.`);
     }
   }
 }

@@ -47,6 +47,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import type { HandlerName } from '../functions/handlers/registry.ts';
 
 /** Defaults filled in for fields the input leaves out (see `reconcileInputSchema` in functions/handlers/contracts.ts). */
 export const RECONCILE_INPUT_DEFAULTS = { mode: 'apply', tables: [] as string[], revision: 'latest', waitSeconds: 30 } as const;
@@ -71,7 +72,7 @@ export const RECONCILE_TASK_STATES = {
   ReleaseLock: 'lock',
   ReportFailure: 'report',
   ReleaseLockAfterFailure: 'lock',
-} as const;
+} as const satisfies Record<string, HandlerName>;
 
 /**
  * The execution's error name when it fails, by cause. `LockHeld`/`LockFailed`/`InvalidInput` happen before the

@@ -2,22 +2,19 @@
  * Run the *synthesized* Reconcile state machine locally, with each Lambda task calling the real handler module
  * in-process. `npm start` and the workflow tests use it; nothing here is hand-written ASL.
  */
+import { join } from 'node:path';
+import { HANDLERS, type HandlerName } from '../../functions/handlers/registry.ts';
 import { synthesizeOperator } from '../../infra/synth.ts';
-import type { HandlerName } from '../../infra/permissions.ts';
+import { REPO_ROOT } from '../../infra/table-warden.ts';
 import type { CfnTemplate, ExtractedStateMachine } from './extract.ts';
 import { extractStateMachines, findStateMachine } from './extract.ts';
 import { assertSupportedAsl } from './guard.ts';
 import { runStateMachine, type LocalLambdaHandler, type RunEvent, type RunOverrides, type RunResult } from './run.ts';
 
-/** Each handler module, by the name the stack tags its function with (`Metadata["tablewarden:handler"]`). */
-const HANDLER_MODULES: Record<HandlerName, () => Promise<{ handler: LocalLambdaHandler }>> = {
-  lock: () => import('../../functions/handlers/lock.ts'),
-  'load-desired-state': () => import('../../functions/handlers/load-desired-state.ts'),
-  'plan-batch': () => import('../../functions/handlers/plan-batch.ts'),
-  gate: () => import('../../functions/handlers/gate.ts'),
-  'apply-batch': () => import('../../functions/handlers/apply-batch.ts'),
-  report: () => import('../../functions/handlers/report.ts'),
-};
+/** A handler's module, by the name the stack tags its function with (`Metadata["tablewarden:handler"]`): the registry's `file`. */
+function loadHandlerModule(handler: HandlerName): Promise<{ handler: LocalLambdaHandler }> {
+  return import(join(REPO_ROOT, HANDLERS[handler].file)) as Promise<{ handler: LocalLambdaHandler }>;
+}
 
 /** The synthesized Reconcile machine and its handlers, ready to run (synthesis happens once per process). */
 export interface LocalReconcile {
@@ -35,7 +32,7 @@ export function prepareLocalReconcile(): Promise<LocalReconcile> {
     assertSupportedAsl(machine.definition);
     const lambdas: Record<string, LocalLambdaHandler> = {};
     for (const [handler, logicalId] of Object.entries(operator.lambdaLogicalIds) as Array<[HandlerName, string]>) {
-      const module = await HANDLER_MODULES[handler]();
+      const module = await loadHandlerModule(handler);
       lambdas[logicalId] = module.handler;
     }
     return { machine, lambdas };
