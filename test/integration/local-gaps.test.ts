@@ -21,7 +21,6 @@ import {
   DeleteBackupCommand,
   DescribeContinuousBackupsCommand,
   DescribeContributorInsightsCommand,
-  DescribeTableCommand,
   DynamoDBClient,
   ListBackupsCommand,
   ListTablesCommand,
@@ -51,6 +50,7 @@ import {
 } from '@aws-sdk/client-resource-groups-tagging-api';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useLocalAws } from '../helpers/local-aws.ts';
+import { createTableWith, describeTableWith, failure, tableInput } from '../support/aws-calls.ts';
 
 const local = useLocalAws();
 const ACCOUNT = '123456789012';
@@ -66,34 +66,8 @@ beforeEach(async () => {
   backup = new BackupClient(local.clientConfig);
 });
 
-/** The AWS error a call fails with: its name (from `__type`/x-amzn-ErrorType), HTTP status and message. */
-async function failure(call: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
-  }
-  throw new Error('expected the call to fail');
-}
-
-function tableInput(name: string, extra: Partial<CreateTableCommandInput> = {}): CreateTableCommandInput {
-  return {
-    TableName: name,
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-    ...extra,
-  };
-}
-
-async function createTable(name: string, extra: Partial<CreateTableCommandInput> = {}) {
-  return (await dynamo.send(new CreateTableCommand(tableInput(name, extra)))).TableDescription!;
-}
-
-async function describeTable(name: string) {
-  return (await dynamo.send(new DescribeTableCommand({ TableName: name }))).Table!;
-}
+const createTable = (name: string, extra: Partial<CreateTableCommandInput> = {}) => createTableWith(dynamo, name, extra);
+const describeTable = (name: string) => describeTableWith(dynamo, name);
 
 async function tableNames(): Promise<string[]> {
   return (await dynamo.send(new ListTablesCommand({}))).TableNames ?? [];

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-backup';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useLocalAws } from '../helpers/local-aws.ts';
+import { failure } from '../support/aws-calls.ts';
 
 const local = useLocalAws();
 const ROLE = 'arn:aws:iam::123456789012:role/tablewarden-backup';
@@ -19,16 +20,6 @@ beforeEach(async () => {
   await local.reset();
   backup = new BackupClient(local.clientConfig);
 });
-
-async function failure(call: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    const { name, message } = error as Error;
-    return { name, message };
-  }
-  throw new Error('expected the request to be refused');
-}
 
 const rule = (over: Partial<BackupRuleInput> = {}): BackupRuleInput => ({ RuleName: 'daily', TargetBackupVaultName: 'tw-vault', ScheduleExpression: 'cron(0 3 * * ? *)', ...over });
 

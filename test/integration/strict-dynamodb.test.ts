@@ -4,7 +4,6 @@
 import {
   CreateTableCommand,
   DescribeContributorInsightsCommand,
-  DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
   ListTablesCommand,
@@ -19,6 +18,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useLocalAws } from '../helpers/local-aws.ts';
+import { createTableWith, describeTableWith, failure, tableInput } from '../support/aws-calls.ts';
 
 const local = useLocalAws();
 const HOUR = 3600;
@@ -31,34 +31,8 @@ beforeEach(async () => {
   dynamo = new DynamoDBClient({ ...local.clientConfig, maxAttempts: 1 }); // LimitExceededException is retried by default
 });
 
-/** The AWS error a call fails with: its name, HTTP status and message. */
-async function failure(call: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
-  }
-  throw new Error('expected the call to fail');
-}
-
-function tableInput(name: string, extra: Partial<CreateTableCommandInput> = {}): CreateTableCommandInput {
-  return {
-    TableName: name,
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-    ...extra,
-  };
-}
-
-async function createTable(name: string, extra: Partial<CreateTableCommandInput> = {}) {
-  return (await dynamo.send(new CreateTableCommand(tableInput(name, extra)))).TableDescription!;
-}
-
-async function describeTable(name: string) {
-  return (await dynamo.send(new DescribeTableCommand({ TableName: name }))).Table!;
-}
+const createTable = (name: string, extra: Partial<CreateTableCommandInput> = {}) => createTableWith(dynamo, name, extra);
+const describeTable = (name: string) => describeTableWith(dynamo, name);
 
 const ttl = (enabled: boolean, attribute = 'expiresAt', table = 'Sessions') =>
   dynamo.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { Enabled: enabled, AttributeName: attribute } }));
