@@ -7,33 +7,60 @@
  * selections, and tablewarden keeps one selection per plan (a tag condition, see core/backup-plan-selection.ts),
  * so its own plans cost ListBackupSelections + GetBackupSelection each. Freshness comes from one paginated
  * ListProtectedResources (its `LastBackupTime` per resource ARN), not a per-table recovery point list.
- * The per-table lookup is O(tags): selections that require a tag value are indexed by it (see plansCovering).
+ * The per-table lookup is O(tags): selections that require a tag value are indexed by it (see createCoverageLookup).
+ * Pages are read at AWS Backup's maximum size (MaxResults 1000, "Valid Range: Minimum value of 1. Maximum value of
+ * 1000", https://docs.aws.amazon.com/aws-backup/latest/devguide/API_ListBackupPlans.html and the
+ * ListBackupSelections / ListProtectedResources pages).
  */
 import { GetBackupSelectionCommand, ListBackupPlansCommand, ListBackupSelectionsCommand, ListProtectedResourcesCommand } from '@aws-sdk/client-backup';
 import type { BackupSelection } from '@aws-sdk/client-backup';
 import type { BackupSelectionRule, SelectableResource } from '../core/backup-selection.ts';
+import type { SerializedBackupIndex } from '../core/model/observed.ts';
 import { compileSelection } from '../core/backup-selection.ts';
 import { collectPages, mapWithConcurrency } from './async-utils.ts';
 import type { AwsClients } from './clients.ts';
 import { toIso } from './normalise-table.ts';
 
-/** Every backup selection in the account, with its plan's name, and the last backup time per resource. */
-export interface BackupIndex {
-  selections: Array<{ planName: string; selectionName: string; rule: BackupSelectionRule }>;
-  /** ISO-8601 `LastBackupTime` by resource ARN, from ListProtectedResources. */
-  lastBackupByArn: Map<string, string>;
+/**
+ * Every backup selection in the account, with its plan's name, and the last backup time per resource: the
+ * serializable form the account index carries ({@link SerializedBackupIndex}).
+ */
+export type BackupIndex = SerializedBackupIndex;
+
+/** AWS Backup's page size maximum for ListBackupPlans, ListBackupSelections and ListProtectedResources (1–1000). */
+export const BACKUP_PAGE_SIZE = 1000;
+
+/** Names of the plans (sorted, unique) with at least one selection covering a resource. */
+export type CoverageLookup = (resource: SelectableResource) => string[];
+
+/**
+ * Builds the coverage lookup for a set of selections, once: selections that require a tag value are filed under
+ * that (key, value), so each table then costs O(its tags), not O(selections), and every selection is compiled once.
+ */
+export function createCoverageLookup(index: Pick<BackupIndex, 'selections'>): CoverageLookup {
+  const lookup = buildLookup(index.selections);
+  return (resource) => {
+    const names = new Set<string>();
+    const test = (candidate: CompiledSelection) => {
+      if (!names.has(candidate.planName) && candidate.covers(resource)) names.add(candidate.planName);
+    };
+    lookup.always.forEach(test);
+    for (const [key, value] of Object.entries(resource.tags)) lookup.byTag.get(tagKey(key, value))?.forEach(test);
+    return [...names].sort();
+  };
 }
 
-/** Names of the plans (sorted, unique) with at least one selection covering `resource`. */
-export function plansCovering(index: BackupIndex, resource: SelectableResource): string[] {
-  const lookup = lookupFor(index);
-  const names = new Set<string>();
-  const test = (candidate: CompiledSelection) => {
-    if (!names.has(candidate.planName) && candidate.covers(resource)) names.add(candidate.planName);
-  };
-  lookup.always.forEach(test);
-  for (const [key, value] of Object.entries(resource.tags)) lookup.byTag.get(tagKey(key, value))?.forEach(test);
-  return [...names].sort();
+/**
+ * Names of the plans (sorted, unique) with at least one selection covering `resource`. The lookup is built once per
+ * index object and reused; callers with many tables should hold a {@link createCoverageLookup} instead.
+ */
+export function plansCovering(index: Pick<BackupIndex, 'selections'>, resource: SelectableResource): string[] {
+  let lookup = lookups.get(index);
+  if (lookup === undefined) {
+    lookup = createCoverageLookup(index);
+    lookups.set(index, lookup);
+  }
+  return lookup(resource);
 }
 
 interface CompiledSelection {
@@ -55,13 +82,11 @@ interface SelectionLookup {
 
 const RESOURCE_TAG = 'aws:ResourceTag/';
 const tagKey = (key: string, value: string) => JSON.stringify([key, value]);
-const lookups = new WeakMap<BackupIndex, SelectionLookup>();
+const lookups = new WeakMap<object, CoverageLookup>();
 
-function lookupFor(index: BackupIndex): SelectionLookup {
-  let lookup = lookups.get(index);
-  if (lookup) return lookup;
-  lookup = { byTag: new Map(), always: [] };
-  for (const selection of index.selections) {
+function buildLookup(selections: BackupIndex['selections']): SelectionLookup {
+  const lookup: SelectionLookup = { byTag: new Map(), always: [] };
+  for (const selection of selections) {
     const compiled: CompiledSelection = { planName: selection.planName, covers: compileSelection(selection.rule) };
     const keys = requiredTags(selection.rule);
     if (keys === undefined) {
@@ -74,7 +99,6 @@ function lookupFor(index: BackupIndex): SelectionLookup {
       lookup.byTag.set(key, bucket);
     }
   }
-  lookups.set(index, lookup);
   return lookup;
 }
 
@@ -103,7 +127,7 @@ export async function loadBackupIndex(clients: AwsClients, concurrency: number):
 
 async function loadSelections(clients: AwsClients, concurrency: number): Promise<BackupIndex['selections']> {
   const planPages = await collectPages(
-    (NextToken) => clients.backup.send(new ListBackupPlansCommand(NextToken === undefined ? {} : { NextToken })),
+    (NextToken) => clients.backup.send(new ListBackupPlansCommand({ MaxResults: BACKUP_PAGE_SIZE, ...(NextToken === undefined ? {} : { NextToken }) })),
     (page) => page.NextToken,
   );
   const plans = planPages.flatMap((page) => page.BackupPlansList ?? []).filter((plan) => plan.BackupPlanId !== undefined);
@@ -112,7 +136,8 @@ async function loadSelections(clients: AwsClients, concurrency: number): Promise
     await mapWithConcurrency(plans, concurrency, async (plan) => {
       const BackupPlanId = plan.BackupPlanId as string;
       const pages = await collectPages(
-        (NextToken) => clients.backup.send(new ListBackupSelectionsCommand(NextToken === undefined ? { BackupPlanId } : { BackupPlanId, NextToken })),
+        (NextToken) =>
+          clients.backup.send(new ListBackupSelectionsCommand({ BackupPlanId, MaxResults: BACKUP_PAGE_SIZE, ...(NextToken === undefined ? {} : { NextToken }) })),
         (page) => page.NextToken,
       );
       return pages
@@ -134,17 +159,17 @@ async function loadSelections(clients: AwsClients, concurrency: number): Promise
   });
 }
 
-async function loadLastBackups(clients: AwsClients): Promise<Map<string, string>> {
+async function loadLastBackups(clients: AwsClients): Promise<Record<string, string>> {
   const pages = await collectPages(
-    (NextToken) => clients.backup.send(new ListProtectedResourcesCommand(NextToken === undefined ? {} : { NextToken })),
+    (NextToken) => clients.backup.send(new ListProtectedResourcesCommand({ MaxResults: BACKUP_PAGE_SIZE, ...(NextToken === undefined ? {} : { NextToken }) })),
     (page) => page.NextToken,
   );
-  const byArn = new Map<string, string>();
+  const byArn: Record<string, string> = {};
   for (const resource of pages.flatMap((page) => page.Results ?? [])) {
     if (resource.ResourceArn === undefined || resource.LastBackupTime === undefined) continue;
     const at = toIso(resource.LastBackupTime);
-    const previous = byArn.get(resource.ResourceArn);
-    if (previous === undefined || previous < at) byArn.set(resource.ResourceArn, at);
+    const previous = byArn[resource.ResourceArn];
+    if (previous === undefined || previous < at) byArn[resource.ResourceArn] = at;
   }
   return byArn;
 }

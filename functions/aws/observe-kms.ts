@@ -45,12 +45,18 @@ export interface KmsObserver {
 const NO_AUTOMATIC_ROTATION_ERRORS = new Set(['UnsupportedOperationException', 'KMSInvalidStateException']);
 
 /**
+ * ListAliases' page size maximum: "If you include a value, it must be between 1 and 100, inclusive. If you do not
+ * include a value, it defaults to 50." (https://docs.aws.amazon.com/kms/latest/APIReference/API_ListAliases.html)
+ */
+export const KMS_ALIAS_PAGE_SIZE = 100;
+
+/**
  * Lists every alias in the account and region that points at a key (all pages).
  * Predefined AWS managed aliases are listed before their key exists, without a TargetKeyId: they are skipped.
  */
 export async function listKmsAliases(clients: AwsClients): Promise<KmsAlias[]> {
   const pages = await collectPages(
-    (Marker) => clients.kms.send(new ListAliasesCommand(Marker === undefined ? {} : { Marker })),
+    (Marker) => clients.kms.send(new ListAliasesCommand({ Limit: KMS_ALIAS_PAGE_SIZE, ...(Marker === undefined ? {} : { Marker }) })),
     (page) => (page.Truncated === true ? page.NextMarker : undefined),
   );
   const aliases: KmsAlias[] = [];
@@ -75,8 +81,11 @@ export function keyArnOfAlias(alias: KmsAlias): string {
   return `${alias.aliasArn.slice(0, marker)}:key/${alias.targetKeyId}`;
 }
 
-/** Creates the per-run KMS key cache over an (already started) alias listing. */
-export function createKmsObserver(clients: AwsClients, aliases: Promise<KmsAlias[]>): KmsObserver {
+/**
+ * Creates the per-run KMS key cache over an (already started) alias listing. `known` keys (already described, e.g.
+ * by the account index) are answered from memory: a batch never describes a key the index has.
+ */
+export function createKmsObserver(clients: AwsClients, aliases: Promise<KmsAlias[]>, known: Promise<Iterable<ObservedKmsKey>> = Promise.resolve([])): KmsObserver {
   const aliasNamesByKeyId = aliases.then((list) => {
     const byKeyId = new Map<string, string[]>();
     for (const alias of list) byKeyId.set(alias.targetKeyId, [...(byKeyId.get(alias.targetKeyId) ?? []), alias.aliasName]);
@@ -108,7 +117,9 @@ export function createKmsObserver(clients: AwsClients, aliases: Promise<KmsAlias
     return normaliseKmsKey(metadata, names.get(metadata.KeyId ?? '') ?? [], rotation);
   });
 
-  return { key };
+  const knownByArn = known.then((keys) => new Map([...keys].map((k) => [k.arn, k] as const)));
+  knownByArn.catch(() => undefined);
+  return { key: async (arn) => (await knownByArn).get(arn) ?? key(arn) };
 }
 
 /**

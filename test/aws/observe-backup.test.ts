@@ -35,7 +35,7 @@ describe('plansCovering', () => {
     // Prepare: every rule in its own plan, and every rule again in one shared plan.
     const index: BackupIndex = {
       selections: [...RULES.map(([name, rule]) => ({ planName: name, selectionName: name, rule })), ...RULES.map(([name, rule]) => ({ planName: 'shared', selectionName: `s-${name}`, rule }))],
-      lastBackupByArn: new Map(),
+      lastBackupByArn: {},
     };
     const expected = [...new Set(index.selections.filter((selection) => selectionCoversResource(selection.rule, resource)).map((selection) => selection.planName))].sort();
     // Act
@@ -52,7 +52,7 @@ describe('plansCovering', () => {
         selectionName: `tablewarden-plan-${i}`,
         rule: { resources: ['arn:aws:dynamodb:*:*:table/*'], conditions: { stringEquals: [eq('tablewarden:backup-plan', `plan-${i}`)] } },
       })),
-      lastBackupByArn: new Map(),
+      lastBackupByArn: {},
     };
     // Act
     const plans = plansCovering(index, { arn: ARN('T'), tags: { 'tablewarden:backup-plan': 'plan-731' } });

@@ -173,10 +173,10 @@ describe('observeAccount: a converged account', () => {
     expect(mocks.kms.calls()).toHaveLength(3);
     // Tags in bulk
     expect(mocks.tagging.calls()).toHaveLength(1);
-    expect(mocks.tagging.commandCalls(GetResourcesCommand)[0]?.args[0].input).toEqual({ ResourceTypeFilters: ['dynamodb:table'] });
+    expect(mocks.tagging.commandCalls(GetResourcesCommand)[0]?.args[0].input).toEqual({ ResourceTypeFilters: ['dynamodb:table'], ResourcesPerPage: 100 });
     // Backup: one plan, one selection
     expect(mocks.backup.commandCalls(ListBackupPlansCommand)).toHaveLength(1);
-    expect(mocks.backup.commandCalls(ListBackupSelectionsCommand)[0]?.args[0].input).toEqual({ BackupPlanId: PLAN_ID });
+    expect(mocks.backup.commandCalls(ListBackupSelectionsCommand)[0]?.args[0].input).toEqual({ BackupPlanId: PLAN_ID, MaxResults: 1000 });
     expect(mocks.backup.commandCalls(GetBackupSelectionCommand)[0]?.args[0].input).toEqual({ BackupPlanId: PLAN_ID, SelectionId: 'sel-daily' });
     expect(mocks.backup.commandCalls(ListProtectedResourcesCommand)).toHaveLength(1);
     expect(mocks.backup.calls()).toHaveLength(4);
@@ -484,19 +484,20 @@ describe('observeAccount: pagination', () => {
     // Act
     const observed = await observeAccount(mocks.clients, request(['Customers', 'Orders'], NO_ASPECTS));
     // Assess
-    expect(mocks.dynamodb.commandCalls(ListTablesCommand).map((c) => c.args[0].input)).toEqual([{}, { ExclusiveStartTableName: 'Customers' }]);
+    // Every page at the API's maximum size (ListTables 100, GetResources 100, ListAliases 100, AWS Backup 1000).
+    expect(mocks.dynamodb.commandCalls(ListTablesCommand).map((c) => c.args[0].input)).toEqual([{ Limit: 100 }, { Limit: 100, ExclusiveStartTableName: 'Customers' }]);
     expect(mocks.tagging.commandCalls(GetResourcesCommand).map((c) => c.args[0].input)).toEqual([
-      { ResourceTypeFilters: ['dynamodb:table'] },
-      { ResourceTypeFilters: ['dynamodb:table'], PaginationToken: 'page-2' },
+      { ResourceTypeFilters: ['dynamodb:table'], ResourcesPerPage: 100 },
+      { ResourceTypeFilters: ['dynamodb:table'], ResourcesPerPage: 100, PaginationToken: 'page-2' },
     ]);
-    expect(mocks.kms.commandCalls(ListAliasesCommand).map((c) => c.args[0].input)).toEqual([{}, { Marker: 'm2' }]);
-    expect(mocks.backup.commandCalls(ListBackupPlansCommand).map((c) => c.args[0].input)).toEqual([{}, { NextToken: 'p2' }]);
+    expect(mocks.kms.commandCalls(ListAliasesCommand).map((c) => c.args[0].input)).toEqual([{ Limit: 100 }, { Limit: 100, Marker: 'm2' }]);
+    expect(mocks.backup.commandCalls(ListBackupPlansCommand).map((c) => c.args[0].input)).toEqual([{ MaxResults: 1000 }, { MaxResults: 1000, NextToken: 'p2' }]);
     expect(mocks.backup.commandCalls(ListBackupSelectionsCommand).map((c) => c.args[0].input)).toEqual([
-      { BackupPlanId: PLAN_ID },
-      { BackupPlanId: 'plan-2' },
-      { BackupPlanId: 'plan-2', NextToken: 's2' },
+      { BackupPlanId: PLAN_ID, MaxResults: 1000 },
+      { BackupPlanId: 'plan-2', MaxResults: 1000 },
+      { BackupPlanId: 'plan-2', MaxResults: 1000, NextToken: 's2' },
     ]);
-    expect(mocks.backup.commandCalls(ListProtectedResourcesCommand).map((c) => c.args[0].input)).toEqual([{}, { NextToken: 'r2' }]);
+    expect(mocks.backup.commandCalls(ListProtectedResourcesCommand).map((c) => c.args[0].input)).toEqual([{ MaxResults: 1000 }, { MaxResults: 1000, NextToken: 'r2' }]);
     expect(observed.allTableNames).toEqual(['Customers', 'Orders', 'Unmanaged']);
     expect(observed.tables['Orders']?.tags).toEqual({ team: 'core' });
     expect(observed.tables['Customers']?.backup).toEqual({ planNames: ['test'] });

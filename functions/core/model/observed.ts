@@ -6,6 +6,7 @@
  * capacity, old tables with no `BillingModeSummary`, no `SSEDescription` for AWS-owned keys). The adapters in
  * `functions/aws/observe*` normalise all of that once, here, so every control reads one unambiguous shape.
  */
+import type { BackupSelectionRule } from '../backup-selection.ts';
 
 /** DynamoDB scalar attribute types usable in keys. */
 export type KeyType = 'S' | 'N' | 'B';
@@ -127,4 +128,42 @@ export interface ObservedAccount {
   kmsKeysByAlias: Record<string, ObservedKmsKey>;
   /** Per-table observation errors (for example AccessDenied), by table name. */
   errors: Record<string, string>;
+}
+
+/**
+ * Every AWS Backup selection in the account and the last backup time per resource, as plain JSON (no Map): it is
+ * part of the {@link AccountIndex}, which a run stores in S3 and every batch reads back.
+ */
+export interface SerializedBackupIndex {
+  /** Every selection of every plan, with its plan's name, as the core's selection rule. */
+  selections: Array<{ planName: string; selectionName: string; rule: BackupSelectionRule }>;
+  /** ISO-8601 `LastBackupTime` by resource ARN, from ListProtectedResources (the newest when listed twice). */
+  lastBackupByArn: Record<string, string>;
+}
+
+/**
+ * Account-level facts read once per run (at load) and shared with every batch (stored in S3 by the run).
+ *
+ * Why: ListTables, tag:GetResources, ListAliases and the AWS Backup index cost the same for one table or all of
+ * them. Read once per run and shared, the operator's per-table cost is the CLI's; read per batch and per round,
+ * it grew with N²/batch size. Plain JSON only, so it survives a round trip through S3 unchanged.
+ */
+export interface AccountIndex {
+  /** When the index was read (ISO-8601). */
+  observedAt: string;
+  /** ListTables, all pages: every table in the account and region. */
+  tableNames: string[];
+  /** Table name → ARN, from GetResources (and, for untagged tables, derived from a known ARN of the account). */
+  tableArns: Record<string, string>;
+  /** Table name → tags (from tag:GetResources). A table without tags may be absent. */
+  tags: Record<string, Record<string, string>>;
+  /** The KMS key behind each alias the request names (every alias when it names none); null: no such alias. */
+  kmsKeysByAlias: Record<string, ObservedKmsKey | null>;
+  /** Backup plans' selections and the last backup time per resource ARN. */
+  backup: SerializedBackupIndex;
+  /**
+   * Every alias name by the key ID it points at (ListAliases), so a table's key described later (by a batch)
+   * still carries its aliases. Optional: an index without it only loses the alias names of such keys.
+   */
+  kmsAliasesByKeyId?: Record<string, string[]>;
 }

@@ -17,8 +17,11 @@ export interface ObserveRequest {
   /**
    * Also observe every other table (except drill tables and `declaredElsewhere`) with these aspects: the policy
    * baseline's. `declaredElsewhere` names tables that are declared but observed by another batch of the same run.
+   * `names`, when set, limits the unmanaged tables observed to these (still minus drill, declared and
+   * `declaredElsewhere` tables): a run spreads the account's unmanaged tables over its batches this way, each batch
+   * observing only its share. Without it, every unmanaged table in the account's table list is observed.
    */
-  unmanaged?: { aspects: ObserveAspects; declaredElsewhere?: string[] };
+  unmanaged?: { aspects: ObserveAspects; declaredElsewhere?: string[]; names?: string[] };
   /** KMS aliases the desired state names, so the planner knows whether each key exists and how it rotates. */
   kmsAliases: string[];
 }
