@@ -121,7 +121,7 @@ describe('CreateBackupVault: vault name pattern', () => {
     // Act
     const refused = await failure(backup.send(new CreateBackupVaultCommand({ BackupVaultName: name })));
     // Assess
-    expect(refused).toEqual({ name: 'InvalidParameterValueException', message: `Backup vault name ${name} is not valid` });
+    expect(refused).toEqual({ name: 'InvalidParameterValueException', status: 400, message: `Backup vault name ${name} is not valid` });
   });
 
   it.each([['2 characters', 'tw'], ['50 characters', `tw-_${'v'.repeat(46)}`]])('accepts a name with %s', async (_, name) => {
@@ -163,6 +163,6 @@ describe('CreateBackupPlan: cron-only schedules, plan and target vault names', (
     // Act
     const refused = await failure(backup.send(new CreateBackupPlanCommand({ BackupPlan: { BackupPlanName: 'p', Rules: [rule({ TargetBackupVaultName: 'Random Backups' })] } })));
     // Assess
-    expect(refused).toEqual({ name: 'InvalidParameterValueException', message: 'Error in rule daily : Backup vault name Random Backups is not valid' });
+    expect(refused).toEqual({ name: 'InvalidParameterValueException', status: 400, message: 'Error in rule daily : Backup vault name Random Backups is not valid' });
   });
 });
