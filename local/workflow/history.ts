@@ -14,6 +14,9 @@
  *    `LambdaFunctionScheduled`, `LambdaFunctionStarted`, `LambdaFunctionSucceeded | LambdaFunctionFailed |
  *    LambdaFunctionTimedOut` instead; the count is the same. A retry adds no event of its own: it is the next
  *    attempt's three events. So a Task that succeeds first time is 5 events, and each retry adds 3.
+ *  - A `.sync` / `.sync:2` Task (e.g. `states:startExecution.sync:2`) also records `TaskSubmitted` after
+ *    `TaskStarted` (the StartExecution response), so it is 6 events, and each retry adds 4. The child execution's
+ *    own events are in the child's history, not the parent's.
  *  - Map: `MapStateEntered`, `MapStateStarted`, per item `MapIterationStarted` + the iteration's own state events
  *    + `MapIterationSucceeded | MapIterationFailed`, then `MapStateSucceeded | MapStateFailed`, then
  *    `MapStateExited` if the Map completed or was caught. A Map over n items whose iteration is one Task is
@@ -22,7 +25,7 @@
  *    ParallelStateFailed`, `ParallelStateExited` if completed or caught. (No per-branch events.)
  * Local-only events (`StateFailed`, `StateRetried`, `StateCaught`) help printing and are not counted.
  * Not modelled: `MapIterationAborted`/`TaskStateAborted` for iterations cut short when a sibling fails (the
- * library drops their events), activity, `.sync` and callback (`TaskSubmitted`) events.
+ * library drops their events), activity and callback (`.waitForTaskToken`) events.
  */
 
 /** Step Functions history event types the runner emits (a subset of HistoryEventType). */
@@ -35,6 +38,7 @@ export const HISTORY_EVENT_TYPES = [
   'TaskStateEntered',
   'TaskScheduled',
   'TaskStarted',
+  'TaskSubmitted',
   'TaskSucceeded',
   'TaskFailed',
   'TaskTimedOut',
@@ -103,6 +107,10 @@ export interface RunEvent {
   attempt?: number;
   /** StateCaught: the state the Catch goes to. */
   next?: string;
+  /** Set on the events of a child execution (`startExecution.sync[:2]`): 1 for a child, 2 for a grandchild, … */
+  depth?: number;
+  /** Set on the events of a child execution: that child's execution ARN. */
+  executionArn?: string;
 }
 
 const HISTORY_TYPES = new Set<string>(HISTORY_EVENT_TYPES);
@@ -122,7 +130,7 @@ export function countHistoryEvents(events: readonly Pick<RunEvent, 'type'>[]): n
 
 /** A one-line rendering for progress output, e.g. `#3 TaskSucceeded Plan [1] {"ok":true}`. */
 export function describeEvent(event: RunEvent): string {
-  const parts = [`#${event.seq}`, event.type];
+  const parts = [`${'  '.repeat(event.depth ?? 0)}#${event.seq}`, event.type];
   if (event.state) parts.push(event.state);
   if (event.mapIndex !== undefined) parts.push(`[${event.mapIndex}]`);
   if (event.error) parts.push(`${event.error}${event.cause ? `: ${event.cause.slice(0, 200)}` : ''}`);

@@ -19,6 +19,8 @@ function loadHandlerModule(handler: HandlerName): Promise<{ handler: LocalLambda
 /** The synthesized Reconcile machine and its handlers, ready to run (synthesis happens once per process). */
 export interface LocalReconcile {
   machine: ExtractedStateMachine;
+  /** Every state machine of the stack: the children a `startExecution.sync:2` Task starts are among them. */
+  stateMachines: ExtractedStateMachine[];
   lambdas: Record<string, LocalLambdaHandler>;
 }
 
@@ -28,23 +30,25 @@ let prepared: Promise<LocalReconcile> | undefined;
 export function prepareLocalReconcile(): Promise<LocalReconcile> {
   prepared ??= (async () => {
     const operator = synthesizeOperator({ bundle: false });
-    const machine = findStateMachine(extractStateMachines(operator.template as CfnTemplate), operator.stateMachineLogicalId);
-    assertSupportedAsl(machine.definition);
+    const { stateMachines } = extractStateMachines(operator.template as CfnTemplate);
+    const machine = findStateMachine({ stateMachines, lambdas: {} }, operator.stateMachineLogicalId);
+    for (const each of stateMachines) assertSupportedAsl(each.definition);
     const lambdas: Record<string, LocalLambdaHandler> = {};
     for (const [handler, logicalId] of Object.entries(operator.lambdaLogicalIds) as Array<[HandlerName, string]>) {
       const module = await loadHandlerModule(handler);
       lambdas[logicalId] = module.handler;
     }
-    return { machine, lambdas };
+    return { machine, stateMachines, lambdas };
   })();
   return prepared;
 }
 
 /** Run one Reconcile execution. Waits are skipped unless `overrides` says otherwise. */
 export async function runLocalReconcile(options: { input: unknown; executionName?: string; onEvent?: (event: RunEvent) => void; overrides?: RunOverrides }): Promise<RunResult> {
-  const { machine, lambdas } = await prepareLocalReconcile();
+  const { machine, stateMachines, lambdas } = await prepareLocalReconcile();
   return runStateMachine({
     ...machine,
+    stateMachines,
     input: options.input,
     lambdas,
     ...(options.executionName ? { executionName: options.executionName } : {}),

@@ -11,10 +11,25 @@
  *    SdkResponseMetadata, StatusCode: 200 }` with the handler's JSON result as `Payload`.
  *  - a Lambda function ARN as `Resource` (CDK `payloadResponseOnly: true`): the event is the state's effective
  *    input and the task result is the handler's JSON result itself.
+ *  - `arn:aws:states:::states:startExecution.sync:2` (or `.sync`): the state machine named by
+ *    `Parameters.StateMachineArn` (one of `options.stateMachines`, e.g. every machine extracted from the same
+ *    template) runs as a CHILD execution with the same lambdas, overrides and onEvent, its own history and its own
+ *    history-event count (the quota is per execution). The task result is the DescribeExecution response as the
+ *    optimized integration returns it: `ExecutionArn, Input, InputDetails, Name, Output, OutputDetails, RedriveCount,
+ *    RedriveStatus, RedriveStatusReason, StartDate, StateMachineArn, Status, StopDate`, with `Input`/`Output` parsed
+ *    JSON for `.sync:2` and JSON strings for `.sync`; a child that does not succeed fails the task with
+ *    `States.TaskFailed` and that response (with the child's `Error` and `Cause`) as JSON Cause. Sources: the
+ *    "Start a new state machine from a running execution" page (connect-stepfunctions) and the DescribeExecution API;
+ *    LocalStack's parser (vendored in moto 5.2.1, snapshot-tested against AWS) behaves the same, and records
+ *    `TaskSubmitted` after `TaskStarted` for `.sync` tasks, as the runner does.
  *  - any other resource: `overrides.tasks[stateName]`, else the run fails with `Local.NoTaskHandler`.
  * `lambdas` is keyed by function ARN, function name or logical id (pass the extractor's `lambdaFunctions` so a
  * logical id also matches a function that has an explicit FunctionName). Events and results cross a JSON
  * round-trip, as they do through Lambda (so `undefined` becomes `null`, Dates become strings).
+ *
+ * History quota. An execution whose history would pass 25,000 events ({@link HISTORY_EVENT_QUOTA};
+ * `overrides.historyEventQuota` for tests) stops and fails with `States.Runtime` and AWS's cause text, its last event
+ * being the 25,000th; handlers already running are not interrupted (their results are dropped).
  *
  * Errors. A handler that throws fails the task with Error = the error's `name` (Lambda's `errorType`) and Cause =
  * the JSON the Node.js Lambda runtime reports, `{"errorType":…,"errorMessage":…,"trace":[…stack lines]}`
@@ -45,8 +60,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { allStates, asAslDefinition, childDefinitions, type AslDefinition, type AslState } from './asl.ts';
+import type { ExtractedStateMachine } from './extract.ts';
 import { assertSupportedAsl } from './guard.ts';
-import { countHistoryEvents, type HistoryEventType, type RunEvent } from './history.ts';
+import { countHistoryEvents, isHistoryEvent, type HistoryEventType, type RunEvent } from './history.ts';
 
 export { countHistoryEvents, describeEvent, HISTORY_EVENT_TYPES, isHistoryEvent } from './history.ts';
 export type { HistoryEventType, LocalEventType, RunEvent } from './history.ts';
@@ -87,6 +103,8 @@ export interface RunOverrides {
   transientLambdaFailures?: Record<string, number | TransientLambdaFailure>;
   /** Handlers for Task states whose Resource is not Lambda (e.g. `arn:aws:states:::sns:publish`), by state name. */
   tasks?: Record<string, (input: unknown) => unknown>;
+  /** History events per execution before it fails with States.Runtime; default {@link HISTORY_EVENT_QUOTA} (AWS's quota). */
+  historyEventQuota?: number;
 }
 
 /** Everything `runStateMachine` needs; an `ExtractedStateMachine` can be spread in (`definition`, `arn`, `lambdaFunctions`). */
@@ -107,8 +125,16 @@ export interface RunStateMachineOptions {
   executionName?: string;
   /** Extra context object fields (merged over the defaults); see the Step Functions context object. */
   context?: Record<string, unknown>;
-  /** Aborting it stops the execution (status ABORTED). */
+  /** Aborting it stops the execution (status ABORTED), and with it every child execution it is waiting for. */
   signal?: AbortSignal;
+  /**
+   * State machines a `states:startExecution.sync` / `.sync:2` Task may start, each run as a CHILD execution with
+   * the same `lambdas`, `overrides` and `onEvent` (its events carry `executionArn` and `depth`), its own history
+   * and its own history-event count. Pass the extractor's state machines (`extractStateMachines(...).stateMachines`):
+   * a Task's `StateMachineArn` matches by ARN. A Task naming a machine not listed fails with
+   * `StepFunctions.StateMachineDoesNotExistException`, as AWS would answer StartExecution.
+   */
+  stateMachines?: ReadonlyArray<Pick<ExtractedStateMachine, 'arn' | 'definition'> & Partial<Pick<ExtractedStateMachine, 'lambdaFunctions' | 'name'>>>;
 }
 
 /** How a run ended. */
@@ -122,6 +148,8 @@ export interface RunResult {
   events: RunEvent[];
   /** `countHistoryEvents(events)`, for convenience. */
   historyEventCount: number;
+  /** Child executions started by `startExecution.sync[:2]` Tasks, in start order (each with its own events and count). */
+  childExecutions: RunResult[];
 }
 
 /** The runner itself was misused (unsupported ASL, a bad option); distinct from a failed execution. */
@@ -131,6 +159,18 @@ export class LocalRunnerError extends Error {
 
 /** Step Functions' payload quota between states: 256 KiB. */
 export const PAYLOAD_LIMIT_BYTES = 256 * 1024;
+/**
+ * Step Functions' quota on one execution's history: 25,000 events ("Maximum execution history size", Step Functions
+ * service quotas, https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). A child execution has
+ * its own history, counted separately. An execution that reaches it fails with `States.Runtime`.
+ */
+export const HISTORY_EVENT_QUOTA = 25_000;
+/**
+ * The Cause Step Functions reports when an execution reaches the history quota (recorded from AWS in
+ * https://github.com/loads/ardere/issues/86: `{"error": "States.Runtime", "cause": "The execution reached the maximum
+ * number of history events (25000)."}`).
+ */
+export const HISTORY_QUOTA_CAUSE = `The execution reached the maximum number of history events (${HISTORY_EVENT_QUOTA}).`;
 /** Node's setTimeout limit, in seconds: longer timeouts would fire at once, so the runner clamps to it. */
 const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
@@ -308,7 +348,7 @@ function lambdaContext(ref: FunctionRef, id: string, qualifier: string | undefin
 // ---------------------------------------------------------------------------------------------------------------
 // The run
 
-type TaskKind = 'invoke' | 'function' | 'custom' | 'unsupported';
+type TaskKind = 'invoke' | 'function' | 'startExecution' | 'custom' | 'unsupported';
 
 interface Invocation {
   order: number;
@@ -332,9 +372,13 @@ const STATE_EVENT_NAMES: Record<string, { entered: HistoryEventType; exited?: Hi
   Parallel: { entered: 'ParallelStateEntered', exited: 'ParallelStateExited' },
 };
 
+/** `states:startExecution` optimized integration; group 1 is the pattern suffix (`.sync`, `.sync:2`) if any. */
+const START_EXECUTION_PATTERN = /^arn:aws[a-z-]*:states:::states:startExecution(\.sync(?::2)?|\.waitForTaskToken)?$/;
+
 function taskKind(resource: unknown, partitionLambdaArn: RegExp): TaskKind {
   if (typeof resource !== 'string') return 'unsupported';
   if (/^arn:aws[a-z-]*:states:::lambda:invoke$/.test(resource)) return 'invoke';
+  if (START_EXECUTION_PATTERN.test(resource)) return 'startExecution';
   if (partitionLambdaArn.test(resource)) return 'function';
   return 'custom';
 }
@@ -413,6 +457,51 @@ function defaultsFrom(arn: string | undefined): ArnDefaults {
  * definition cannot be run faithfully. See the module comment for routing, error shapes and divergences.
  */
 export async function runStateMachine(options: RunStateMachineOptions): Promise<RunResult> {
+  // Override names may belong to any machine of the family (the parent or a child it starts).
+  const known = new Set<string>();
+  for (const machine of [options, ...(options.stateMachines ?? [])]) for (const { name } of allStates(asAslDefinition(machine.definition))) known.add(name);
+  const overrides = options.overrides ?? {};
+  for (const name of [...Object.keys(typeof overrides.waits === 'object' ? overrides.waits : {}), ...Object.keys(overrides.tasks ?? {})]) {
+    if (!known.has(name)) throw new LocalRunnerError(`override for unknown state "${name}"`);
+  }
+  return runExecution(options, { depth: 0, faultsUsed: new Map() });
+}
+
+/** What a child execution shares with its parent (and what tells them apart). */
+interface ExecutionScope {
+  /** 0 for the execution the caller started, 1 for its children, … */
+  depth: number;
+  /** `transientLambdaFailures` count invocations across the whole family, as the faults are per function. */
+  faultsUsed: Map<string, number>;
+}
+
+/** The `DescribeExecution` response a `.sync` / `.sync:2` task returns (keys as Step Functions writes them). */
+function describeChildExecution(child: RunResult, stateMachineArn: string, name: string, input: unknown, version: '.sync' | '.sync:2'): Record<string, unknown> {
+  const asData = (value: unknown): unknown => (version === '.sync:2' ? value : JSON.stringify(value));
+  const first = child.events[0]?.timestamp ?? Date.now();
+  const last = child.events.at(-1)?.timestamp ?? first;
+  return {
+    ...(child.cause !== undefined ? { Cause: child.cause } : {}),
+    ...(child.error !== undefined ? { Error: child.error } : {}),
+    ExecutionArn: child.executionArn,
+    Input: asData(input),
+    InputDetails: { Included: true },
+    Name: name,
+    ...(child.status === 'SUCCEEDED' ? { Output: asData(child.output), OutputDetails: { Included: true } } : {}),
+    RedriveCount: 0,
+    ...(child.status === 'SUCCEEDED'
+      ? { RedriveStatus: 'NOT_REDRIVABLE', RedriveStatusReason: 'Execution is SUCCEEDED and cannot be redriven' }
+      : { RedriveStatus: 'REDRIVABLE' }),
+    StartDate: new Date(first).toISOString(),
+    StateMachineArn: stateMachineArn,
+    Status: child.status,
+    StopDate: new Date(last).toISOString(),
+  };
+}
+
+const TERMINAL_TYPES = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionAborted', 'ExecutionTimedOut']);
+
+async function runExecution(options: RunStateMachineOptions, scope: ExecutionScope): Promise<RunResult> {
   const definition = asAslDefinition(options.definition);
   assertSupportedAsl(definition);
   const overrides = options.overrides ?? {};
@@ -440,14 +529,34 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
   const logicalIds = options.lambdaFunctions ?? {};
   const handlers = new KeyedByFunction(options.lambdas, defaults, logicalIds);
   const faults = new KeyedByFunction(overrides.transientLambdaFailures ?? {}, defaults, logicalIds);
-  const faultsUsed = new Map<string, number>();
+  const faultsUsed = scope.faultsUsed;
+  const quota = overrides.historyEventQuota ?? HISTORY_EVENT_QUOTA;
+  /** Stops the library's execution and every child it waits for (caller's abort, or the history quota). */
+  const stop = new AbortController();
+  const childExecutions: RunResult[] = [];
 
   // ---- events
   const events: RunEvent[] = [];
-  const emit = (event: Omit<RunEvent, 'seq'>): void => {
-    const full: RunEvent = { seq: events.length + 1, ...event };
+  let historyEvents = 0;
+  /** Set when the next event would take the history past the quota: the execution then fails with States.Runtime. */
+  let quotaReached = false;
+  const record = (event: Omit<RunEvent, 'seq'>): void => {
+    const full: RunEvent = { seq: events.length + 1, ...event, ...(scope.depth > 0 ? { depth: scope.depth, executionArn } : {}) };
     events.push(full);
     options.onEvent?.(full);
+  };
+  const emit = (event: Omit<RunEvent, 'seq'>): void => {
+    if (quotaReached) return;
+    if (isHistoryEvent(event)) {
+      // Keep the last slot for the ExecutionFailed that ends the run, so the history never exceeds the quota.
+      if (historyEvents >= quota - 1 && !TERMINAL_TYPES.has(event.type)) {
+        quotaReached = true;
+        stop.abort();
+        return;
+      }
+      historyEvents++;
+    }
+    record(event);
   };
   const queues = new Map<string, Invocation[]>();
   let invocationOrder = 0;
@@ -501,6 +610,63 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
     return { result, ref, executedVersion };
   };
 
+  // ---- starting a child execution (states:startExecution.sync / .sync:2), as the optimized integration does
+  const machinesByArn = new Map((options.stateMachines ?? []).map((machine) => [machine.arn, machine]));
+  const startChildExecution = async (resource: string, taskInput: unknown, submitted: (output: unknown) => void): Promise<unknown> => {
+    const version = START_EXECUTION_PATTERN.exec(resource)?.[1];
+    if (version !== '.sync' && version !== '.sync:2') {
+      throw new StatesError('Local.Unsupported', `${resource}: the local runner runs child executions only with .sync or .sync:2 (it waits for them)`, false, false);
+    }
+    if (!isRecord(taskInput) || typeof taskInput.StateMachineArn !== 'string') {
+      throw new StatesError('States.Runtime', 'states:startExecution Parameters must be an object with a StateMachineArn string', false, false);
+    }
+    const target = machinesByArn.get(taskInput.StateMachineArn);
+    if (!target) {
+      throw new StatesError(
+        'StepFunctions.StateMachineDoesNotExistException',
+        `State Machine Does Not Exist: '${taskInput.StateMachineArn}' (Service: AWSStepFunctions; Status Code: 400; Error Code: StateMachineDoesNotExist; Request ID: ${requestId()}; Proxy: null)`,
+      );
+    }
+    let childInput: unknown = taskInput.Input ?? {};
+    if (typeof childInput === 'string') {
+      try {
+        childInput = JSON.parse(childInput);
+      } catch {
+        throw new StatesError(
+          'StepFunctions.InvalidExecutionInputException',
+          `Invalid State Machine Execution Input: 'Input is not valid JSON' (Service: AWSStepFunctions; Status Code: 400; Error Code: InvalidExecutionInput; Request ID: ${requestId()}; Proxy: null)`,
+        );
+      }
+    }
+    if (byteLength(childInput) > PAYLOAD_LIMIT_BYTES) {
+      throw new StatesError('States.DataLimitExceeded', `The input of the execution started by ${resource} exceeds ${PAYLOAD_LIMIT_BYTES} bytes.`, false, false);
+    }
+    const name = typeof taskInput.Name === 'string' ? taskInput.Name : randomUUID();
+    const childDefaults = defaultsFrom(target.arn);
+    const childArn = `arn:${childDefaults.partition}:states:${childDefaults.region}:${childDefaults.account}:execution:${target.arn.split(':').at(-1)}:${name}`;
+    submitted({ ExecutionArn: childArn, StartDate: new Date().toISOString() });
+    const child = await runExecution(
+      {
+        definition: target.definition,
+        arn: target.arn,
+        input: childInput,
+        executionName: name,
+        lambdas: options.lambdas,
+        lambdaFunctions: { ...logicalIds, ...target.lambdaFunctions },
+        overrides,
+        signal: stop.signal,
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+        ...(options.stateMachines ? { stateMachines: options.stateMachines } : {}),
+      },
+      { depth: scope.depth + 1, faultsUsed },
+    );
+    childExecutions.push(child);
+    const described = describeChildExecution(child, target.arn, name, childInput, version);
+    // A child that did not succeed fails the task with States.TaskFailed and the DescribeExecution JSON as Cause.
+    if (child.status !== 'SUCCEEDED') throw new StatesError('States.TaskFailed', JSON.stringify(described));
+    return described;
+  };
+
   // ---- one override per Task state
   const lambdaArnPattern = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(?::[$A-Za-z0-9_-]+)?$/;
   const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
@@ -534,6 +700,8 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
           result = invokeResponse(invoked.result, requestId(), invoked.executedVersion);
         } else if (kind === 'function') {
           result = (await invokeFunction(resource, taskInput, undefined)).result;
+        } else if (kind === 'startExecution') {
+          result = await startChildExecution(resource, taskInput, (submitted) => invocation.pending.push({ ...base, type: 'TaskSubmitted', timestamp: Date.now(), output: submitted }));
         } else if (kind === 'custom') {
           try {
             result = jsonClone(await overrides.tasks?.[name]?.(jsonClone(taskInput)));
@@ -588,10 +756,6 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
       else if (overrides.retryIntervals[name] !== undefined) retryIntervalOverrides[name] = overrides.retryIntervals[name];
     }
   }
-  for (const name of [...Object.keys(typeof overrides.waits === 'object' ? overrides.waits : {}), ...Object.keys(overrides.tasks ?? {})]) {
-    if (!stateByName.has(name)) throw new LocalRunnerError(`override for unknown state "${name}"`);
-  }
-
   // ---- the library's events → history-shaped events
   const failedAttempt = new Set<string>();
   /** The drain that follows each Map/Parallel state on success, and the Catch drain a caught one goes to. */
@@ -633,6 +797,10 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
   type LibraryEvent = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
   const handleEvent = (event: LibraryEvent): void => {
     const timestamp = event.timestamp;
+    if (quotaReached && (event.type === 'ExecutionSucceeded' || event.type === 'ExecutionFailed' || event.type === 'ExecutionAborted' || event.type === 'ExecutionTimeout')) {
+      record({ type: 'ExecutionFailed', timestamp, error: 'States.Runtime', cause: HISTORY_QUOTA_CAUSE.replace(String(HISTORY_EVENT_QUOTA), String(quota)) });
+      return;
+    }
     switch (event.type) {
       case 'ExecutionStarted':
         emit({ type: 'ExecutionStarted', timestamp, input: event.input });
@@ -776,9 +944,10 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
     },
   };
   const execution = machine.run(input as Parameters<StateMachine['run']>[0], runOptions);
-  const onAbort = (): void => execution.abort();
+  stop.signal.addEventListener('abort', () => execution.abort(), { once: true });
+  const onAbort = (): void => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) execution.abort();
+  if (options.signal?.aborted) stop.abort();
 
   const pump = (async () => {
     for await (const event of execution.eventLogs) handleEvent(event);
@@ -798,9 +967,10 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
     options.signal?.removeEventListener('abort', onAbort);
   }
   await pump;
+  if (quotaReached) status = 'FAILED';
 
   const terminal = events.at(-1);
-  const result: RunResult = { status, executionArn, events, historyEventCount: countHistoryEvents(events) };
+  const result: RunResult = { status, executionArn, events, historyEventCount: countHistoryEvents(events), childExecutions };
   if (status === 'SUCCEEDED') result.output = output;
   if (terminal?.error !== undefined) result.error = terminal.error;
   if (terminal?.cause !== undefined && status !== 'TIMED_OUT') result.cause = terminal.cause;

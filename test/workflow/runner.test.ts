@@ -591,3 +591,241 @@ describe('assertSupportedAsl', () => {
     ).rejects.toThrow(UnsupportedAslError);
   });
 });
+
+/**
+ * A parent whose INLINE Map starts one CHILD execution per item (`states:startExecution.sync:2`); the child applies
+ * in rounds with a Wait loop, as the Reconcile apply phase does. Built with CDK here, independent of the product's
+ * state machines.
+ */
+function buildNestedStack(app: App): Stack {
+  const stack = new Stack(app, 'NestedWorkflowStack');
+  const work = new lambda.Function(stack, 'WorkFunction', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: INLINE });
+  const round = new tasks.LambdaInvoke(stack, 'Work', {
+    lambdaFunction: work,
+    payload: sfn.TaskInput.fromObject({ id: sfn.JsonPath.stringAt('$.id'), round: sfn.JsonPath.numberAt('$.round') }),
+    payloadResponseOnly: true,
+    resultPath: '$.result',
+  });
+  const nextRound = new sfn.Pass(stack, 'NextRound', {
+    parameters: { id: sfn.JsonPath.stringAt('$.id'), round: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.round'), 1) },
+  });
+  nextRound.next(round);
+  round.next(
+    new sfn.Choice(stack, 'Settled?')
+      .when(sfn.Condition.and(sfn.Condition.booleanEquals('$.result.pending', true), sfn.Condition.numberLessThan('$.round', 5)), new sfn.Wait(stack, 'Settle', { time: sfn.WaitTime.duration(Duration.seconds(30)) }).next(nextRound))
+      .when(sfn.Condition.booleanEquals('$.result.pending', true), new sfn.Fail(stack, 'DidNotSettle', { error: 'DidNotSettle', cause: 'still pending after 5 rounds' }))
+      .otherwise(new sfn.Pass(stack, 'Settled', { outputPath: '$.result' })),
+  );
+  const child = new sfn.StateMachine(stack, 'Rounds', { definitionBody: sfn.DefinitionBody.fromChainable(round) });
+
+  const each = new sfn.Map(stack, 'EachItem', { itemsPath: '$.items', maxConcurrency: 2, itemSelector: { 'id.$': '$$.Map.Item.Value', 'index.$': '$$.Map.Item.Index' }, resultPath: '$.results' });
+  const start = new tasks.StepFunctionsStartExecution(stack, 'RunRounds', {
+    stateMachine: child,
+    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+    input: sfn.TaskInput.fromObject({ id: sfn.JsonPath.stringAt('$.id'), round: 0 }),
+    resultSelector: { 'result.$': '$.Output' },
+  });
+  start.addCatch(new sfn.Pass(stack, 'ItemFailed', { parameters: { 'index.$': '$.index', failed: true, 'error.$': '$.error' } }), { resultPath: '$.error' });
+  each.itemProcessor(start);
+  new sfn.StateMachine(stack, 'Parent', { definitionBody: sfn.DefinitionBody.fromChainable(each) });
+  return stack;
+}
+
+let nested: ExtractResult;
+let workId: string;
+/** The child's round handler: an item settles after `rounds[id]` rounds; an unknown item throws. */
+const work = (rounds: Record<string, number>) => async (event: unknown) => {
+  const { id, round } = event as { id: string; round: number };
+  if (rounds[id] === undefined) throw new InvalidEvent(`no such item ${id}`);
+  return { id, round, pending: round + 1 < rounds[id] };
+};
+
+beforeAll(() => {
+  const nestedStack = buildNestedStack(new App());
+  nested = extractStateMachines(Template.fromStack(nestedStack).toJSON() as CfnTemplate, { stack: nestedStack });
+  workId = Object.values(nested.lambdas).find((fn) => fn.constructId === 'WorkFunction')!.logicalId;
+});
+
+describe('runStateMachine: child executions (states:startExecution.sync:2)', () => {
+
+  it('runs each item as a child execution with its own history and returns DescribeExecution with Output parsed', async () => {
+    // Prepare
+    const parent = findStateMachine(nested, 'Parent');
+    const child = findStateMachine(nested, 'Rounds');
+    const seen: RunEvent[] = [];
+    // Act
+    const result = await runStateMachine({
+      ...parent,
+      input: { items: ['a', 'b', 'c'] },
+      lambdas: { [workId]: work({ a: 1, b: 3, c: 2 }) },
+      stateMachines: nested.stateMachines,
+      overrides: { waits: 'skip' },
+      onEvent: (event) => seen.push(event),
+    });
+    // Assess
+    expect(parent.definition.States.RunRounds).toBeUndefined(); // inside the Map
+    expect(JSON.stringify(parent.definition)).toContain('"Resource":"arn:aws:states:::states:startExecution.sync:2"');
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toEqual({
+      items: ['a', 'b', 'c'],
+      results: [
+        { result: { id: 'a', round: 0, pending: false } },
+        { result: { id: 'b', round: 2, pending: false } },
+        { result: { id: 'c', round: 1, pending: false } },
+      ],
+    });
+    // Parent: started 1 + Map (4 + 3 x (iteration 2 + sync Task 6)) + succeeded 1; the children's events are not in it.
+    expect(result.historyEventCount).toBe(1 + 4 + 3 * 8 + 1);
+    expect(tally(result.events)).toMatchObject({ TaskScheduled: 3, TaskStarted: 3, TaskSubmitted: 3, TaskSucceeded: 3 });
+    expect(result.events.some((event) => event.type === 'LambdaFunctionScheduled')).toBe(false);
+    // Each child: started 1 + rounds x (Task 5 + Choice 2) + (rounds - 1) x (Wait 2 + Pass 2) + Pass 2 + succeeded 1.
+    const perChild = (rounds: number) => 1 + rounds * 7 + (rounds - 1) * 4 + 2 + 1;
+    const byName = Object.fromEntries(result.childExecutions.map((run) => [String((run.output as { id: string }).id), run]));
+    expect(Object.keys(byName).sort()).toEqual(['a', 'b', 'c']);
+    expect(byName.a!.historyEventCount).toBe(perChild(1));
+    expect(byName.b!.historyEventCount).toBe(perChild(3));
+    expect(byName.c!.historyEventCount).toBe(perChild(2));
+    expect(byName.b!.executionArn).toMatch(new RegExp(`^arn:aws:states:us-east-1:123456789012:execution:${child.logicalId}:[0-9a-f-]{36}$`));
+    // The task result is DescribeExecution as the optimized integration returns it (sync:2: Input and Output parsed).
+    const submitted = result.events.find((event) => event.type === 'TaskSubmitted');
+    expect(submitted?.output).toEqual({ ExecutionArn: expect.stringContaining(`:execution:${child.logicalId}:`), StartDate: expect.stringMatching(/Z$/) });
+    const succeeded = result.events.find((event) => event.type === 'TaskSucceeded')?.output as Record<string, unknown>;
+    expect(Object.keys(succeeded)).toEqual([
+      'ExecutionArn',
+      'Input',
+      'InputDetails',
+      'Name',
+      'Output',
+      'OutputDetails',
+      'RedriveCount',
+      'RedriveStatus',
+      'RedriveStatusReason',
+      'StartDate',
+      'StateMachineArn',
+      'Status',
+      'StopDate',
+    ]);
+    expect(succeeded).toMatchObject({ Input: { round: 0 }, InputDetails: { Included: true }, Status: 'SUCCEEDED', StateMachineArn: child.arn, RedriveStatus: 'NOT_REDRIVABLE' });
+    expect(typeof succeeded.Output).toBe('object');
+    // Progress: the children's events reach onEvent, marked with their depth and execution.
+    const childEvents = seen.filter((event) => event.depth === 1);
+    expect(childEvents.filter((event) => event.type === 'TaskStateEntered' && event.state === 'Work')).toHaveLength(6);
+    expect(new Set(childEvents.map((event) => event.executionArn))).toEqual(new Set(result.childExecutions.map((run) => run.executionArn)));
+    expect(seen.filter((event) => event.depth === undefined)).toHaveLength(result.events.length);
+  });
+
+  it('a failed child fails its task with States.TaskFailed and the DescribeExecution JSON as Cause; the Catch keeps the other items', async () => {
+    // Prepare: item "x" has no rounds (the handler throws), "d" never settles (DidNotSettle after 5 rounds).
+    const parent = findStateMachine(nested, 'Parent');
+    // Act
+    const result = await runStateMachine({
+      ...parent,
+      input: { items: ['a', 'x', 'd'] },
+      lambdas: { [workId]: work({ a: 1, d: 99 }) },
+      stateMachines: nested.stateMachines,
+      overrides: { waits: 'skip' },
+    });
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    const [a, x, d] = (result.output as { results: Array<Record<string, unknown>> }).results;
+    expect(a).toEqual({ result: { id: 'a', round: 0, pending: false } });
+    expect(x).toMatchObject({ index: 1, failed: true, error: { Error: 'States.TaskFailed' } });
+    const xCause = JSON.parse((x!.error as { Cause: string }).Cause);
+    expect(xCause).toMatchObject({ Status: 'FAILED', Error: 'InvalidEvent', Input: { id: 'x', round: 0 }, RedriveStatus: 'REDRIVABLE' });
+    expect(JSON.parse(xCause.Cause)).toMatchObject({ errorType: 'InvalidEvent', errorMessage: 'no such item x' });
+    expect(xCause.Output).toBeUndefined();
+    expect(JSON.parse((d!.error as { Cause: string }).Cause)).toMatchObject({ Status: 'FAILED', Error: 'DidNotSettle', Cause: 'still pending after 5 rounds' });
+    expect(result.childExecutions.map((run) => run.status).sort()).toEqual(['FAILED', 'FAILED', 'SUCCEEDED']);
+    expect(tally(result.events)).toMatchObject({ TaskSubmitted: 3, TaskSucceeded: 1, TaskFailed: 2 });
+  });
+
+  it('a Task naming a state machine that is not in the template fails like StartExecution would', async () => {
+    // Act
+    const result = await runStateMachine({
+      definition: {
+        StartAt: 'Start',
+        States: { Start: { Type: 'Task', Resource: 'arn:aws:states:::states:startExecution.sync:2', Parameters: { StateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:Nope' }, End: true } },
+      },
+      lambdas: {},
+      stateMachines: nested.stateMachines,
+    });
+    // Assess
+    expect(result).toMatchObject({ status: 'FAILED', error: 'StepFunctions.StateMachineDoesNotExistException' });
+    expect(result.cause).toMatch(/^State Machine Does Not Exist: 'arn:aws:states:us-east-1:123456789012:stateMachine:Nope'/);
+  });
+
+  it('.sync (version 1) returns Input and Output as JSON strings', async () => {
+    // Prepare
+    const child = findStateMachine(nested, 'Rounds');
+    // Act
+    const result = await runStateMachine({
+      definition: {
+        StartAt: 'Start',
+        States: { Start: { Type: 'Task', Resource: 'arn:aws:states:::states:startExecution.sync', Parameters: { StateMachineArn: child.arn, Input: { id: 'a', round: 0 } }, End: true } },
+      },
+      lambdas: { [workId]: work({ a: 1 }) },
+      stateMachines: nested.stateMachines,
+    });
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ Input: '{"id":"a","round":0}', Output: '{"id":"a","round":0,"pending":false}', Status: 'SUCCEEDED' });
+  });
+});
+
+describe('runStateMachine: the 25,000-event history quota', () => {
+  const loop = {
+    StartAt: 'Count',
+    States: {
+      Count: { Type: 'Pass', Parameters: { 'n.$': 'States.MathAdd($.n, 1)' }, Next: 'Again?' },
+      'Again?': { Type: 'Choice', Choices: [{ Variable: '$.n', NumericLessThan: 1_000_000, Next: 'Count' }], Default: 'Done' },
+      Done: { Type: 'Succeed' },
+    },
+  };
+
+  it('an execution whose history reaches 25,000 events fails with States.Runtime, as AWS fails it', async () => {
+    // Act
+    const result = await runStateMachine({ definition: loop, input: { n: 0 }, lambdas: {} });
+    // Assess
+    expect(result).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause: 'The execution reached the maximum number of history events (25000).' });
+    expect(result.historyEventCount).toBe(25_000);
+    expect(result.events.at(-1)?.type).toBe('ExecutionFailed');
+  }, 120_000);
+
+  it('counts each child execution separately: a family over the quota in total, no execution over it, succeeds', async () => {
+    // Prepare: quota 25; the parent records 1 + 4 + 2 x 8 + 1 = 22, each child 1 + 2 x 7 + 4 + 2 + 1 = 22 (66 in all).
+    const parent = findStateMachine(nested, 'Parent');
+    // Act
+    const result = await runStateMachine({
+      ...parent,
+      input: { items: ['a', 'b'] },
+      lambdas: { [workId]: work({ a: 2, b: 2 }) },
+      stateMachines: nested.stateMachines,
+      overrides: { waits: 'skip', historyEventQuota: 25 },
+    });
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.historyEventCount).toBe(22);
+    expect(result.childExecutions.map((run) => run.historyEventCount)).toEqual([22, 22]);
+  });
+
+  it('a child over the quota fails alone with States.Runtime, and its parent sees States.TaskFailed', async () => {
+    // Prepare: quota 20; the child would record 1 + 3 x 7 + 2 x 4 + 2 + 1 = 33, the parent 1 + 4 + 10 + 1 = 16.
+    const parent = findStateMachine(nested, 'Parent');
+    // Act
+    const result = await runStateMachine({
+      ...parent,
+      input: { items: ['b'] },
+      lambdas: { [workId]: work({ b: 3 }) },
+      stateMachines: nested.stateMachines,
+      overrides: { waits: 'skip', historyEventQuota: 20 },
+    });
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.historyEventCount).toBe(16);
+    const [child] = result.childExecutions;
+    expect(child).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause: 'The execution reached the maximum number of history events (20).', historyEventCount: 20 });
+    const [item] = (result.output as { results: Array<{ error: { Error: string; Cause: string } }> }).results;
+    expect(item!.error.Error).toBe('States.TaskFailed');
+    expect(JSON.parse(item!.error.Cause)).toMatchObject({ Status: 'FAILED', Error: 'States.Runtime' });
+  });
+});
