@@ -13,8 +13,9 @@ export default tseslint.config(
     },
   },
   {
-    // The core is pure: it must never talk to AWS. Adapters live in functions/aws/.
-    files: ['functions/core/**/*.ts'],
+    // The core is pure: it must never talk to AWS. Adapters live in functions/aws/. The run's decisions
+    // (functions/run/core) are pure too; its orchestration (functions/run/*.ts) calls adapters through ports.
+    files: ['functions/core/**/*.ts', 'functions/run/core/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -5,20 +5,17 @@
  * changing. So after each change we poll DescribeTable, with backoff, until everything is at rest.
  */
 import { DescribeTableCommand, type TableDescription } from '@aws-sdk/client-dynamodb';
+import { unsettledReason as settleReason } from '../../core/plan/settled.ts';
 import type { AwsClients } from '../clients.ts';
 import { realClock, WaitTimeout, type RetryClock } from './retry.ts';
 
-const BUSY_INDEX_STATES = new Set(['CREATING', 'UPDATING', 'DELETING']);
-
-/** Why a table is not settled yet, or undefined when it is. */
+/** Why a described table is not settled yet, or undefined when it is (the rule lives in core/plan/settled.ts). */
 export function unsettledReason(table: TableDescription): string | undefined {
-  if (table.TableStatus !== 'ACTIVE') return `table is ${table.TableStatus ?? 'in an unknown state'}`;
-  const busy = (table.GlobalSecondaryIndexes ?? []).find((index) => BUSY_INDEX_STATES.has(index.IndexStatus ?? '') || index.Backfilling);
-  if (busy) return `index ${busy.IndexName} is ${busy.Backfilling ? 'backfilling' : busy.IndexStatus}`;
-  if (table.SSEDescription?.Status === 'UPDATING' || table.SSEDescription?.Status === 'ENABLING' || table.SSEDescription?.Status === 'DISABLING') {
-    return `encryption is ${table.SSEDescription.Status}`;
-  }
-  return undefined;
+  return settleReason({
+    status: table.TableStatus,
+    indexes: (table.GlobalSecondaryIndexes ?? []).map((index) => ({ name: index.IndexName, status: index.IndexStatus, backfilling: index.Backfilling })),
+    sseStatus: table.SSEDescription?.Status,
+  });
 }
 
 /** Options for {@link waitUntilSettled}. */

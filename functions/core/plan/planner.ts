@@ -11,6 +11,7 @@ import { baselineTable, claimsTable, type DesiredState, type DesiredTable } from
 import type { ObservedAccount } from '../model/observed.ts';
 import type { Action, ActionDetail, Finding, PendingStep, Plan, Refusal, TablePlan } from '../model/plan.ts';
 import { blastRadius } from './blast-radius.ts';
+import { unmanagedTableNames } from './declared.ts';
 import { projectCreatedTable } from './project-create.ts';
 
 /** Phase of each action type; lower runs first. Stable within a phase (control order, then proposal order). */
@@ -34,14 +35,7 @@ const PHASE: Record<ActionDetail['type'], number> = {
   StartBackupJob: 5,
 };
 
-/** Temporary restore-drill tables are the operator's own and never reported as unmanaged. */
-export const DRILL_TABLE_PREFIX = 'tw-drill-';
-
-/**
- * The tag that marks tablewarden's own tables (its state table, created by its CDK stack, not declared in git):
- * they are never reported as unmanaged.
- */
-export const OPERATOR_TAG = { key: 'tablewarden:role', value: 'operator' } as const;
+export { DRILL_TABLE_PREFIX, OPERATOR_TAG } from './declared.ts';
 
 /** Inputs to `plan`. */
 export interface PlanInput {
@@ -51,10 +45,11 @@ export interface PlanInput {
   /** Plan only these tables (all when absent). The blast radius is still measured against every managed table. */
   only?: readonly string[];
   /**
-   * Report unmanaged tables even though `only` is set, treating these names as declared elsewhere (a batch of a
-   * larger run: the other batches' tables are not unmanaged).
+   * Report unmanaged tables even though `only` is set: either exactly `names` (the run's batching already decided
+   * which unmanaged tables this batch owns, see functions/run/core/batches.ts), or every unmanaged table except
+   * `declaredElsewhere` (names declared by other batches of a larger run).
    */
-  unmanaged?: { declaredElsewhere: readonly string[] };
+  unmanaged?: { declaredElsewhere?: readonly string[]; names?: readonly string[] };
 }
 
 function planTable(desired: DesiredTable, observed: ObservedAccount, input: PlanInput): TablePlan {
@@ -132,16 +127,10 @@ function dedupeAccountActions(tables: TablePlan[]): void {
 export function plan(input: PlanInput): Plan {
   const { desired, observed } = input;
   const inScope = (name: string) => !input.only || input.only.includes(name);
-  const declared = new Set([
-    ...desired.tables.map((table) => table.name),
-    ...desired.invalidTables.flatMap((table) => (table.name ? [table.name] : [])),
-    ...(input.unmanaged?.declaredElsewhere ?? []),
-  ]);
 
   const tables: TablePlan[] = desired.tables.filter((table) => inScope(table.name)).map((table) => planTable(table, observed, input));
   // A file that failed to validate still claims its tables (readable names, and existing tables its file stem
   // names): each is reported as an error, and none is ever planned as unmanaged.
-  const claimed = (name: string) => desired.invalidTables.some((invalid) => claimsTable(invalid, name));
   for (const invalid of desired.invalidTables) {
     if (invalid.name && !inScope(invalid.name)) continue;
     const existing = observed.allTableNames.filter((name) => name !== invalid.name && claimsTable(invalid, name));
@@ -160,8 +149,11 @@ export function plan(input: PlanInput): Plan {
     }
   }
   if (!input.only || input.unmanaged) {
-    const isOperatorTable = (name: string) => observed.tables[name]?.tags[OPERATOR_TAG.key] === OPERATOR_TAG.value;
-    const unmanaged = observed.allTableNames.filter((name) => !declared.has(name) && !claimed(name) && !name.startsWith(DRILL_TABLE_PREFIX) && !isOperatorTable(name));
+    // `names`: the run already decided which unmanaged tables this plan covers (its batch's share of the account).
+    const elsewhere = new Set(input.unmanaged?.declaredElsewhere ?? []);
+    const unmanaged =
+      input.unmanaged?.names ??
+      unmanagedTableNames(desired, observed.allTableNames, (name) => observed.tables[name]?.tags).filter((name) => !elsewhere.has(name));
     for (const name of unmanaged) tables.push(planTable(baselineTable(name, desired.policy.baseline), observed, input));
   }
   tables.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
