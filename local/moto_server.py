@@ -703,6 +703,40 @@ for _fn in (
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Resource Groups Tagging API: GetResources with ResourceARNList
+# ---------------------------------------------------------------------------------------------------------
+# moto 5.2.1 ignores ResourceARNList and answers every tagged resource, one page at a time. AWS answers only the
+# listed resources (a missing one is simply not included), in one response, and refuses ResourceARNList together
+# with ResourceTypeFilters, TagFilters or a pagination parameter (ResourcesPerPage, TagsPerPage, PaginationToken)
+# with InvalidParameterException (API_GetResources, "ResourceARNList").
+from moto.core.exceptions import JsonRESTError  # noqa: E402
+from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse  # noqa: E402
+
+_ARN_LIST_EXCLUSIVE = ("ResourceTypeFilters", "TagFilters", "ResourcesPerPage", "TagsPerPage", "PaginationToken")
+_ARN_LIST_MAX = 100
+
+
+@_patch(ResourceGroupsTaggingAPIResponse, "get_resources")
+def _get_resources(original, self: ResourceGroupsTaggingAPIResponse):
+    arns = self._get_param("ResourceARNList")
+    if arns is None:
+        return original(self)
+    for other in _ARN_LIST_EXCLUSIVE:
+        if self._get_param(other) not in (None, [], ""):
+            raise JsonRESTError("InvalidParameterException", f"You can't specify both ResourceARNList and {other} in the same request.")
+    if len(arns) < 1 or len(arns) > _ARN_LIST_MAX:
+        raise JsonRESTError("InvalidParameterException", _constraint(arns, "resourceARNList", f"Member must have length less than or equal to {_ARN_LIST_MAX}" if arns else "Member must have length greater than or equal to 1"))
+    wanted = set(arns)
+    services = sorted({arn.split(":")[2] for arn in wanted if arn.count(":") >= 5})
+    found = [
+        mapping
+        for mapping in self.backend._get_resources_generator(tag_filters=[], resource_type_filters=services)
+        if mapping["ResourceARN"] in wanted
+    ]
+    return json.dumps({"ResourceTagMappingList": found, "PaginationToken": ""})
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Fault injection: throttling, 5xx and latency in front of moto, partial BatchWriteItem inside it
 # ---------------------------------------------------------------------------------------------------------
 # Each eligible request (a service and operation the config selects, while faults are on) takes exactly one
