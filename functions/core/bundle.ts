@@ -10,7 +10,7 @@
  * functions/aws/publish.ts.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SourceFile } from './desired/parse.ts';
 import { InvalidDesiredState } from './errors.ts';
 

@@ -3,7 +3,7 @@
  * machine (state-machines/) and the handlers. Results stay small (S3 keys, counts): Step Functions passes at
  * most 256 KiB between states, and 10,000 tables must fit.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What starts a reconcile. */
 export const reconcileInputSchema = z.object({

@@ -6,7 +6,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CallRecorder } from '../aws/call-recorder.ts';
 import { createClient, createClients, type AwsClients } from '../aws/clients.ts';
 import { RunStore } from '../aws/run-store.ts';

@@ -1,7 +1,7 @@
 /**
  * JSON Schema for editors (yaml-language-server, VS Code), generated from the zod schemas so it can't drift.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { policyFileSchema, tableFileSchema } from './schema.ts';
 
 /** The schema for any desired-state file (a table file or policy.yaml), as a JSON value. */

@@ -6,7 +6,7 @@
  * table names, backup plans and waivers that refer to nothing, required tags). A table with errors is left out of
  * the desired state and listed in `invalidTables`, so the rest of the account can still be reconciled.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { CONTROL_IDS, UNWAIVABLE_CONTROLS } from '../controls/index.ts';
 import { comparableTableName, type DesiredState, type DesiredTable, type InvalidTable } from '../model/desired.ts';
 import { formatFieldPath, type Diagnostic } from './diagnostics.ts';

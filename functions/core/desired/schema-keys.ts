@@ -1,7 +1,7 @@
 /**
  * Which keys a zod object schema accepts at a given path, so an unknown-key error can suggest the intended one.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Peel wrappers (optional, default, nullable, pipes) off a schema. */
 function unwrap(schema: z.ZodType): z.ZodType {

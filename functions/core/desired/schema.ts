@@ -5,7 +5,7 @@
  * (editor completion) is generated from these schemas. Every object is strict, so a misspelled key is an error
  * rather than a silently ignored setting — a typo in `deletionProtection` must never mean "no protection".
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** DynamoDB table and index names: 3–255 characters of a-z, A-Z, 0-9, `_`, `-`, `.`. */
 export const TABLE_NAME_PATTERN = /^[a-zA-Z0-9_.-]{3,255}$/;
