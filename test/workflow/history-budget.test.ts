@@ -1,53 +1,285 @@
 /**
- * Step Functions keeps at most 25,000 history events per execution. This runs the synthesized Reconcile machine
- * for a 10,000-table account (200 batches of 50) with stand-in handlers that honour the real event contracts,
- * counts the history events as Step Functions would, prints the figure, and holds it under 12,500 (half the
- * quota) for a run whose every batch needs a second apply round.
+ * Step Functions keeps at most 25,000 history events per execution and passes at most 256 KiB between states. The
+ * issue's target is half of each... and more: ≤ 12,500 events per execution in the WORST case and ≤ 64 KiB per
+ * payload, at 10,000 tables (200 batches of 50).
+ *
+ * 1. The static calculator (local/workflow/budget.ts) is checked against the runner's actual counts on small
+ *    definitions driven into their worst case: they must agree (or the calculator must be an upper bound).
+ * 2. The calculator runs on the synthesized Reconcile ASL (parent and every child it starts) at 200 batches and
+ *    MAX_APPLY_ROUNDS + 1 rounds.
+ * 3. The synthesized Reconcile runs with stand-in handlers that honour the event contracts and return their
+ *    largest results, and every state input/output is measured.
  */
 import { describe, expect, it } from 'vitest';
 import { applyBatchEventSchema, gateEventSchema, loadEventSchema, lockEventSchema, planBatchEventSchema, reportEventSchema } from '../../functions/handlers/contracts.ts';
 import { synthesizeOperator } from '../../infra/synth.ts';
-import { extractStateMachines, findStateMachine, type CfnTemplate } from '../../local/workflow/extract.ts';
-import { runStateMachine, type LocalLambdaHandler } from '../../local/workflow/run.ts';
+import { childStateMachineArns, largestPayload, worstCaseHistory } from '../../local/workflow/budget.ts';
+import { extractStateMachines, findStateMachine, type CfnTemplate, type ExtractedStateMachine } from '../../local/workflow/extract.ts';
+import { runStateMachine, type LocalLambdaHandler, type RunResult } from '../../local/workflow/run.ts';
+import { MAX_APPLY_ROUNDS } from '../../state-machines/reconcile.ts';
 
 const TABLES = 10_000;
 const BATCH_SIZE = 50;
+const BATCHES = TABLES / BATCH_SIZE;
+const EVENT_BUDGET = 12_500;
+const PAYLOAD_BUDGET = 64 * 1024;
 
-function standIns(roundsPerBatch: number): Record<string, LocalLambdaHandler> {
-  const batches = Array.from({ length: TABLES / BATCH_SIZE }, (_, index) => ({ index, key: `runs/r/batches/${index}.json`, tables: BATCH_SIZE }));
-  return {
-    lock: (event) => ({ action: lockEventSchema.parse(event).action, owner: 'x' }),
-    'load-desired-state': (event) => (loadEventSchema.parse(event), { runId: 'r', revision: 'rev', batches, tables: TABLES, invalid: 0, maxDisruptivePercent: 25 }),
-    'plan-batch': (event) => {
-      const { batch } = planBatchEventSchema.parse(event);
-      return { index: batch.index, planKey: `p/${batch.index}`, tables: BATCH_SIZE, actions: 3, disruptiveTables: 0, errors: 0, refused: 0, unmanaged: 0, population: BATCH_SIZE };
-    },
-    gate: (event) => (gateEventSchema.parse(event), { proceed: true, actions: 600, disruptiveTables: 0, reason: 'ok' }),
-    'apply-batch': (event) => {
-      const { batch, round } = applyBatchEventSchema.parse(event);
-      return { index: batch.index, round, pending: round + 1 < roundsPerBatch, applied: 1, failed: 0, resultKey: `r/${batch.index}/${round}` };
-    },
-    report: (event) => (reportEventSchema.parse(event), { reportKey: 'k', status: 'in-sync', notified: false, tables: TABLES, applied: TABLES, failed: 0 }),
+const F = 'arn:aws:lambda:us-east-1:123456789012:function:F';
+const CHILD = 'arn:aws:states:us-east-1:123456789012:stateMachine:Child';
+
+/** A handler that throws a Lambda service error `failures` times per distinct event, then returns `result(event)`. */
+function flaky(failures: number, result: (event: Record<string, unknown>) => unknown): LocalLambdaHandler {
+  const seen = new Map<string, number>();
+  return (event) => {
+    const key = JSON.stringify(event);
+    const count = seen.get(key) ?? 0;
+    seen.set(key, count + 1);
+    if (count < failures) throw Object.assign(new Error('transient'), { name: 'Lambda.ServiceException' });
+    return result(event as Record<string, unknown>);
   };
 }
 
-describe('history-event budget for 10,000 tables', () => {
-  it('stays under 12,500 events even when every batch needs two apply rounds', async () => {
+const retry = (maxAttempts: number) => [{ ErrorEquals: ['Lambda.ServiceException'], IntervalSeconds: 1, MaxAttempts: maxAttempts }];
+
+/** A round loop like the apply phase: Work → Settled? → Wait → NextRound → Work …, at most `bound` + 1 rounds. */
+function roundLoop(bound: number, retries: number): Record<string, unknown> {
+  return {
+    StartAt: 'Work',
+    States: {
+      Work: { Type: 'Task', Resource: F, Retry: retry(retries), ResultPath: '$.result', Next: 'Settled?' },
+      'Settled?': {
+        Type: 'Choice',
+        Choices: [
+          { And: [{ Variable: '$.result.pending', BooleanEquals: true }, { Variable: '$.round', NumericLessThan: bound }], Next: 'Wait' },
+          { Variable: '$.result.pending', BooleanEquals: true, Next: 'DidNotSettle' },
+        ],
+        Default: 'Settled',
+      },
+      Wait: { Type: 'Wait', Seconds: 30, Next: 'NextRound' },
+      NextRound: { Type: 'Pass', Parameters: { 'id.$': '$.id', 'round.$': 'States.MathAdd($.round, 1)' }, Next: 'Work' },
+      DidNotSettle: { Type: 'Fail', Error: 'DidNotSettle' },
+      Settled: { Type: 'Pass', OutputPath: '$.result', End: true },
+    },
+  };
+}
+
+/** Settles in the last round the loop allows, so every round runs and the run ends through the 2-event Pass. */
+const settlesLast = (bound: number) => (event: Record<string, unknown>) => ({ pending: Number(event.round) < bound });
+
+describe('worstCaseHistory agrees with the runner on small cases driven to their worst', () => {
+  it('a Task with every retry used, then caught', async () => {
     // Prepare
-    const operator = synthesizeOperator({ bundle: false });
-    const machine = findStateMachine(extractStateMachines(operator.template as CfnTemplate), operator.stateMachineLogicalId);
-    const counts: Record<number, number> = {};
+    const definition = {
+      StartAt: 'T',
+      States: {
+        T: { Type: 'Task', Resource: F, Retry: retry(2), Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }], Next: 'Ok' },
+        Caught: { Type: 'Pass', Next: 'Tail' },
+        Tail: { Type: 'Pass', End: true },
+        Ok: { Type: 'Succeed' },
+      },
+    };
+    // Act
+    const run = await runStateMachine({ definition, lambdas: { F: flaky(99, () => ({})) }, overrides: { retryIntervals: 0 } });
+    const budget = worstCaseHistory(definition);
+    // Assess: 2 + T (1 + 3 x 3 + 1) + Pass 2 + Pass 2
+    expect(run.historyEventCount).toBe(17);
+    expect(budget).toEqual({ events: 17, path: ['T', 'Caught', 'Tail'] });
+  });
+
+  it('a round loop at its bound, every retry used in every round', async () => {
+    // Prepare
+    const bound = 3;
+    const definition = roundLoop(bound, 2);
+    // Act
+    const run = await runStateMachine({ definition, input: { id: 'a', round: 0 }, lambdas: { F: flaky(2, settlesLast(bound)) }, overrides: { waits: 'skip', retryIntervals: 0 } });
+    const budget = worstCaseHistory(definition, { loopIterations: bound + 1 });
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.historyEventCount).toBe(budget.events);
+    // 2 + 4 rounds x (Task 11 + Choice 2) + 3 x (Wait 2 + Pass 2) + Pass 2
+    expect(budget.events).toBe(2 + 4 * 13 + 3 * 4 + 2);
+  });
+
+  it('an upper bound when the run is not at its worst (fewer rounds, no retries)', async () => {
+    // Prepare
+    const definition = roundLoop(3, 2);
+    // Act
+    const run = await runStateMachine({ definition, input: { id: 'a', round: 0 }, lambdas: { F: (event) => settlesLast(1)(event as Record<string, unknown>) }, overrides: { waits: 'skip' } });
+    // Assess
+    expect(run.historyEventCount).toBeLessThan(worstCaseHistory(definition, { loopIterations: 4 }).events);
+  });
+
+  it('a Map of N items whose iteration retries to the limit', async () => {
+    // Prepare
+    const definition = {
+      StartAt: 'Each',
+      States: { Each: { Type: 'Map', ItemsPath: '$.items', MaxConcurrency: 2, ItemProcessor: { StartAt: 'T', States: { T: { Type: 'Task', Resource: F, Retry: retry(1), End: true } } }, End: true } },
+    };
+    const items = [1, 2, 3, 4, 5].map((id) => ({ id }));
+    // Act
+    const run = await runStateMachine({ definition, input: { items }, lambdas: { F: flaky(1, (event) => event) }, overrides: { retryIntervals: 0 } });
+    const budget = worstCaseHistory(definition, { mapItems: { Each: items.length } });
+    // Assess: 2 + Map (1 + 1 + 5 x (2 + 1 + 2 x 3 + 1) + 1 + 1)
+    expect(run.historyEventCount).toBe(budget.events);
+    expect(budget.events).toBe(2 + 4 + 5 * 10);
+  });
+
+  it('a parent Map of child executions (sync:2, 4 events an attempt) and each child, counted separately', async () => {
+    // Prepare
+    const bound = 2;
+    const child = roundLoop(bound, 1);
+    const parent = {
+      StartAt: 'Each',
+      States: {
+        Each: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          ItemProcessor: {
+            StartAt: 'Run',
+            States: {
+              Run: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::states:startExecution.sync:2',
+                Parameters: { StateMachineArn: CHILD, Input: { 'id.$': '$.id', round: 0 } },
+                ResultSelector: { 'result.$': '$.Output' },
+                Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed' }],
+                End: true,
+              },
+              Failed: { Type: 'Pass', End: true },
+            },
+          },
+          End: true,
+        },
+      },
+    };
+    const items = [{ id: 'a' }, { id: 'b' }, { id: 'c' }];
+    // Act: every child settles in its last round after one retry a round (the child's worst case).
+    const run = await runStateMachine({
+      definition: parent,
+      input: { items },
+      lambdas: { F: flaky(1, settlesLast(bound)) },
+      stateMachines: [{ arn: CHILD, definition: child as never }],
+      overrides: { waits: 'skip', retryIntervals: 0 },
+    });
+    const parentBudget = worstCaseHistory(parent, { mapItems: { Each: items.length } });
+    const childBudget = worstCaseHistory(child, { loopIterations: bound + 1 });
+    // Assess
+    expect(childStateMachineArns(parent)).toEqual([CHILD]);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.childExecutions.map((execution) => execution.historyEventCount)).toEqual([childBudget.events, childBudget.events, childBudget.events]);
+    // The parent's worst is every child failing and being caught (1 + 4 + 1 + Pass 2 = 8 per item, not 6).
+    expect(parentBudget.events).toBe(2 + 4 + 3 * (2 + 8));
+    expect(run.historyEventCount).toBe(2 + 4 + 3 * (2 + 6));
+    expect(run.historyEventCount).toBeLessThanOrEqual(parentBudget.events);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The synthesized Reconcile at 10,000 tables
+
+interface Synthesized {
+  parent: ExtractedStateMachine;
+  stateMachines: ExtractedStateMachine[];
+  lambdaLogicalIds: Record<string, string>;
+}
+
+function synthesized(): Synthesized {
+  const operator = synthesizeOperator({ bundle: false });
+  const { stateMachines } = extractStateMachines(operator.template as CfnTemplate);
+  const parent = findStateMachine({ stateMachines, lambdas: {} }, operator.stateMachineLogicalId);
+  return { parent, stateMachines, lambdaLogicalIds: operator.lambdaLogicalIds };
+}
+
+/** Worst case of the parent and of each child it starts, every Map at 200 items, every loop at MAX_APPLY_ROUNDS + 1. */
+function reconcileBudgets(machines: Synthesized): Array<{ machine: string; events: number }> {
+  const options = { defaultMapItems: BATCHES, loopIterations: MAX_APPLY_ROUNDS + 1 };
+  const children = childStateMachineArns(machines.parent.definition).map((arn) => {
+    const child = machines.stateMachines.find((machine) => machine.arn === arn);
+    if (!child) throw new Error(`the parent starts ${arn}, which is not in the template`);
+    return child;
+  });
+  return [machines.parent, ...children].map((machine) => ({ machine: machine.constructId ?? machine.logicalId, events: worstCaseHistory(machine.definition, options).events }));
+}
+
+/** The longest execution name Step Functions accepts (80 characters): the run id in every S3 key. */
+const RUN_ID = 'r'.repeat(80);
+
+/**
+ * Stand-ins that parse each event with the handler's contract and return the largest result it allows in practice:
+ * every count at its 10,000-table maximum, every key under the longest run id.
+ */
+function standIns(roundsPerBatch: number): Record<string, LocalLambdaHandler> {
+  const batches = Array.from({ length: BATCHES }, (_, index) => ({ index, key: `runs/${RUN_ID}/batches/${index}.json`, tables: BATCH_SIZE }));
+  return {
+    lock: (event) => ({ action: lockEventSchema.parse(event).action, owner: `arn:aws:states:us-east-1:123456789012:execution:Reconcile:${RUN_ID}`, expiresAt: '2030-01-01T00:00:00.000Z' }),
+    'load-desired-state': (event) => (loadEventSchema.parse(event), { runId: RUN_ID, revision: 'f'.repeat(40), batches, tables: TABLES, invalid: TABLES, maxDisruptivePercent: 100 }),
+    'plan-batch': (event) => {
+      const { batch } = planBatchEventSchema.parse(event);
+      return { index: batch.index, planKey: `runs/${RUN_ID}/plans/${batch.index}.json`, tables: BATCH_SIZE, actions: 99_999, disruptiveTables: BATCH_SIZE, errors: BATCH_SIZE, refused: BATCH_SIZE, unmanaged: 99_999, population: 99_999 };
+    },
+    gate: (event) => (gateEventSchema.parse(event), { proceed: true, actions: 9_999_999, disruptiveTables: TABLES, reason: 'x'.repeat(200) }),
+    'apply-batch': (event) => {
+      const { batch, round } = applyBatchEventSchema.parse(event);
+      return { index: batch.index, round, pending: round + 1 < roundsPerBatch, waitSeconds: 0, applied: 99_999, failed: 99_999, resultKey: `runs/${RUN_ID}/results/${batch.index}/${round}.json` };
+    },
+    report: (event) => (reportEventSchema.parse(event), { reportKey: `runs/${RUN_ID}/report.json`, status: 'failed', notified: true, tables: TABLES, applied: 9_999_999, failed: 9_999_999 }),
+  };
+}
+
+async function runReconcile(machines: Synthesized, roundsPerBatch: number): Promise<RunResult> {
+  const handlers = standIns(roundsPerBatch);
+  const lambdas = Object.fromEntries(Object.entries(machines.lambdaLogicalIds).map(([handler, logicalId]) => [logicalId, handlers[handler]!]));
+  return runStateMachine({
+    ...machines.parent,
+    input: { trigger: 'schedule' },
+    executionName: RUN_ID,
+    lambdas,
+    stateMachines: machines.stateMachines,
+    overrides: { waits: 'skip' },
+  });
+}
+
+describe(`Reconcile history and payload budget at ${TABLES.toLocaleString('en')} tables (${BATCHES} batches of ${BATCH_SIZE})`, () => {
+  const machines = synthesized();
+
+  it('the runner counts stay within the calculated worst case (one and two apply rounds per batch)', async () => {
+    // Act
+    const counts: number[] = [];
     for (const rounds of [1, 2]) {
-      const handlers = standIns(rounds);
-      const lambdas = Object.fromEntries(Object.entries(operator.lambdaLogicalIds).map(([handler, logicalId]) => [logicalId, handlers[handler]!]));
-      // Act
-      const result = await runStateMachine({ ...machine, input: { trigger: 'schedule' }, lambdas, overrides: { waits: 'skip' } });
-      // Assess
+      const result = await runReconcile(machines, rounds);
       expect(result.status).toBe('SUCCEEDED');
-      counts[rounds] = result.historyEventCount;
+      counts.push(Math.max(result.historyEventCount, ...result.childExecutions.map((child) => child.historyEventCount)));
+      // Assess: an upper bound at the same number of rounds.
+      const bound = Math.max(...reconcileBudgets(machines).map((budget) => budget.events));
+      expect(result.historyEventCount).toBeLessThanOrEqual(bound);
     }
-    process.stdout.write(`Reconcile history events for ${TABLES.toLocaleString('en')} tables in ${TABLES / BATCH_SIZE} batches: ${counts[1]} (one apply round per batch), ${counts[2]} (two rounds)\n`);
-    expect(counts[2]!).toBeGreaterThan(counts[1]!);
-    expect(counts[2]!).toBeLessThan(12_500);
+    process.stdout.write(`Reconcile history events (largest execution) for ${BATCHES} batches: ${counts[0]} (one apply round), ${counts[1]} (two rounds)\n`);
+    expect(counts[1]!).toBeGreaterThan(counts[0]!);
+  }, 300_000);
+
+  // The defect of issue 8: today the whole apply phase runs inside the parent, so its worst case grows with
+  // 200 batches x 41 rounds x 7 attempts (about 243,000 events; 1,451 + 2,200 per round without retries). This
+  // passes once the apply rounds run as one child execution per batch (startExecution.sync:2): switch `it.fails`
+  // to `it` then.
+  it.fails(`worst case of every execution (parent and each child) is at most ${EVENT_BUDGET.toLocaleString('en')} events`, () => {
+    // Act
+    const budgets = reconcileBudgets(machines);
+    process.stdout.write(`Reconcile worst-case history events: ${budgets.map((budget) => `${budget.machine} ${budget.events}`).join(', ')}\n`);
+    // Assess
+    for (const budget of budgets) expect(budget, budget.machine).toMatchObject({ events: expect.any(Number) });
+    expect(budgets.filter((budget) => budget.events > EVENT_BUDGET)).toEqual([]);
+  });
+
+  // Also a defect today: the parent's state accumulates load.batches, every plan summary and every apply result
+  // (117,013 bytes measured at ReleaseLock with these results). Switch to `it` when the state machine passes only
+  // keys and small counts between states (issue 8, item 4).
+  it.fails(`no state input or output exceeds ${PAYLOAD_BUDGET / 1024} KiB with the largest handler results`, async () => {
+    // Act
+    const result = await runReconcile(machines, 2);
+    const largest = [result, ...result.childExecutions].map((execution) => largestPayload(execution.events)).sort((a, b) => b.bytes - a.bytes)[0]!;
+    process.stdout.write(`Reconcile largest payload: ${largest.bytes} bytes (${largest.where})\n`);
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(largest.bytes).toBeLessThanOrEqual(PAYLOAD_BUDGET);
   }, 300_000);
 });
