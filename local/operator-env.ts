@@ -5,7 +5,7 @@
  * Used by `npm start` and by the handler and workflow tests.
  */
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { createClient, createClients } from '../functions/aws/clients.ts';
@@ -27,13 +27,31 @@ const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 /** The backup role of the local operator (moto's default account). */
 export const LOCAL_BACKUP_ROLE_ARN = 'arn:aws:iam::123456789012:role/tablewarden-backup';
 
-/** Create the operator resources on the local AWS and point this process's handlers at them. */
+/** The alias of the local operator's bundle MAC key, so a second run finds the key instead of making another. */
+export const LOCAL_MAC_KEY_ALIAS = 'alias/tablewarden-local/bundle-mac';
+
+/** Run a create call; an "already exists" answer (an earlier run made it) counts as done. */
+async function ensure<T>(create: () => Promise<T>, existsErrors: readonly string[]): Promise<T | undefined> {
+  try {
+    return await create();
+  } catch (error) {
+    if (existsErrors.includes((error as Error).name)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Create the operator resources on the local AWS, or find them when an earlier run created them (so
+ * `tablewarden reconcile --local --endpoint URL` can run again against the same local AWS), and point this
+ * process's handlers at them.
+ */
 export async function createOperatorEnvironment(local: Pick<LocalAws, 'endpoint' | 'region'>): Promise<OperatorEnvironment> {
   const environment: OperatorEnvironment = { BUNDLE_BUCKET: 'tablewarden-bundles', STATE_TABLE: 'tablewarden-state', TOPIC_ARN: '', BUNDLE_MAC_KEY_ARN: '' };
   const connection = { endpoint: local.endpoint, region: local.region, credentials: CREDENTIALS };
   const clients = createClients(connection);
-  await createClient(S3Client, 's3', clients.connection, clients.calls, { forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: environment.BUNDLE_BUCKET }));
-  await clients.dynamodb.send(
+  const s3 = createClient(S3Client, 's3', clients.connection, clients.calls, { forcePathStyle: true });
+  await ensure(() => s3.send(new CreateBucketCommand({ Bucket: environment.BUNDLE_BUCKET })), ['BucketAlreadyOwnedByYou', 'BucketAlreadyExists']);
+  await ensure(() => clients.dynamodb.send(
     new CreateTableCommand({
       TableName: environment.STATE_TABLE,
       AttributeDefinitions: [
@@ -48,13 +66,19 @@ export async function createOperatorEnvironment(local: Pick<LocalAws, 'endpoint'
       // Marks it as tablewarden's own (as the CDK stack does), so it is never reported as unmanaged.
       Tags: [{ Key: OPERATOR_TAG.key, Value: OPERATOR_TAG.value }],
     }),
-  );
+  ), ['ResourceInUseException']);
   const topic = await createClient(SNSClient, 'sns', clients.connection, clients.calls).send(new CreateTopicCommand({ Name: 'tablewarden-notifications' }));
   environment.TOPIC_ARN = topic.TopicArn!;
-  const macKey = await clients.kms.send(
-    new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Description: 'tablewarden: authenticates desired-state bundles (local)' }),
-  );
-  environment.BUNDLE_MAC_KEY_ARN = macKey.KeyMetadata!.Arn!;
+  const existing = await ensure(() => clients.kms.send(new DescribeKeyCommand({ KeyId: LOCAL_MAC_KEY_ALIAS })), ['NotFoundException']);
+  if (existing?.KeyMetadata?.Arn) {
+    environment.BUNDLE_MAC_KEY_ARN = existing.KeyMetadata.Arn;
+  } else {
+    const macKey = await clients.kms.send(
+      new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Description: 'tablewarden: authenticates desired-state bundles (local)' }),
+    );
+    environment.BUNDLE_MAC_KEY_ARN = macKey.KeyMetadata!.Arn!;
+    await clients.kms.send(new CreateAliasCommand({ AliasName: LOCAL_MAC_KEY_ALIAS, TargetKeyId: macKey.KeyMetadata!.KeyId! }));
+  }
   Object.assign(process.env, environment, {
     TABLEWARDEN_MAC_KEY: environment.BUNDLE_MAC_KEY_ARN,
     // The backup service role the stack creates (infra/table-warden.ts) and passes to apply-batch; moto accepts any

@@ -10,6 +10,7 @@ import { runApply } from './commands/apply.ts';
 import { runLocal } from './commands/local.ts';
 import { runPlan } from './commands/plan.ts';
 import { runPublish } from './commands/publish.ts';
+import { runReconcileCommand } from './commands/reconcile.ts';
 import { runSchema } from './commands/schema.ts';
 import { runValidate } from './commands/validate.ts';
 
@@ -83,6 +84,18 @@ export function buildProgram(): Command {
     .option('--port <port>', 'port on 127.0.0.1 (default: a free one)', (value) => Number.parseInt(value, 10))
     .action(async (options) => {
       process.exitCode = await runLocal(options);
+    });
+
+  program
+    .command('reconcile')
+    .description('run the synthesized Reconcile state machine on a local AWS: publish --dir, show each state as it runs (exit 0 in sync, 2 drift/pending, 1 failed)')
+    .option('--local', 'run it locally with the real handlers (required: in AWS the deployed state machine runs)')
+    .option('--dir <dir>', 'desired-state directory', 'desired-state')
+    .addOption(new Option('--mode <mode>', 'plan only, or apply').choices(['plan', 'apply']).default('apply'))
+    .option('--endpoint <url>', 'a running local AWS (default: start an embedded one for this run)')
+    .option('--region <region>', 'region (default: AWS_REGION, else us-east-1)')
+    .action(async (options) => {
+      process.exitCode = (await runReconcileCommand(options)).exitCode;
     });
 
   program
