@@ -212,12 +212,18 @@ function standIns(roundsPerBatch: number): Record<string, LocalLambdaHandler> {
   const batches = Array.from({ length: BATCHES }, (_, index) => ({ index, key: `runs/${RUN_ID}/batches/${index}.json`, tables: BATCH_SIZE }));
   return {
     lock: (event) => ({ action: lockEventSchema.parse(event).action, owner: `arn:aws:states:us-east-1:123456789012:execution:Reconcile:${RUN_ID}`, expiresAt: '2030-01-01T00:00:00.000Z' }),
-    'load-desired-state': (event) => (loadEventSchema.parse(event), { runId: RUN_ID, revision: 'f'.repeat(40), batches, tables: TABLES, invalid: TABLES, maxDisruptivePercent: 100 }),
+    'load-desired-state': (event) => (loadEventSchema.parse(event), { runId: RUN_ID, revision: 'f'.repeat(40), batches, tables: TABLES, invalid: TABLES, unmanaged: 99_999, maxDisruptivePercent: 100 }),
     'plan-batch': (event) => {
       const { batch } = planBatchEventSchema.parse(event);
       return { index: batch.index, planKey: `runs/${RUN_ID}/plans/${batch.index}.json`, tables: BATCH_SIZE, actions: 99_999, disruptiveTables: BATCH_SIZE, errors: BATCH_SIZE, refused: BATCH_SIZE, unmanaged: 99_999, population: 99_999 };
     },
-    gate: (event) => (gateEventSchema.parse(event), { proceed: true, actions: 9_999_999, disruptiveTables: TABLES, reason: 'x'.repeat(200) }),
+    gate: (event) => (gateEventSchema.parse(event), {
+      proceed: true,
+      actions: 9_999_999,
+      disruptiveTables: TABLES,
+      reason: 'x'.repeat(200),
+      approval: { disruptiveTables: TABLES, population: 99_999, maxDisruptivePercent: 100 },
+    }),
     'apply-batch': (event) => {
       const { batch, round } = applyBatchEventSchema.parse(event);
       return { index: batch.index, round, pending: round + 1 < roundsPerBatch, waitSeconds: 0, applied: 99_999, failed: 99_999, resultKey: `runs/${RUN_ID}/results/${batch.index}/${round}.json` };
