@@ -19,8 +19,7 @@ import { EventField, Match, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { AccountRootPrincipal, ArnPrincipal, Effect, ManagedPolicy, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Function as HandlerFunction, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -34,6 +33,7 @@ import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ReconcileStateMachine, type ReconcileFunctions } from '../state-machines/reconcile.ts';
 import { HANDLERS } from '../functions/handlers/registry.ts';
+import { handlerCode } from './handler-bundle.ts';
 import { HANDLER_NAMES, handlerGrants, type Grant, type HandlerName, type ResourceKind } from './permissions.ts';
 
 /** The repository root (infra/..): handler entries, the lockfile and the esbuild project root live there. */
@@ -122,7 +122,7 @@ export class TableWarden extends Construct {
   /** Alarms and run notifications. */
   readonly topic: Topic;
   /** One function per handler. */
-  readonly functions: Record<HandlerName, NodejsFunction>;
+  readonly functions: Record<HandlerName, HandlerFunction>;
   /** Each function's execution role. */
   readonly roles: Record<HandlerName, Role>;
   /** The Reconcile state machine. */
@@ -205,7 +205,7 @@ export class TableWarden extends Construct {
     // --- end of the AWS Backup service role -------------------------------------------------------------------------
 
     const roles = {} as Record<HandlerName, Role>;
-    const functions = {} as Record<HandlerName, NodejsFunction>;
+    const functions = {} as Record<HandlerName, HandlerFunction>;
     for (const handler of HANDLER_NAMES) {
       const { role, fn } = this.createHandler(handler, props.handlerEntries?.[handler] ?? defaultHandlerEntry(handler), logRetention, backupRoleArns);
       roles[handler] = role;
@@ -374,7 +374,7 @@ export class TableWarden extends Construct {
     });
   }
 
-  private createHandler(handler: HandlerName, entry: string, logRetention: RetentionDays, backupRoleArns: string[]): { role: Role; fn: NodejsFunction } {
+  private createHandler(handler: HandlerName, entry: string, logRetention: RetentionDays, backupRoleArns: string[]): { role: Role; fn: HandlerFunction } {
     const settings = { ...HANDLER_SETTINGS[handler], id: HANDLERS[handler].functionId };
     if (!existsSync(entry)) throw new Error(`TableWarden: the ${handler} handler module does not exist: ${entry}`);
     const logGroup = new LogGroup(this, `${settings.id}Logs`, { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
@@ -386,9 +386,10 @@ export class TableWarden extends Construct {
     const grants = handlerGrants(handler);
     for (const grant of grants) role.addToPrincipalPolicy(this.renderGrant(grant, backupRoleArns));
 
-    const fn = new NodejsFunction(this, settings.id, {
-      entry,
-      handler: 'handler',
+    const fn = new HandlerFunction(this, settings.id, {
+      // Bundled by infra/handler-bundle.ts (esbuild, tree-shaken ESM, the lockfile's AWS SDK bundled): see there.
+      code: handlerCode(entry),
+      handler: 'index.handler',
       description: `tablewarden: ${settings.description}`,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -397,8 +398,6 @@ export class TableWarden extends Construct {
       timeout: settings.timeout,
       role,
       logGroup,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       environment: {
         BUNDLE_BUCKET: this.bucket.bucketName,
         STATE_TABLE: this.stateTable.tableName,
@@ -406,21 +405,6 @@ export class TableWarden extends Construct {
         POWERTOOLS_SERVICE_NAME: 'tablewarden',
         POWERTOOLS_METRICS_NAMESPACE: 'TableWarden',
         NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        logLevel: LogLevel.WARNING,
-        mainFields: ['module', 'main'],
-        // The lockfile's AWS SDK is what the handlers are tested with (and its call-recorder middleware), so it is
-        // bundled rather than taken from the runtime.
-        externalModules: [],
-        // CommonJS dependencies inside an ESM bundle still call require().
-        banner: "import { createRequire as __twCreateRequire } from 'node:module'; const require = __twCreateRequire(import.meta.url);",
       },
     });
     const cfnFunction = fn.node.defaultChild as CfnFunction;

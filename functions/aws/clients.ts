@@ -15,7 +15,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { STSClient } from '@aws-sdk/client-sts';
-import { fromIni } from '@aws-sdk/credential-providers';
 import { CallRecorder } from './call-recorder.ts';
 import { withoutRetryingLastingLimits } from './apply/retry.ts';
 
@@ -81,7 +80,13 @@ export interface ClientSettings {
   maxAttempts: number;
   retryMode: 'adaptive';
   endpoint?: string;
-  credentials?: AwsConnection['credentials'] | ReturnType<typeof fromIni>;
+  credentials?: AwsConnection['credentials'];
+  /**
+   * The named profile, for the SDK's default credential chain (which then reads ~/.aws/config and credentials). Not
+   * `credentials: fromIni(...)`: importing a provider would put the whole profile machinery (SSO, assume-role
+   * clients) into every Lambda bundle, where credentials always come from the environment.
+   */
+  profile?: string;
   /** The SDK's shorthand for its Node HTTP handler's options (no handler instance to construct and pin). */
   requestHandler: { connectionTimeout: number; requestTimeout: number; socketTimeout: number; throwOnRequestTimeout: true };
 }
@@ -123,12 +128,9 @@ export function resolveConnection(connection: AwsConnection = {}): ResolvedConne
   if (region === undefined) {
     throw new Error('No AWS region configured: pass connection.region or set AWS_REGION (or AWS_DEFAULT_REGION).');
   }
-  const credentials =
-    connection.credentials !== undefined
-      ? { ...connection.credentials }
-      : connection.profile !== undefined
-        ? fromIni({ profile: connection.profile })
-        : undefined;
+  // Explicit credentials win over a profile.
+  const credentials = connection.credentials !== undefined ? { ...connection.credentials } : undefined;
+  const profile = credentials === undefined ? connection.profile : undefined;
   const maxAttempts = connection.maxAttempts ?? positiveInt('AWS_MAX_ATTEMPTS') ?? DEFAULT_MAX_ATTEMPTS;
   const connectTimeoutMs = connection.connectTimeoutMs ?? positiveInt('TABLEWARDEN_CONNECT_TIMEOUT_MS') ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const requestTimeoutMs = connection.requestTimeoutMs ?? positiveInt('TABLEWARDEN_REQUEST_TIMEOUT_MS') ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -144,6 +146,7 @@ export function resolveConnection(connection: AwsConnection = {}): ResolvedConne
     requestHandler: { connectionTimeout: connectTimeoutMs, requestTimeout: requestTimeoutMs, socketTimeout: requestTimeoutMs, throwOnRequestTimeout: true },
     ...(connection.endpoint !== undefined ? { endpoint: connection.endpoint } : {}),
     ...(credentials !== undefined ? { credentials } : {}),
+    ...(profile !== undefined ? { profile } : {}),
   };
   return { settings, connectTimeoutMs, requestTimeoutMs };
 }

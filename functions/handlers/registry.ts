@@ -1,9 +1,9 @@
 /**
  * The one list of the operator's Lambda handlers.
  *
- * Why one list: the stack (one NodejsFunction each), IAM (infra/permissions.ts), the local workflow runner (state
- * machine task → handler module) and the tests all need to know which handlers exist, under which module and
- * which construct id. Each used to keep its own copy, in three spellings; a handler added to one and not the
+ * Why one list: the stack (one Lambda function each, bundled by infra/handler-bundle.ts), IAM
+ * (infra/permissions.ts), the local workflow runner (state machine task → handler module) and the tests all need to
+ * know which handlers exist, under which module and which construct id. Each used to keep its own copy, in three spellings; a handler added to one and not the
  * others synthesized fine and failed at run time. Everything now derives from {@link HANDLERS}.
  *
  * Pure data with no imports: infra, local tooling and tests import it freely, and no Lambda bundle pulls it in
