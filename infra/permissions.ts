@@ -231,10 +231,36 @@ export const OWN_RESOURCE_GRANTS: Readonly<Record<HandlerName, readonly Grant[]>
   ],
 };
 
-/** Which controls' permissions each handler gets: planning observes, applying observes and applies. */
-export const HANDLER_CONTROL_ACCESS: Readonly<Record<HandlerName, 'none' | 'observe' | 'apply'>> = {
+/**
+ * The account-level reads (functions/aws/observe.ts `observeAccountIndex`): made once per run, by
+ * load-desired-state, and shared with the batches through the run store. Plan-batch never makes them; apply-batch
+ * only refreshes its own tables' tags (tag:GetResources by ARN) and lists backup plans and selections to ensure one.
+ */
+export const ACCOUNT_INDEX_ACTIONS: readonly string[] = [
+  'backup:GetBackupSelection',
+  'backup:ListBackupPlans',
+  'backup:ListBackupSelections',
+  'backup:ListProtectedResources',
+  'dynamodb:ListTables',
+  'kms:DescribeKey',
+  'kms:GetKeyRotationStatus',
+  'kms:ListAliases',
+  'tag:GetResources',
+];
+
+/** Index reads a batch never makes (a batch describes only keys the index lacks; apply ensures backup plans). */
+export const INDEX_ONLY_ACTIONS: Readonly<Record<'plan' | 'apply', readonly string[]>> = {
+  plan: ['backup:GetBackupSelection', 'backup:ListBackupPlans', 'backup:ListBackupSelections', 'backup:ListProtectedResources', 'dynamodb:ListTables', 'kms:ListAliases', 'tag:GetResources'],
+  apply: ['backup:GetBackupSelection', 'backup:ListProtectedResources', 'dynamodb:ListTables', 'kms:ListAliases'],
+};
+
+/**
+ * Which controls' permissions each handler gets: load reads the account index (observe once per run), planning
+ * observes its batch's tables, applying observes them and applies.
+ */
+export const HANDLER_CONTROL_ACCESS: Readonly<Record<HandlerName, 'none' | 'index' | 'observe' | 'apply'>> = {
   lock: 'none',
-  'load-desired-state': 'none',
+  'load-desired-state': 'index',
   'plan-batch': 'observe',
   gate: 'none',
   'apply-batch': 'apply',
@@ -244,9 +270,11 @@ export const HANDLER_CONTROL_ACCESS: Readonly<Record<HandlerName, 'none' | 'obse
 /** Every grant of one handler: its own resources, then the controls' actions. */
 export function handlerGrants(handler: HandlerName, controls: readonly ControlPermissions[] = CONTROLS): Grant[] {
   const access = HANDLER_CONTROL_ACCESS[handler];
+  const without = (actions: string[], excluded: readonly string[]) => actions.filter((action) => !excluded.includes(action));
   const control =
-    access === 'observe' ? controlGrants('ObserveTables', observeActions(controls))
-    : access === 'apply' ? controlGrants('ApplyTables', applyActions(controls))
+    access === 'index' ? controlGrants('ObserveAccount', observeActions(controls).filter((action) => ACCOUNT_INDEX_ACTIONS.includes(action)))
+    : access === 'observe' ? controlGrants('ObserveTables', without(observeActions(controls), INDEX_ONLY_ACTIONS.plan))
+    : access === 'apply' ? controlGrants('ApplyTables', without(applyActions(controls), INDEX_ONLY_ACTIONS.apply))
     : [];
   return [...OWN_RESOURCE_GRANTS[handler], ...control];
 }

@@ -47,10 +47,11 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { DEFAULT_BATCH_SIZE, RECONCILE_INPUT_DEFAULTS } from '../functions/run/core/input.ts';
 import type { HandlerName } from '../functions/handlers/registry.ts';
 
-/** Defaults filled in for fields the input leaves out (see `reconcileInputSchema` in functions/handlers/contracts.ts). */
-export const RECONCILE_INPUT_DEFAULTS = { mode: 'apply', tables: [] as string[], revision: 'latest', waitSeconds: 30 } as const;
+/** Defaults filled in for fields the input leaves out: one home, functions/run/core/input.ts. */
+export { RECONCILE_INPUT_DEFAULTS };
 
 /** Apply rounds per batch: round 0 … MAX; a batch still pending after round MAX fails with `BatchDidNotSettle`. */
 export const MAX_APPLY_ROUNDS = 40;
@@ -148,8 +149,15 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
   const { functions } = props;
   const timeout = (fn: keyof ReconcileFunctions): Duration => props.taskTimeouts?.[fn] ?? (fn === 'lock' || fn === 'gate' ? Duration.minutes(1) : Duration.minutes(16));
   // resultPath undefined: the result replaces the state (an explicit "$" is mishandled by aws-local-stepfunctions).
-  const invoke = (id: keyof typeof RECONCILE_TASK_STATES, fn: keyof ReconcileFunctions, payload: Record<string, unknown>, resultPath: string | undefined) =>
+  const invoke = (
+    id: keyof typeof RECONCILE_TASK_STATES,
+    fn: keyof ReconcileFunctions,
+    payload: Record<string, unknown>,
+    resultPath: string | undefined,
+    resultSelector?: Record<string, unknown>,
+  ) =>
     new LambdaInvoke(scope, id, {
+      ...(resultSelector ? { resultSelector } : {}),
       lambdaFunction: functions[fn],
       payload: TaskInput.fromObject(payload),
       // The handler's return value *is* the state result: no Payload/StatusCode envelope, smaller state.
@@ -230,7 +238,13 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
   const applyBatch = invoke(
     'ApplyBatch',
     'applyBatch',
-    { runId: JsonPath.stringAt('$.runId'), batch: JsonPath.objectAt('$.batch'), round: JsonPath.numberAt('$.round'), waitSeconds: JsonPath.numberAt('$.waitSeconds') },
+    {
+      runId: JsonPath.stringAt('$.runId'),
+      batch: JsonPath.objectAt('$.batch'),
+      round: JsonPath.numberAt('$.round'),
+      waitSeconds: JsonPath.numberAt('$.waitSeconds'),
+      approval: JsonPath.objectAt('$.approval'),
+    },
     '$.result',
   );
   // The round says how long: the settle interval, or, when every table left waits for a step DynamoDB won't take
@@ -241,6 +255,7 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
       runId: JsonPath.stringAt('$.runId'),
       batch: JsonPath.objectAt('$.batch'),
       waitSeconds: JsonPath.numberAt('$.waitSeconds'),
+      approval: JsonPath.objectAt('$.approval'),
       round: JsonPath.mathAdd(JsonPath.numberAt('$.round'), 1),
     },
   });
@@ -261,6 +276,7 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
       batch: JsonPath.objectAt('$$.Map.Item.Value'),
       round: 0,
       waitSeconds: JsonPath.numberAt('$.waitSeconds'),
+      approval: JsonPath.objectAt('$.gate.approval'),
     },
     maxConcurrency: BATCH_CONCURRENCY,
     resultPath: '$.apply',
@@ -298,7 +314,13 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
   }
 
   // ---- Plan: every batch side by side.
-  const planBatch = invoke('PlanBatch', 'planBatch', { runId: JsonPath.stringAt('$.runId'), batch: JsonPath.objectAt('$.batch') }, undefined);
+  // Each batch's result is cut to what the gate adds up: 200 batches stay a few KiB (the plans are in S3).
+  const planBatch = invoke('PlanBatch', 'planBatch', { runId: JsonPath.stringAt('$.runId'), batch: JsonPath.objectAt('$.batch') }, undefined, {
+    index: JsonPath.numberAt('$.index'),
+    actions: JsonPath.numberAt('$.actions'),
+    disruptiveTables: JsonPath.numberAt('$.disruptiveTables'),
+    population: JsonPath.numberAt('$.population'),
+  });
   const planBatches = new MapState(scope, 'PlanBatches', {
     itemsPath: '$.load.batches',
     itemSelector: { runId, batch: JsonPath.objectAt('$$.Map.Item.Value') },
@@ -312,7 +334,7 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
   const load = invoke(
     'LoadDesiredState',
     'loadDesiredState',
-    { runId, revision: JsonPath.stringAt('$.revision'), tables: JsonPath.listAt('$.tables'), batchSize: props.batchSize ?? 50 },
+    { runId, revision: JsonPath.stringAt('$.revision'), tables: JsonPath.listAt('$.tables'), batchSize: props.batchSize ?? DEFAULT_BATCH_SIZE },
     '$.load',
   );
   catchInto(load, onLoadFailed);

@@ -1,15 +1,24 @@
 /**
- * The operator's S3 artefacts: bundles (`bundles/`), and per-run batches, plans, results and reports (`runs/`).
- * Step Functions passes only these keys between states, never the documents (256 KiB payload limit).
+ * The run store on S3: the operator's bundles (`bundles/`) and per-run artefacts (`runs/`, keys in
+ * functions/run/core/keys.ts). Step Functions passes only these keys between states, never the documents (256 KiB
+ * payload limit). Only the handlers that list (the report) call ListObjectsV2, so only they carry s3:ListBucket.
+ * APIs: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, API_PutObject.html, API_ListObjectsV2.html
  */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { RunStore as RunStorePort } from '../run/ports.ts';
+import { collectPages } from './async-utils.ts';
 
 /** A JSON store on one bucket. */
-export class RunStore {
+export class S3RunStore implements RunStorePort {
   constructor(
     readonly s3: S3Client,
     readonly bucket: string,
   ) {}
+
+  /** Where a key lives, for messages. */
+  where(key: string): string {
+    return `s3://${this.bucket}/${key}`;
+  }
 
   /** Write a JSON document. */
   async put(key: string, value: unknown): Promise<void> {
@@ -26,13 +35,19 @@ export class RunStore {
       throw error;
     }
   }
+
+  /** Every key under a prefix, sorted (ListObjectsV2, 1,000 a page). */
+  async list(prefix: string): Promise<string[]> {
+    const pages = await collectPages(
+      (token) => this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) })),
+      (page) => page.NextContinuationToken,
+    );
+    return pages.flatMap((page) => (page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []))).sort();
+  }
 }
 
-/** Keys of one run's artefacts. */
-export const runKeys = {
-  batch: (runId: string, index: number) => `runs/${runId}/batches/${String(index).padStart(5, '0')}.json`,
-  plan: (runId: string, index: number) => `runs/${runId}/plans/${String(index).padStart(5, '0')}.json`,
-  result: (runId: string, index: number, round: number) => `runs/${runId}/results/${String(index).padStart(5, '0')}-${String(round).padStart(3, '0')}.json`,
-  report: (runId: string) => `runs/${runId}/report.json`,
-  prefix: (runId: string, kind: 'plans' | 'results') => `runs/${runId}/${kind}/`,
-};
+/** The S3 run store under its former name (tests and tools that read bundles with it). */
+export { S3RunStore as RunStore };
+
+/** @deprecated the keys live in functions/run/core/keys.ts; re-exported for callers not yet moved. */
+export { runKeys } from '../run/core/keys.ts';

@@ -4,17 +4,18 @@
  * most 256 KiB between states, and 10,000 tables must fit.
  */
 import * as z from 'zod';
+import { DEFAULT_BATCH_SIZE, RECONCILE_INPUT_DEFAULTS } from '../run/core/input.ts';
 
 /** What starts a reconcile. */
 export const reconcileInputSchema = z.object({
   trigger: z.enum(['schedule', 'commit', 'config', 'manual']),
-  mode: z.enum(['apply', 'plan']).default('apply'),
+  mode: z.enum(['apply', 'plan']).default(RECONCILE_INPUT_DEFAULTS.mode),
   /** Limit the run to these tables (Config events name one). Empty: every table. */
-  tables: z.array(z.string()).default([]),
+  tables: z.array(z.string()).default([...RECONCILE_INPUT_DEFAULTS.tables]),
   /** The desired-state bundle revision (git sha); `latest` reads the newest published bundle. */
-  revision: z.string().default('latest'),
+  revision: z.string().default(RECONCILE_INPUT_DEFAULTS.revision),
   /** Seconds the state machine waits between apply rounds while DynamoDB settles. */
-  waitSeconds: z.int().min(0).max(3600).default(30),
+  waitSeconds: z.int().min(0).max(3600).default(RECONCILE_INPUT_DEFAULTS.waitSeconds),
 });
 export type ReconcileInput = z.output<typeof reconcileInputSchema>;
 
@@ -39,7 +40,7 @@ export const loadEventSchema = z.object({
   runId: z.string().min(1),
   revision: z.string().default('latest'),
   tables: z.array(z.string()).default([]),
-  batchSize: z.int().min(1).max(500).default(50),
+  batchSize: z.int().min(1).max(500).default(DEFAULT_BATCH_SIZE),
 });
 export type LoadEvent = z.input<typeof loadEventSchema>;
 
@@ -54,6 +55,8 @@ export interface LoadResult {
   /** Managed tables in scope, and tables whose desired state is invalid (reported, never touched). */
   tables: number;
   invalid: number;
+  /** Unmanaged tables of the account, spread over the batches (0 on a run limited to some tables). */
+  unmanaged: number;
   /** The policy's guard rail, needed by the gate. */
   maxDisruptivePercent: number;
 }
@@ -76,13 +79,23 @@ export const planBatchResultSchema = z.object({
 });
 export type PlanBatchResult = z.output<typeof planBatchResultSchema>;
 
-/** gate: the account-wide blast-radius guard over every batch's plan. */
+/** What the run was approved for: apply re-gates a table that changed since approval against it. */
+export const approvalSchema = z.object({
+  disruptiveTables: z.int().min(0),
+  population: z.int().min(0),
+  maxDisruptivePercent: z.number().min(0).max(100),
+});
+
+/**
+ * gate: the account-wide blast-radius guard over every batch's plan. `plans` are the PlanBatch results trimmed
+ * to the three numbers the rule needs (the Map's ResultSelector), so 200 batches stay a few KiB.
+ */
 export const gateEventSchema = z.object({
   runId: z.string().min(1),
   /** Managed tables in scope (for the message; the denominator is the sum of the batches' populations). */
   tables: z.int().min(0),
   maxDisruptivePercent: z.number().min(0).max(100),
-  plans: z.array(planBatchResultSchema),
+  plans: z.array(planBatchResultSchema.pick({ actions: true, disruptiveTables: true, population: true })),
 });
 export type GateEvent = z.input<typeof gateEventSchema>;
 export interface GateResult {
@@ -90,6 +103,7 @@ export interface GateResult {
   actions: number;
   disruptiveTables: number;
   reason: string;
+  approval: z.output<typeof approvalSchema>;
 }
 
 /** apply-batch: one round of changes for a batch; stops a table where DynamoDB needs time to settle. */
@@ -98,7 +112,9 @@ export const applyBatchEventSchema = z.object({
   batch: batchRefSchema,
   round: z.int().min(0).default(0),
   /** The run's settle interval (the input's `waitSeconds`): the shortest wait before the next round. */
-  waitSeconds: z.int().min(0).max(3600).default(30),
+  waitSeconds: z.int().min(0).max(3600).default(RECONCILE_INPUT_DEFAULTS.waitSeconds),
+  /** The gate's approval (a table that changed since approval is re-planned and re-gated against it). */
+  approval: approvalSchema,
 });
 export type ApplyBatchEvent = z.input<typeof applyBatchEventSchema>;
 export interface ApplyBatchResult {
@@ -126,6 +142,11 @@ export const reportEventSchema = z.object({
   outcome: z.enum(['succeeded', 'failed', 'blocked']),
   /** The error caught by the state machine, when the run failed. */
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+  /**
+   * The apply Map's results, one per batch: a batch whose child execution failed is `{ index, failed: true,
+   * error }` (its Catch), the others are their last round. Absent when nothing was applied.
+   */
+  batches: z.array(z.object({ index: z.int().min(0), failed: z.boolean().optional(), error: z.string().optional() })).default([]),
 });
 export type ReportEvent = z.input<typeof reportEventSchema>;
 export interface ReportResult {

@@ -1,17 +1,15 @@
 /**
- * Lambda: the account-wide blast-radius guard, over every batch's plan, before any batch applies anything.
+ * Lambda: the account-wide blast-radius gate over every batch's plan summary, before any batch applies anything
+ * (functions/run/core/gate.ts). Pure: no AWS call. Its approval goes to every apply round.
  */
-import { blastRadius } from '../core/plan/blast-radius.ts';
+import { gateRun } from '../run/core/gate.ts';
 import { gateEventSchema, type GateResult } from './contracts.ts';
 import { logger, parseEvent } from './runtime.ts';
 
-/** Lambda entry point. Pure: no AWS call. */
+/** Lambda entry point. */
 export async function handler(event: unknown): Promise<GateResult> {
   const { plans, maxDisruptivePercent } = parseEvent(gateEventSchema, event, 'gate');
-  const disruptiveTables = plans.reduce((sum, plan) => sum + plan.disruptiveTables, 0);
-  const population = plans.reduce((sum, plan) => sum + plan.population, 0);
-  const verdict = blastRadius({ disruptiveTables, population, maxDisruptivePercent });
-  const actions = plans.reduce((sum, plan) => sum + plan.actions, 0);
-  logger.info('gate', { actions, disruptiveTables, population, blocked: verdict.blocked });
-  return { proceed: !verdict.blocked, actions, disruptiveTables, reason: verdict.reason };
+  const verdict = gateRun(plans, maxDisruptivePercent);
+  logger.info('gate', { actions: verdict.actions, disruptiveTables: verdict.disruptiveTables, population: verdict.approval.population, blocked: !verdict.proceed });
+  return verdict;
 }

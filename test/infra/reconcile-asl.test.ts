@@ -72,7 +72,7 @@ function contractStubs(): Record<TaskState, Stub> {
     ReleaseLockAfterFailure: lock,
     LoadDesiredState: async (event): Promise<LoadResult> => {
       const { runId } = parse(loadEventSchema, event);
-      return { runId, revision: 'abc123', batches: BATCHES, tables: 3, invalid: 0, maxDisruptivePercent: 25 };
+      return { runId, revision: 'abc123', batches: BATCHES, tables: 3, invalid: 0, unmanaged: 0, maxDisruptivePercent: 25 };
     },
     PlanBatch: async (event): Promise<PlanBatchResult> => {
       const { batch } = parse(planBatchEventSchema, event);
@@ -80,7 +80,7 @@ function contractStubs(): Record<TaskState, Stub> {
     },
     Gate: async (event): Promise<GateResult> => {
       const { plans } = parse(gateEventSchema, event);
-      return { proceed: true, actions: plans.reduce((sum, plan) => sum + plan.actions, 0), disruptiveTables: 0, reason: 'within the blast radius' };
+      return { proceed: true, actions: plans.reduce((sum, plan) => sum + plan.actions, 0), disruptiveTables: 0, reason: 'within the blast radius', approval: { disruptiveTables: 0, population: 3, maxDisruptivePercent: 25 } };
     },
     ApplyBatch: async (event): Promise<ApplyBatchResult> => {
       const { batch, round } = parse(applyBatchEventSchema, event);
@@ -213,7 +213,7 @@ describe('Reconcile, run locally', () => {
     expect(eventsOf(outcome, 'LoadDesiredState')).toEqual([{ runId: 'run-1', revision: 'latest', tables: [], batchSize: 50 }]);
     expect(eventsOf(outcome, 'PlanBatch').map((event) => event['batch'])).toEqual(BATCHES);
     expect(eventsOf(outcome, 'Gate')[0]).toMatchObject({ runId: 'run-1', tables: 3, maxDisruptivePercent: 25, plans: [{ index: 0 }, { index: 1 }] });
-    expect(eventsOf(outcome, 'ApplyBatch')).toEqual(BATCHES.map((batch) => ({ runId: 'run-1', batch, round: 0, waitSeconds: 0 })));
+    expect(eventsOf(outcome, 'ApplyBatch')).toEqual(BATCHES.map((batch) => ({ runId: 'run-1', batch, round: 0, waitSeconds: 0, approval: { disruptiveTables: 0, population: 3, maxDisruptivePercent: 25 } })));
     expect(eventsOf(outcome, 'Report')).toEqual([{ runId: 'run-1', trigger: 'manual', mode: 'apply', revision: 'abc123', outcome: 'succeeded' }]);
     expect(eventsOf(outcome, 'ReleaseLock')).toEqual([{ action: 'release', owner: EXECUTION.Id }]);
     expect(outcome.output).toMatchObject({ reportKey: 'runs/run-1/report.json', status: 'in-sync' });

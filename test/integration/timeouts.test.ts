@@ -11,7 +11,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { handlerClients, resetHandlerClients } from '../../functions/handlers/runtime.ts';
+import { dependenciesFromEnvironment } from '../../functions/run/ports.ts';
 
 interface CliResult {
   code: number | null;
@@ -42,7 +42,6 @@ const cleanups: Array<() => void> = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
   vi.unstubAllEnvs();
-  resetHandlerClients();
 });
 
 /** Accepts every connection and never writes a byte. */
@@ -126,7 +125,7 @@ describe("the handlers' S3 and SNS clients", () => {
     // Prepare
     const port = await silentServer();
     for (const [key, value] of Object.entries({ ...env(port), BUNDLE_BUCKET: 'bundles', STATE_TABLE: 'state', TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t' })) vi.stubEnv(key, value);
-    const clients = handlerClients('timeouts-test');
+    const clients = dependenciesFromEnvironment();
     const started = Date.now();
     // Act
     const s3 = await clients.s3.send(new GetObjectCommand({ Bucket: 'bundles', Key: 'bundles/latest.json' })).catch((error: unknown) => error);
@@ -135,7 +134,7 @@ describe("the handlers' S3 and SNS clients", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(s3).toMatchObject({ name: 'AwsTimeout', message: `s3 GetObject: no response from http://127.0.0.1:${port} within 0.7 s (2 attempts)` });
     expect(sns).toMatchObject({ name: 'AwsTimeout', message: `sns Publish: no response from http://127.0.0.1:${port} within 0.7 s (2 attempts)` });
-    expect(clients.calls.all().map((call) => [call.action, call.error])).toEqual([
+    expect(clients.clients.calls.all().map((call) => [call.action, call.error])).toEqual([
       ['s3:GetObject', 'AwsTimeout'],
       ['sns:Publish', 'AwsTimeout'],
     ]);

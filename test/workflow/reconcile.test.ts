@@ -13,7 +13,7 @@ import { bundleChecksum, type Bundle } from '../../functions/core/bundle.ts';
 import { readDesiredStateFiles } from '../../functions/cli/desired-files.ts';
 import type { SourceFile } from '../../functions/core/desired/parse.ts';
 import { handler as lock } from '../../functions/handlers/lock.ts';
-import { handlerCallRecorders, resetHandlerClients } from '../../functions/handlers/runtime.ts';
+import { handlerCallRecorders, hostHandlers } from '../support/run-dependencies.ts';
 import { handlerApiActions, HANDLER_NAMES } from '../../infra/permissions.ts';
 import { createDriftedAccount } from '../../local/drifted-account.ts';
 import { createOperatorEnvironment } from '../../local/operator-env.ts';
@@ -26,7 +26,7 @@ const nextName = () => `run-${++execution}`;
 
 beforeAll(async () => {
   await prepareLocalReconcile();
-  resetHandlerClients();
+  hostHandlers();
 }, 120_000);
 
 beforeEach(async () => {
@@ -38,7 +38,7 @@ afterEach(async () => {
   await local.server.clearFaults();
   if (process.env.AWS_MAX_ATTEMPTS !== undefined) {
     vi.unstubAllEnvs();
-    resetHandlerClients();
+    hostHandlers();
   }
 });
 
@@ -180,6 +180,10 @@ describe('Reconcile workflow (synthesized ASL, real handlers, local AWS)', () =>
     // one of them *is* called (then it belongs in the comparison) or if any other grant goes unused.
     const notExercisedLocally: Record<string, Record<string, string>> = {
       'load-desired-state': { 's3:ListBucket': 'lets GetObject on a missing bundle answer 404 NoSuchKey (BundleNotFound) instead of 403' },
+      'plan-batch': {
+        'kms:DescribeKey': "describes a table's key only when the account index lacks it (a key behind no alias the desired state names); here every table key is behind a declared alias",
+        'kms:GetKeyRotationStatus': 'as kms:DescribeKey: only for a customer managed table key the account index lacks',
+      },
       'apply-batch': {
         'backup:StartBackupJob':
           'needs a table older than its backup window with no fresh recovery point; moto creates tables and recovery points "now" (the request is pinned in test/aws/apply-plan.test.ts)',
@@ -207,7 +211,7 @@ describe('Reconcile workflow when the lock cannot be released', () => {
     await createDriftedAccount(createClients(local.clientConfig));
     await publish();
     vi.stubEnv('AWS_MAX_ATTEMPTS', '2');
-    resetHandlerClients();
+    hostHandlers();
     await local.server.setFaults({ rate: 1, kinds: ['5xx'], services: ['dynamodb'], operations: ['DeleteItem'] });
     const states: string[] = [];
     const executionName = nextName();

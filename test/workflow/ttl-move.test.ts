@@ -12,7 +12,7 @@ import { publishBundle } from '../../functions/aws/publish.ts';
 import { readDesiredStateFiles } from '../../functions/cli/desired-files.ts';
 import { handler as applyBatch } from '../../functions/handlers/apply-batch.ts';
 import type { ApplyBatchResult } from '../../functions/handlers/contracts.ts';
-import { resetHandlerClients } from '../../functions/handlers/runtime.ts';
+import { hostHandlers } from '../support/run-dependencies.ts';
 import { createOperatorEnvironment } from '../../local/operator-env.ts';
 import { prepareLocalReconcile } from '../../local/workflow/reconcile.ts';
 import { runStateMachine, type LocalLambdaHandler, type RunResult } from '../../local/workflow/run.ts';
@@ -23,7 +23,7 @@ let execution = 0;
 
 beforeAll(async () => {
   await prepareLocalReconcile();
-  resetHandlerClients();
+  hostHandlers();
 }, 120_000);
 
 beforeEach(async () => {

@@ -56,4 +56,7 @@ export interface RoundDocument {
   progress: Record<string, TableProgress>;
   /** Disruptive tables this batch added by re-planning (counted by the re-gate on top of the run's approval). */
   addedDisruptive: number;
+  /** When the round ended (ISO-8601), and the wait it asked for: the next round starts no earlier than both. */
+  finishedAt?: string;
+  waitSeconds?: number;
 }

@@ -102,6 +102,10 @@ function copyProgress(progress: Record<string, TableProgress>): Record<string, T
 /** Pick this round's work. Pure: the same inputs always give the same work. */
 export function pickRoundWork(input: RoundInput): RoundWork {
   const { stored, observed, desired, approval, now } = input;
+  // The state machine waited at least the previous round's wait since it ended: steps due by then are due now,
+  // whatever this process's clock says (a skipped or shortened Wait runs the round early, as tests do).
+  const previousEnd = input.previous?.finishedAt === undefined ? Number.NaN : Date.parse(input.previous.finishedAt) + (input.previous.waitSeconds ?? 0) * 1000;
+  const dueBy = new Date(Number.isNaN(previousEnd) ? now.getTime() : Math.max(now.getTime(), previousEnd));
   const progress = copyProgress(input.previous?.progress ?? startProgress(stored.plan));
   let addedDisruptive = input.previous?.addedDisruptive ?? 0;
   const approvedTables = new Map(stored.plan.tables.map((table) => [table.name, table]));
@@ -139,7 +143,7 @@ export function pickRoundWork(input: RoundInput): RoundWork {
         if (!isOpen(entry)) continue;
       }
     }
-    const due = entry.remaining.length === 0 ? entry.pending.filter((step) => isStepDue(step, observed, name, now)) : [];
+    const due = entry.remaining.length === 0 ? entry.pending.filter((step) => isStepDue(step, observed, name, dueBy)) : [];
     const actions = [...entry.remaining, ...due.map((step) => stepAction(name, step))];
     if (actions.length === 0) continue; // only steps whose time has not come
     if (current !== undefined && !isSettled(current)) {
