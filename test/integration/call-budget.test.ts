@@ -3,71 +3,25 @@
  * calls amortised, for the CLI (observeAccount + plan) and for the operator (the account index read once, then
  * observeTables per batch of 50). Call counts are deterministic, so this is a test, not a benchmark.
  *
- * The account is converged by the product itself: the plan of an empty account (every table to create, with a
- * customer managed key, PITR, deletion protection, tags and an AWS Backup plan) is applied by `applyPlan`, exactly as
- * `tablewarden apply` does, and a plan of the result must have zero actions. Set TW_CALL_BUDGET_TABLES to try another size.
+ * The account is converged by the product itself (test/support/converged-account.ts, shared with `npm run bench`):
+ * the plan of an empty account is applied by `applyPlan`, exactly as `tablewarden apply` does, and a plan of the
+ * result must have zero actions. Set TW_CALL_BUDGET_TABLES to try another size.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { applyPlan } from '../../functions/aws/apply/apply-plan.ts';
 import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
 import { observeAccount, observeAccountIndex, observeTables, refreshTableTags } from '../../functions/aws/observe.ts';
-import { parseDesiredState, type SourceFile } from '../../functions/core/desired/parse.ts';
 import type { AccountIndex } from '../../functions/core/model/observed.ts';
 import type { DesiredState } from '../../functions/core/model/desired.ts';
 import type { Plan } from '../../functions/core/model/plan.ts';
 import { observeRequestFor } from '../../functions/core/plan/observe-request.ts';
 import { plan } from '../../functions/core/plan/planner.ts';
 import { useLocalAws } from '../helpers/local-aws.ts';
+import { convergeAccount, convergedDesiredState } from '../support/converged-account.ts';
 
 const local = useLocalAws();
 const TABLES = Number(process.env['TW_CALL_BUDGET_TABLES'] ?? 1000);
 const BATCH_SIZE = 50;
 const BUDGET_PER_TABLE = 4;
-const ROLE = 'arn:aws:iam::123456789012:role/tablewarden-backup';
-const tableName = (i: number) => `budget-${String(i).padStart(5, '0')}`;
-
-/** The desired state: `count` tables with a CMK, PITR, deletion protection, required tags and a backup plan. */
-function desiredState(count: number, now: Date): DesiredState {
-  const policy = [
-    'apiVersion: tablewarden.io/v1',
-    'kind: Policy',
-    'spec:',
-    '  baseline:',
-    '    tags: { managed-by: tablewarden }',
-    '  requiredTags: [cost-center]',
-    '  backupPlans:',
-    '    daily:',
-    '      schedule: cron(0 3 * * ? *)',
-    '      retentionDays: 35',
-    '      vault: tablewarden-vault',
-    `      iamRoleArn: ${ROLE}`,
-    '  blastRadius: { maxDisruptivePercent: 100 }',
-    '',
-  ].join('\n');
-  const files: SourceFile[] = [{ path: 'desired-state/policy.yaml', text: policy }];
-  for (let i = 0; i < count; i += 1) {
-    files.push({
-      path: `desired-state/tables/${tableName(i)}.yaml`,
-      text: [
-        'apiVersion: tablewarden.io/v1',
-        'kind: Table',
-        `metadata: { name: ${tableName(i)} }`,
-        'spec:',
-        '  keySchema: { partitionKey: { name: pk, type: S } }',
-        '  billing: { mode: PAY_PER_REQUEST }',
-        '  encryption: { type: CUSTOMER_MANAGED, kmsKeyAlias: alias/tablewarden/budget, rotationPeriodDays: 365 }',
-        '  pointInTimeRecovery: { enabled: true, recoveryPeriodDays: 35 }',
-        '  deletionProtection: true',
-        '  backup: { plan: daily }',
-        '  tags: { cost-center: payments }',
-        '',
-      ].join('\n'),
-    });
-  }
-  const result = parseDesiredState(files, { now });
-  if (result.failed) throw new Error(`desired state is invalid: ${JSON.stringify(result.diagnostics)}`);
-  return result.state;
-}
 
 /** Reads and writes one path made, per table. */
 interface Figures {
@@ -115,15 +69,8 @@ describe(`call budget of a converged account of ${TABLES} tables`, () => {
   beforeAll(async () => {
     // Prepare: an empty account, converged by the product's own plan and apply.
     await local.reset();
-    desired = desiredState(TABLES, now);
-    const setup = createClients(local.clientConfig);
-    const request = observeRequestFor(desired);
-    const observed = await observeAccount(setup, request);
-    const planned = plan({ desired, observed, now });
-    expect(planned.summary.create).toBe(TABLES);
-    const result = await applyPlan(setup, planned, desired, observed, { concurrency: 32, pollMs: 5, settle: 'wait' });
-    const notApplied = result.tables.filter((table) => table.status !== 'applied');
-    expect(notApplied.slice(0, 3)).toEqual([]);
+    desired = convergedDesiredState(TABLES, now);
+    await convergeAccount(createClients(local.clientConfig), desired, now);
   }, 240_000);
 
   it('CLI: observe + plan reads at most 4 times per table and writes nothing', async () => {
