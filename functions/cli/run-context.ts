@@ -3,11 +3,11 @@
  * and build the AWS clients.
  */
 import { createClients, type AwsClients } from '../aws/clients.ts';
-import { formatDiagnostic, sortDiagnostics } from '../core/desired/diagnostics.ts';
-import { parseDesiredState, type ValidationResult } from '../core/desired/parse.ts';
+import type { ValidationResult } from '../core/desired/parse.ts';
 import { TableWardenError } from '../core/errors.ts';
-import { readDesiredStateFiles } from './desired-files.ts';
+import { unknownTables } from '../run/core/batches.ts';
 import type { CommandIo } from './io.ts';
+import { readAndValidate } from './read-desired.ts';
 
 /** Options every command that talks to AWS takes. */
 export interface ConnectionOptions {
@@ -43,10 +43,8 @@ export function clientsFor(options: ConnectionOptions): AwsClients {
 
 /** Validate (diagnostics go to stderr, positioned) and prepare clients. Invalid tables are skipped, not fatal. */
 export async function prepareRun(options: RunOptions, io: CommandIo, now: Date): Promise<RunContext> {
-  const validation = parseDesiredState(await readDesiredStateFiles(options.dir), { now });
-  for (const diagnostic of sortDiagnostics(validation.diagnostics)) io.err.write(formatDiagnostic(diagnostic) + '\n');
-  const known = new Set([...validation.state.tables.map((table) => table.name), ...validation.state.invalidTables.map((table) => table.name)]);
-  const unknown = options.table.filter((name) => !known.has(name));
+  const { validation } = await readAndValidate(options.dir, io, now);
+  const unknown = unknownTables(validation.state, options.table);
   if (unknown.length > 0) throw new UsageError(`--table ${unknown.join(', ')}: not declared in ${options.dir}/tables`);
   return { validation, clients: clientsFor(options), ...(options.table.length ? { only: options.table } : {}) };
 }

@@ -7,7 +7,7 @@
 import { createInterface } from 'node:readline/promises';
 import { applyPlan, type ApplyOptions } from '../../aws/apply/apply-plan.ts';
 import type { AwsClients } from '../../aws/clients.ts';
-import { planAccount } from '../../aws/plan-account.ts';
+import { observeAndPlan } from '../../run/observe-and-plan.ts';
 import { takeCliLock, type CliLockOptions, type HeldCliLock } from '../apply-lock.ts';
 import { processIo, type CommandIo } from '../io.ts';
 import { warnAboutOrphanKeys } from '../orphan-keys.ts';
@@ -70,7 +70,7 @@ export async function runApply(options: ApplyCommandOptions, dependencies: Apply
     // Before planning: what another run is changing must not be planned from.
     lock = await takeCliLock(clients, io, { ...dependencies.lock, text });
     const scope = only ? { only } : {};
-    const { plan, observed } = await planAccount(clients, validation.state, { now, ...scope });
+    const { plan, observed } = await observeAndPlan(clients, validation.state, { now, ...scope });
     if (text) io.out.write(renderPlanText(plan, { color }));
     if (plan.blocked) {
       if (!text) io.out.write(JSON.stringify({ plan: planToJson(plan), apply: { blocked: plan.blocked.reason, tables: [] } }, null, 2) + '\n');
@@ -95,7 +95,7 @@ export async function runApply(options: ApplyCommandOptions, dependencies: Apply
         applyOptions.onEvent?.(event);
       },
     });
-    const { plan: after } = await planAccount(clients, validation.state, { now: new Date(), ...scope });
+    const { plan: after } = await observeAndPlan(clients, validation.state, { now: new Date(), ...scope });
     if (text) io.out.write('\n' + renderApplyReport(result, after, { color }));
     else io.out.write(JSON.stringify({ plan: planToJson(plan), apply: result, after: planToJson(after) }, null, 2) + '\n');
     await warnAboutOrphanKeys(clients, io);

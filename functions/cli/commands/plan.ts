@@ -1,7 +1,7 @@
 /**
  * `tablewarden plan`: read-only. Validates, observes the account, prints the plan.
  */
-import { planAccount } from '../../aws/plan-account.ts';
+import { observeAndPlan } from '../../run/observe-and-plan.ts';
 import { processIo, type CommandIo } from '../io.ts';
 import { planExitCode, planToJson, renderPlanText } from '../render-plan.ts';
 import { prepareRun, reportFailure, useColor, type RunOptions } from '../run-context.ts';
@@ -16,7 +16,7 @@ export interface PlanOptions extends RunOptions {
 export async function runPlan(options: PlanOptions, io: CommandIo = processIo, now = new Date()): Promise<number> {
   try {
     const { validation, clients, only } = await prepareRun(options, io, now);
-    const { plan } = await planAccount(clients, validation.state, { now, ...(only ? { only } : {}) });
+    const { plan } = await observeAndPlan(clients, validation.state, { now, ...(only ? { only } : {}) });
     if (options.output === 'json') io.out.write(JSON.stringify(planToJson(plan), null, 2) + '\n');
     else io.out.write(renderPlanText(plan, { color: useColor(io), verbose: options.verbose ?? false }));
     return planExitCode(plan);

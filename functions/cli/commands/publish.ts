@@ -9,10 +9,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { createClient, resolveConnection } from '../../aws/clients.ts';
 import { CallRecorder } from '../../aws/call-recorder.ts';
 import { publishBundle } from '../../aws/publish.ts';
-import { formatDiagnostic, sortDiagnostics } from '../../core/desired/diagnostics.ts';
-import { parseDesiredState } from '../../core/desired/parse.ts';
-import { readDesiredStateFiles } from '../desired-files.ts';
 import { processIo, type CommandIo } from '../io.ts';
+import { readAndValidate } from '../read-desired.ts';
 import { reportFailure, type ConnectionOptions } from '../run-context.ts';
 
 /** Options of `tablewarden publish`. */
@@ -41,9 +39,7 @@ export async function runPublish(options: PublishOptions, io: CommandIo = proces
     if (!revision) throw new Error('no revision: pass --revision <git sha> (not in a git checkout)');
     const macKey = options.macKey ?? process.env.TABLEWARDEN_MAC_KEY;
     if (!macKey) throw new Error('no MAC key: pass --mac-key or set TABLEWARDEN_MAC_KEY (the stack output BundleMacKeyArn); the operator refuses unauthenticated bundles');
-    const files = await readDesiredStateFiles(options.dir);
-    const validation = parseDesiredState(files, { now });
-    for (const diagnostic of sortDiagnostics(validation.diagnostics)) io.err.write(formatDiagnostic(diagnostic) + '\n');
+    const { files, validation } = await readAndValidate(options.dir, io, now);
     if (validation.failed) {
       io.err.write('tablewarden: not published: the desired state is invalid\n');
       return 1;
