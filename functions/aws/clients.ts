@@ -107,14 +107,71 @@ export interface ResolvedConnection {
  * @throws Error when no region is configured (a silent default region would observe the wrong account state).
  */
 export function createClients(connection: AwsConnection = {}): AwsClients {
+  return createClientsOf(ALL_CLIENTS, connection);
+}
+
+/** The services of {@link AwsClients}. */
+export type ServiceKey = 'dynamodb' | 'kms' | 'backup' | 'tagging' | 'sts';
+
+/**
+ * How the factory builds one service's client. One constant per service, so code that names only the services it
+ * uses ({@link createClientsOf}) makes a bundle that holds only those SDK clients: esbuild drops the constants, and
+ * with them the client packages, that nothing refers to.
+ */
+export interface ClientSpec<K extends ServiceKey = ServiceKey> {
+  readonly key: K;
+  readonly create: (connection: ResolvedConnection, calls: CallRecorder) => AwsClients[K];
+}
+
+/** DynamoDB, without the SDK's retries of lasting LimitExceeded (see apply/retry.ts). */
+export const DYNAMODB_CLIENT: ClientSpec<'dynamodb'> = {
+  key: 'dynamodb',
+  create: (connection, calls) => withoutRetryingLastingLimits(createClient(DynamoDBClient, 'dynamodb', connection, calls)),
+};
+/** KMS. */
+export const KMS_CLIENT: ClientSpec<'kms'> = { key: 'kms', create: (connection, calls) => createClient(KMSClient, 'kms', connection, calls) };
+/** AWS Backup. */
+export const BACKUP_CLIENT: ClientSpec<'backup'> = { key: 'backup', create: (connection, calls) => createClient(BackupClient, 'backup', connection, calls) };
+/** Resource Groups Tagging API (IAM prefix `tag`). */
+export const TAGGING_CLIENT: ClientSpec<'tagging'> = { key: 'tagging', create: (connection, calls) => createClient(ResourceGroupsTaggingAPIClient, 'tag', connection, calls) };
+/** STS (GetCallerIdentity only). */
+export const STS_CLIENT: ClientSpec<'sts'> = { key: 'sts', create: (connection, calls) => createClient(STSClient, 'sts', connection, calls) };
+
+/** Every service of {@link AwsClients}: what {@link createClients} builds. */
+export const ALL_CLIENTS: readonly ClientSpec[] = [DYNAMODB_CLIENT, KMS_CLIENT, BACKUP_CLIENT, TAGGING_CLIENT, STS_CLIENT];
+
+/** A service whose client was not built asked for: the code uses a service its client list leaves out. */
+export class ClientNotBuilt extends Error {
+  override name = 'ClientNotBuilt';
+}
+
+/**
+ * The one factory, for the named services only (e.g. a Lambda handler's: `createClientsOf([DYNAMODB_CLIENT])` for
+ * the lock), sharing one {@link CallRecorder}. A service left out is not built, and not bundled; using it throws
+ * {@link ClientNotBuilt} naming it.
+ *
+ * @throws Error when no region is configured, or a timeout or attempt count is invalid (see {@link resolveConnection}).
+ */
+export function createClientsOf(specs: readonly ClientSpec[], connection: AwsConnection = {}): AwsClients {
   const resolved = resolveConnection(connection);
   const calls = new CallRecorder();
-  const dynamodb = withoutRetryingLastingLimits(createClient(DynamoDBClient, 'dynamodb', resolved, calls));
-  const kms = createClient(KMSClient, 'kms', resolved, calls);
-  const backup = createClient(BackupClient, 'backup', resolved, calls);
-  const tagging = createClient(ResourceGroupsTaggingAPIClient, 'tag', resolved, calls);
-  const sts = createClient(STSClient, 'sts', resolved, calls);
-  return { dynamodb, kms, backup, tagging, sts, calls, region: resolved.settings.region, connection: resolved };
+  const clients = { calls, region: resolved.settings.region, connection: resolved } as AwsClients;
+  const built = new Set<ServiceKey>();
+  for (const spec of specs) {
+    Object.assign(clients, { [spec.key]: spec.create(resolved, calls) });
+    built.add(spec.key);
+  }
+  for (const key of ['dynamodb', 'kms', 'backup', 'tagging', 'sts'] as const) {
+    if (built.has(key)) continue;
+    // Not enumerable: spreading the clients copies the built ones only.
+    Object.defineProperty(clients, key, {
+      enumerable: false,
+      get: () => {
+        throw new ClientNotBuilt(`no ${key} client: the client list given to createClientsOf leaves ${key} out (${[...built].join(', ') || 'none'} built)`);
+      },
+    });
+  }
+  return clients;
 }
 
 /**

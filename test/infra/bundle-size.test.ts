@@ -11,7 +11,7 @@ import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HANDLER_NAMES, HANDLERS, type HandlerName } from '../../functions/handlers/registry.ts';
 import { createOperatorApp } from '../../infra/app-factory.ts';
-import { BUNDLE_FILE, bundleHandler, inlineSchemaKeys, LAMBDA_CREDENTIALS } from '../../infra/handler-bundle.ts';
+import { BUNDLE_FILE, bundleHandler, handlerBuildOptions, inlineSchemaKeys, LAMBDA_CREDENTIALS } from '../../infra/handler-bundle.ts';
 import { operatorLambdaLogicalIds } from '../../infra/synth.ts';
 import { REPO_ROOT } from '../../infra/table-warden.ts';
 import { createOperatorEnvironment } from '../../local/operator-env.ts';
@@ -136,6 +136,25 @@ describe('handler bundles', () => {
     const schemas = Object.entries(bundles['apply-batch'].inputs).filter(([input]) => /client-backup\/dist-es\/schemas\/schemas_0\.js$/.test(input));
     expect(schemas).toHaveLength(1);
     expect(schemas[0]![1]).toBeLessThan(12 * KB);
+  });
+});
+
+describe('clients for the named services only', () => {
+  it('bundle only those SDK clients (what a handler gains by naming its services: createClientsOf)', async () => {
+    // Prepare: an entry that builds the lock's one client, bundled with the handlers' options.
+    const { build } = await import('esbuild');
+    const options = handlerBuildOptions(join(REPO_ROOT, 'unused.ts'), join(outdir, 'clients-of'));
+    // Act
+    const result = await build({
+      ...options,
+      entryPoints: undefined,
+      stdin: { contents: "import { createClientsOf, DYNAMODB_CLIENT } from './aws/clients.ts'; export const clients = () => createClientsOf([DYNAMODB_CLIENT]);", resolveDir: join(REPO_ROOT, 'functions'), loader: 'ts' },
+      metafile: true,
+    });
+    // Assess
+    const packages = new Set(Object.keys(measure(result.metafile).inputs).map((input) => packageOf(input)?.name));
+    expect(packages).toContain('@aws-sdk/client-dynamodb');
+    expect([...packages].filter((name) => name?.startsWith('@aws-sdk/client-') && name !== '@aws-sdk/client-dynamodb')).toEqual([]);
   });
 });
 
