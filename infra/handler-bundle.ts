@@ -52,6 +52,24 @@ export const sdkSchemaShaking: Plugin = {
   },
 };
 
+/** An AWS SDK package's package.json, which its runtime config imports whole for one field. */
+const SDK_PACKAGE_JSON = /[\\/]node_modules[\\/]@(?:aws-sdk|smithy)[\\/][^\\/]+[\\/]package\.json$/;
+
+/**
+ * The SDK's clients import their package.json for `packageInfo.version` (the user agent) and nothing else, but a
+ * default JSON import bundles the whole manifest (exports maps, scripts, dependency lists: 2–4 KB a client). Keep
+ * the name and version only.
+ */
+export const sdkPackageInfo: Plugin = {
+  name: 'tablewarden-sdk-package-info',
+  setup(build) {
+    build.onLoad({ filter: SDK_PACKAGE_JSON }, async (args) => {
+      const { name, version } = JSON.parse(await readFile(args.path, 'utf8')) as { name?: string; version?: string };
+      return { contents: JSON.stringify({ name, version }), loader: 'json' };
+    });
+  },
+};
+
 /** The rewrite {@link sdkSchemaShaking} applies to one schema module's source. Exported for its test. */
 export function inlineSchemaKeys(source: string): string {
   const constants = new Map<string, string>();
@@ -83,7 +101,7 @@ export function handlerBuildOptions(entry: string, outdir: string): BuildOptions
     // Lambda credentials come from the environment: the SDK's default chain without SSO, profiles, processes, web
     // identity and IMDS (see functions/aws/lambda-credentials.ts).
     alias: { [LAMBDA_CREDENTIALS.replaces]: LAMBDA_CREDENTIALS.with },
-    plugins: [sdkSchemaShaking],
+    plugins: [sdkSchemaShaking, sdkPackageInfo],
     logLevel: 'warning',
   };
 }
