@@ -3,6 +3,7 @@
  * in-process. `npm start` and the workflow tests use it; nothing here is hand-written ASL.
  */
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { HANDLERS, type HandlerName } from '../../functions/handlers/registry.ts';
 import { synthesizeOperator } from '../../infra/synth.ts';
 import { REPO_ROOT } from '../../infra/table-warden.ts';
@@ -13,7 +14,7 @@ import { runStateMachine, type LocalLambdaHandler, type RunEvent, type RunOverri
 
 /** A handler's module, by the name the stack tags its function with (`Metadata["tablewarden:handler"]`): the registry's `file`. */
 function loadHandlerModule(handler: HandlerName): Promise<{ handler: LocalLambdaHandler }> {
-  return import(join(REPO_ROOT, HANDLERS[handler].file)) as Promise<{ handler: LocalLambdaHandler }>;
+  return import(pathToFileURL(join(REPO_ROOT, HANDLERS[handler].file)).href) as Promise<{ handler: LocalLambdaHandler }>;
 }
 
 /** The synthesized Reconcile machine and its handlers, ready to run (synthesis happens once per process). */
