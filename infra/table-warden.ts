@@ -127,6 +127,8 @@ export class TableWarden extends Construct {
   readonly roles: Record<HandlerName, Role>;
   /** The Reconcile state machine. */
   readonly stateMachine: StateMachine;
+  /** Its child: applies one batch in rounds (one execution per batch, started by Reconcile with sync:2). */
+  readonly applyBatchRounds: StateMachine;
   /** HMAC_256 key authenticating desired-state bundles: the publisher MACs (GenerateMac), load-desired-state verifies. */
   readonly bundleMacKey: Key;
   /** The role AWS Backup assumes to back up and restore the tables (see {@link createBackupRole}). */
@@ -226,17 +228,31 @@ export class TableWarden extends Construct {
     });
     this.stateMachine = reconcile.stateMachine;
     ignoreRedundantRoleDependency(this.stateMachine.node.defaultChild as CfnResource);
-    const stateMachineRole = this.stateMachine.role;
-    for (const handler of HANDLER_NAMES) {
-      Validations.of(stateMachineRole).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(functions[handler].node.defaultChild as CfnFunction)}.Arn>:*]`,
-        reason: `Step Functions' Lambda integration grants invoke on the ${handler} function's qualified ARNs (versions and aliases) of this one function, not other functions.`,
+    // The child state machine (one execution per batch) has the same shape of role: invoke on its function, logs, X-Ray.
+    this.applyBatchRounds = reconcile.applyBatchRounds;
+    ignoreRedundantRoleDependency(this.applyBatchRounds.node.defaultChild as CfnResource);
+    const invoked = (child: boolean) => HANDLER_NAMES.filter((handler) => (handler === 'apply-batch') === child);
+    for (const [role, handlers] of [
+      [this.stateMachine.role, invoked(false)],
+      [this.applyBatchRounds.role, invoked(true)],
+    ] as const) {
+      for (const handler of handlers) {
+        Validations.of(role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(functions[handler].node.defaultChild as CfnFunction)}.Arn>:*]`,
+          reason: `Step Functions' Lambda integration grants invoke on the ${handler} function's qualified ARNs (versions and aliases) of this one function, not other functions.`,
+        });
+      }
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Execution logging to CloudWatch Logs (logs:CreateLogDelivery and related delivery actions) and X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) have no resource-level permissions.',
       });
     }
-    Validations.of(stateMachineRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
+    const childId = stack.getLogicalId(this.applyBatchRounds.node.defaultChild as CfnResource);
+    Validations.of(this.stateMachine.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${childId}"}]}]}*]`,
       reason:
-        'Execution logging to CloudWatch Logs (logs:CreateLogDelivery and related delivery actions) and X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) have no resource-level permissions.',
+        "StartExecution.sync:2 (RUN_JOB) polls and stops the child executions it starts (states:DescribeExecution, states:StopExecution): executions of the ApplyBatchRounds state machine only, whose names are not known before they start.",
     });
 
     this.createTriggers(props);

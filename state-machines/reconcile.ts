@@ -1,6 +1,7 @@
 /**
- * The Reconcile workflow: lock → load the desired state → plan every batch → blast-radius gate → apply every
- * batch in rounds (waiting in the state machine while DynamoDB settles) → report → unlock.
+ * The Reconcile workflow: lock → load the desired state (and the account index, once) → plan every batch →
+ * blast-radius gate → apply every batch, each as one child execution of ApplyBatchRounds that runs the batch's
+ * approved plan in rounds (waiting in the state machine while DynamoDB settles) → report → unlock.
  *
  * Why it looks like this:
  * - JSONPath only, INLINE Maps only, no `Assign`, no task tokens: the synthesized ASL is also run locally by
@@ -28,6 +29,7 @@ import {
   Condition,
   DefinitionBody,
   Fail,
+  IntegrationPattern,
   JitterType,
   JsonPath,
   LogLevel,
@@ -43,9 +45,10 @@ import {
   WaitTime,
   type CatchProps,
   type IChainable,
+  type IStateMachine,
   type RetryProps,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { LambdaInvoke, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DEFAULT_BATCH_SIZE, RECONCILE_INPUT_DEFAULTS } from '../functions/run/core/input.ts';
 import type { HandlerName } from '../functions/handlers/registry.ts';
@@ -53,7 +56,10 @@ import type { HandlerName } from '../functions/handlers/registry.ts';
 /** Defaults filled in for fields the input leaves out: one home, functions/run/core/input.ts. */
 export { RECONCILE_INPUT_DEFAULTS };
 
-/** Apply rounds per batch: round 0 … MAX; a batch still pending after round MAX fails with `BatchDidNotSettle`. */
+/**
+ * Apply rounds per batch: round 0 … MAX; a batch still pending after round MAX fails its child execution with
+ * `BatchDidNotSettle` (reported; the other batches finish).
+ */
 export const MAX_APPLY_ROUNDS = 40;
 
 /** Batches planned or applied side by side (inline Map; Step Functions runs at most 40 at a time anyway). */
@@ -140,39 +146,74 @@ export interface ReconcileDefinitionProps {
   taskTimeouts?: Partial<Record<keyof ReconcileFunctions, Duration>>;
 }
 
-/**
- * Build the Reconcile definition inside `scope` (states are constructs: their ids are the state names).
- *
- * @returns the start state, for `DefinitionBody.fromChainable`.
- */
-export function reconcileDefinition(scope: Construct, props: ReconcileDefinitionProps): IChainable {
-  const { functions } = props;
+/** The states every Lambda task is built with: payload in, the handler's result out, transient errors retried. */
+function lambdaTasks(scope: Construct, props: Pick<ReconcileDefinitionProps, 'functions' | 'taskTimeouts'>) {
   const timeout = (fn: keyof ReconcileFunctions): Duration => props.taskTimeouts?.[fn] ?? (fn === 'lock' || fn === 'gate' ? Duration.minutes(1) : Duration.minutes(16));
   // resultPath undefined: the result replaces the state (an explicit "$" is mishandled by aws-local-stepfunctions).
-  const invoke = (
-    id: keyof typeof RECONCILE_TASK_STATES,
-    fn: keyof ReconcileFunctions,
-    payload: Record<string, unknown>,
-    resultPath: string | undefined,
-    resultSelector?: Record<string, unknown>,
-  ) =>
+  return (id: keyof typeof RECONCILE_TASK_STATES, fn: keyof ReconcileFunctions, payload: Record<string, unknown>, resultPath: string | undefined, resultSelector?: Record<string, unknown>) =>
     new LambdaInvoke(scope, id, {
-      ...(resultSelector ? { resultSelector } : {}),
-      lambdaFunction: functions[fn],
+      lambdaFunction: props.functions[fn],
       payload: TaskInput.fromObject(payload),
       // The handler's return value *is* the state result: no Payload/StatusCode envelope, smaller state.
       payloadResponseOnly: true,
       // Replaced by TRANSIENT_RETRY below, which also covers throttling and task timeouts.
       retryOnServiceExceptions: false,
       ...(resultPath !== undefined ? { resultPath } : {}),
+      ...(resultSelector ? { resultSelector } : {}),
       taskTimeout: Timeout.duration(timeout(fn)),
     }).addRetry(TRANSIENT_RETRY);
+}
 
+/** Knobs of the ApplyBatchRounds definition. */
+export type ApplyBatchRoundsProps = Pick<ReconcileDefinitionProps, 'functions' | 'taskTimeouts'>;
+
+/**
+ * The child state machine that applies ONE batch, in rounds: ApplyBatch → BatchSettled? → WaitForDynamoDB →
+ * NextRound → ApplyBatch … until nothing is pending (its output is the last round's result), or
+ * `BatchDidNotSettle` after {@link MAX_APPLY_ROUNDS}. Input: `{ runId, batch, waitSeconds, approval }`.
+ * One execution per batch keeps each history small (the 25,000-event quota is per execution) and lets one slow
+ * or failed batch fail alone.
+ */
+export function applyBatchRoundsDefinition(scope: Construct, props: ApplyBatchRoundsProps): IChainable {
+  const invoke = lambdaTasks(scope, props);
+  const roundInput = (round: unknown) => ({
+    runId: JsonPath.stringAt('$.runId'),
+    batch: JsonPath.objectAt('$.batch'),
+    waitSeconds: JsonPath.numberAt('$.waitSeconds'),
+    approval: JsonPath.objectAt('$.approval'),
+    round,
+  });
+  const firstRound = new Pass(scope, 'FirstRound', { parameters: roundInput(0) });
+  const applyBatch = invoke('ApplyBatch', 'applyBatch', roundInput(JsonPath.numberAt('$.round')), '$.result');
+  // The round says how long: the settle interval, or, when every table left waits for a step DynamoDB won't take
+  // before a known time (TTL's step 2, an hour after step 1), until then in one Wait (history stays small).
+  const waitForDynamoDB = new Wait(scope, 'WaitForDynamoDB', { time: WaitTime.secondsPath('$.result.waitSeconds') });
+  const nextRound = new Pass(scope, 'NextRound', { parameters: roundInput(JsonPath.mathAdd(JsonPath.numberAt('$.round'), 1)) });
+  const batchApplied = new Succeed(scope, 'BatchApplied', { outputPath: '$.result' });
+  const batchDidNotSettle = new Fail(scope, 'BatchDidNotSettle', { error: 'BatchDidNotSettle', cause: RECONCILE_FAILURES.BatchDidNotSettle });
+  const settled = new Choice(scope, 'BatchSettled?')
+    .when(Condition.and(Condition.booleanEquals('$.result.pending', true), Condition.numberLessThan('$.round', MAX_APPLY_ROUNDS)), waitForDynamoDB)
+    .when(Condition.booleanEquals('$.result.pending', true), batchDidNotSettle)
+    .otherwise(batchApplied);
+  firstRound.next(applyBatch).next(settled);
+  waitForDynamoDB.next(nextRound).next(applyBatch);
+  return firstRound;
+}
+
+/**
+ * Build the Reconcile definition inside `scope` (states are constructs: their ids are the state names). The
+ * failure targets come first (every Catch points at them); the main path is then built in execution order.
+ *
+ * @returns the start state, for `DefinitionBody.fromChainable`.
+ */
+export function reconcileDefinition(scope: Construct, props: ReconcileDefinitionProps & { applyBatchRounds: IStateMachine }): IChainable {
+  const invoke = lambdaTasks(scope, props);
   const runId = JsonPath.stringAt('$$.Execution.Name');
   const owner = JsonPath.stringAt('$$.Execution.Id');
   const lockTtl = props.lockTtlSeconds ?? 21_600;
 
-  // ---- Failure path: report (failed) → release the lock → fail with the stage's reason.
+  // ==== Failure targets ====
+  // After the lock is ours: report (failed) → release the lock → fail with the stage's reason.
   const reconcileFailed = new Fail(scope, 'ReconcileFailed', {
     errorPath: '$.failedStage',
     cause: 'The run failed after the lock was taken; the failure report (runs/<execution name>/report.json) and $.error in the execution history say why.',
@@ -183,25 +224,16 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
   const reportFailure = invoke(
     'ReportFailure',
     'report',
-    {
-      runId,
-      trigger: JsonPath.stringAt('$.trigger'),
-      mode: JsonPath.stringAt('$.mode'),
-      revision: JsonPath.stringAt('$.revision'),
-      outcome: 'failed',
-      error: JsonPath.objectAt('$.error'),
-    },
+    { runId, trigger: JsonPath.stringAt('$.trigger'), mode: JsonPath.stringAt('$.mode'), revision: JsonPath.stringAt('$.revision'), outcome: 'failed', error: JsonPath.objectAt('$.error') },
     '$.report',
   );
   reportFailure.addCatch(releaseAfterFailure, { errors: ['States.ALL'], resultPath: '$.reportError' });
   reportFailure.next(releaseAfterFailure);
-  const failedAt = (stage: ReconcileFailure) =>
-    new Pass(scope, `On${stage}`, { result: Result.fromString(stage), resultPath: '$.failedStage' }).next(reportFailure);
+  const failedAt = (stage: ReconcileFailure) => new Pass(scope, `On${stage}`, { result: Result.fromString(stage), resultPath: '$.failedStage' }).next(reportFailure);
   const onLoadFailed = failedAt('LoadFailed');
   const onPlanFailed = failedAt('PlanFailed');
   const onGateFailed = failedAt('GateFailed');
   const onApplyFailed = failedAt('ApplyFailed');
-  const onBatchDidNotSettle = failedAt('BatchDidNotSettle');
   const onReportFailed = failedAt('ReportFailed');
   // Not failedAt(): the report is written and final. Reporting again as a failure would overwrite it and label the
   // tables this run converged as drift. The execution fails (alarm), and the release rule retries the release.
@@ -209,149 +241,77 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
     error: 'ReleaseFailed',
     cause: "ReleaseLock failed after the Report state wrote runs/<execution name>/report.json; that report stands. The lock is released by the ReleaseLockOfStoppedRun rule on this FAILED status, or expires on its own.",
   });
+  // Before the lock is ours: nothing to release.
+  const invalidInput = new Fail(scope, 'InvalidInput', { error: 'InvalidInput', cause: RECONCILE_FAILURES.InvalidInput });
+  const lockHeld = new Fail(scope, 'LockHeld', { error: 'LockHeld', cause: RECONCILE_FAILURES.LockHeld });
+  const lockFailed = new Fail(scope, 'LockFailed', { error: 'LockFailed', cause: RECONCILE_FAILURES.LockFailed });
   const catchInto = (state: { addCatch(handler: IChainable, props?: CatchProps): unknown }, handler: IChainable) =>
     state.addCatch(handler, { errors: ['States.ALL'], resultPath: '$.error' });
 
-  // ---- Success path tail: report → release → done (the execution's output is the report summary).
-  const done = new Succeed(scope, 'Done', { outputPath: '$.report' });
-  const releaseLock = invoke('ReleaseLock', 'lock', { action: 'release', owner }, '$.release');
-  catchInto(releaseLock, onReleaseFailed);
-  releaseLock.next(done);
-  const report = invoke(
-    'Report',
-    'report',
-    {
-      runId,
+  // ==== Main path, in execution order ====
+  // 1. Input: defaults (reconcileInputSchema's, from functions/run/core/input.ts), then either a bundle event's
+  //    revision or the input as given, then validation.
+  const inputDefaults = new Pass(scope, 'ApplyInputDefaults', {
+    comment: 'Fill in the defaults of reconcileInputSchema; fields present in the input win (States.JsonMerge is shallow).',
+    parameters: { defaults: { ...RECONCILE_INPUT_DEFAULTS, tables: [] }, input: JsonPath.objectAt('$') },
+  });
+  const mergeDefaults = new Pass(scope, 'MergeInputDefaults', {
+    parameters: { merged: JsonPath.jsonMerge(JsonPath.objectAt('$.defaults'), JsonPath.objectAt('$.input')) },
+    outputPath: '$.merged',
+  });
+  const fileName = JsonPath.arrayGetItem(JsonPath.stringSplit(JsonPath.stringAt('$.bundleKey'), '/'), 1);
+  const splitBundleKey = new Pass(scope, 'SplitBundleKey', {
+    parameters: {
+      pathParts: JsonPath.stringSplit(JsonPath.stringAt('$.bundleKey'), '/'),
+      pathDepth: JsonPath.arrayLength(JsonPath.stringSplit(JsonPath.stringAt('$.bundleKey'), '/')),
+      nameParts: JsonPath.stringSplit(fileName, '.'),
+      nameDepth: JsonPath.arrayLength(JsonPath.stringSplit(fileName, '.')),
+    },
+    resultPath: '$.bundle',
+  });
+  const useBundleRevision = new Pass(scope, 'UseBundleRevision', {
+    parameters: {
       trigger: JsonPath.stringAt('$.trigger'),
       mode: JsonPath.stringAt('$.mode'),
-      revision: JsonPath.stringAt('$.load.revision'),
-      outcome: JsonPath.stringAt('$.outcome'),
-    },
-    '$.report',
-  );
-  catchInto(report, onReportFailed);
-  report.next(releaseLock);
-  const markSucceeded = new Pass(scope, 'MarkSucceeded', { result: Result.fromString('succeeded'), resultPath: '$.outcome' }).next(report);
-  const markBlocked = new Pass(scope, 'MarkBlocked', { result: Result.fromString('blocked'), resultPath: '$.outcome' }).next(report);
-
-  // ---- Apply: every batch in rounds; the state machine waits between rounds, never the Lambda.
-  const applyBatch = invoke(
-    'ApplyBatch',
-    'applyBatch',
-    {
-      runId: JsonPath.stringAt('$.runId'),
-      batch: JsonPath.objectAt('$.batch'),
-      round: JsonPath.numberAt('$.round'),
+      tables: JsonPath.listAt('$.tables'),
       waitSeconds: JsonPath.numberAt('$.waitSeconds'),
-      approval: JsonPath.objectAt('$.approval'),
-    },
-    '$.result',
-  );
-  // The round says how long: the settle interval, or, when every table left waits for a step DynamoDB won't take
-  // before a known time (TTL's step 2, an hour after step 1), until then in one Wait (history stays small).
-  const waitForDynamoDB = new Wait(scope, 'WaitForDynamoDB', { time: WaitTime.secondsPath('$.result.waitSeconds') });
-  const nextRound = new Pass(scope, 'NextRound', {
-    parameters: {
-      runId: JsonPath.stringAt('$.runId'),
-      batch: JsonPath.objectAt('$.batch'),
-      waitSeconds: JsonPath.numberAt('$.waitSeconds'),
-      approval: JsonPath.objectAt('$.approval'),
-      round: JsonPath.mathAdd(JsonPath.numberAt('$.round'), 1),
+      revision: JsonPath.stringAt('$.bundle.nameParts[0]'),
     },
   });
-  waitForDynamoDB.next(nextRound);
-  nextRound.next(applyBatch);
-  const batchApplied = new Pass(scope, 'BatchApplied', { outputPath: '$.result' });
-  const batchDidNotSettle = new Fail(scope, 'BatchDidNotSettle', { error: 'BatchDidNotSettle', cause: RECONCILE_FAILURES.BatchDidNotSettle });
-  applyBatch.next(
-    new Choice(scope, 'BatchSettled?')
-      .when(Condition.and(Condition.booleanEquals('$.result.pending', true), Condition.numberLessThan('$.round', MAX_APPLY_ROUNDS)), waitForDynamoDB)
-      .when(Condition.booleanEquals('$.result.pending', true), batchDidNotSettle)
-      .otherwise(batchApplied),
+  // publish writes bundles/<sha>.json, then bundles/latest.json: the first event already started this revision.
+  const latestPointer = new Succeed(scope, 'IgnoreLatestPointer', { comment: 'bundles/latest.json is a copy of a revision whose own upload started a run' });
+  const validateInput = new Choice(scope, 'ValidateInput');
+  // A Choice rule on a missing path is a runtime error (States.Runtime), so presence is checked first.
+  const inputComplete = new Choice(scope, 'InputComplete?')
+    .when(Condition.and(...['$.trigger', '$.mode', '$.revision', '$.tables', '$.waitSeconds'].map((path) => Condition.isPresent(path))), validateInput)
+    .otherwise(invalidInput);
+  inputDefaults.next(mergeDefaults).next(
+    new Choice(scope, 'FromBundleEvent?')
+      .when(Condition.and(Condition.isPresent('$.bundleKey'), Condition.isString('$.bundleKey')), splitBundleKey)
+      .otherwise(inputComplete),
   );
-  const applyBatches = new MapState(scope, 'ApplyBatches', {
-    itemsPath: '$.load.batches',
-    itemSelector: {
-      runId,
-      batch: JsonPath.objectAt('$$.Map.Item.Value'),
-      round: 0,
-      waitSeconds: JsonPath.numberAt('$.waitSeconds'),
-      approval: JsonPath.objectAt('$.gate.approval'),
-    },
-    maxConcurrency: BATCH_CONCURRENCY,
-    resultPath: '$.apply',
-  }).itemProcessor(applyBatch);
-  applyBatches.addCatch(onBatchDidNotSettle, { errors: ['BatchDidNotSettle'], resultPath: '$.error' });
-  catchInto(applyBatches, onApplyFailed);
-  applyBatches.next(markSucceeded);
-
-  // ---- Gate: the account-wide blast-radius guard, before any batch applies anything.
-  const gate = invoke(
-    'Gate',
-    'gate',
-    {
-      runId,
-      tables: JsonPath.numberAt('$.load.tables'),
-      maxDisruptivePercent: JsonPath.numberAt('$.load.maxDisruptivePercent'),
-      plans: JsonPath.listAt('$.plans'),
-    },
-    '$.gate',
+  splitBundleKey.next(
+    new Choice(scope, 'IsBundleKey?')
+      .when(
+        Condition.and(
+          Condition.numberEquals('$.bundle.pathDepth', 2),
+          Condition.stringEquals('$.bundle.pathParts[0]', 'bundles'),
+          Condition.numberEquals('$.bundle.nameDepth', 2),
+          Condition.stringEquals('$.bundle.nameParts[1]', 'json'),
+        ),
+        useBundleRevision,
+      )
+      .otherwise(invalidInput),
   );
-  catchInto(gate, onGateFailed);
-  gate.next(
-    new Choice(scope, 'GateDecision')
-      .when(Condition.stringEquals('$.mode', 'plan'), markSucceeded)
-      .when(Condition.booleanEquals('$.gate.proceed', false), markBlocked)
-      .otherwise(applyBatches),
-  );
-  let beforeGate: IChainable = gate;
-  if (props.maxDisruptivePercent !== undefined) {
-    const ceiling = props.maxDisruptivePercent;
-    const applyCeiling = new Pass(scope, 'ApplyDisruptiveCeiling', { result: Result.fromNumber(ceiling), resultPath: '$.load.maxDisruptivePercent' }).next(gate);
-    beforeGate = new Choice(scope, 'AboveDisruptiveCeiling?')
-      .when(Condition.numberGreaterThan('$.load.maxDisruptivePercent', ceiling), applyCeiling)
-      .otherwise(gate);
-  }
+  useBundleRevision.next(new Choice(scope, 'LatestPointer?').when(Condition.stringEquals('$.revision', 'latest'), latestPointer).otherwise(inputComplete));
 
-  // ---- Plan: every batch side by side.
-  // Each batch's result is cut to what the gate adds up: 200 batches stay a few KiB (the plans are in S3).
-  const planBatch = invoke('PlanBatch', 'planBatch', { runId: JsonPath.stringAt('$.runId'), batch: JsonPath.objectAt('$.batch') }, undefined, {
-    index: JsonPath.numberAt('$.index'),
-    actions: JsonPath.numberAt('$.actions'),
-    disruptiveTables: JsonPath.numberAt('$.disruptiveTables'),
-    population: JsonPath.numberAt('$.population'),
-  });
-  const planBatches = new MapState(scope, 'PlanBatches', {
-    itemsPath: '$.load.batches',
-    itemSelector: { runId, batch: JsonPath.objectAt('$$.Map.Item.Value') },
-    maxConcurrency: BATCH_CONCURRENCY,
-    resultPath: '$.plans',
-  }).itemProcessor(planBatch);
-  catchInto(planBatches, onPlanFailed);
-  planBatches.next(beforeGate);
-
-  // ---- Load.
-  const load = invoke(
-    'LoadDesiredState',
-    'loadDesiredState',
-    { runId, revision: JsonPath.stringAt('$.revision'), tables: JsonPath.listAt('$.tables'), batchSize: props.batchSize ?? DEFAULT_BATCH_SIZE },
-    '$.load',
-  );
-  catchInto(load, onLoadFailed);
-  load.next(planBatches);
-
-  // ---- Lock: nothing to release when it was never ours.
+  // 2. Lock. A commit that lands while another run holds it must not be lost until the next nightly run: wait for
+  //    the lock (1 + 2 + 4 + 8 + 16 + 32 minutes, about an hour) before giving up with LockHeld.
   const acquireLock = invoke('AcquireLock', 'lock', { action: 'acquire', owner, ttlSeconds: lockTtl }, '$.lock');
-  // A commit that lands while another run holds the lock must not be lost until the next nightly run: wait for
-  // the lock (1 + 2 + 4 + 8 + 16 + 32 minutes, about an hour) before giving up with LockHeld.
   acquireLock.addRetry({ errors: ['LockHeld'], interval: Duration.minutes(1), backoffRate: 2, maxAttempts: 6 });
-  acquireLock.addCatch(new Fail(scope, 'LockHeld', { error: 'LockHeld', cause: RECONCILE_FAILURES.LockHeld }), { errors: ['LockHeld'], resultPath: '$.error' });
-  acquireLock.addCatch(new Fail(scope, 'LockFailed', { error: 'LockFailed', cause: RECONCILE_FAILURES.LockFailed }), { errors: ['States.ALL'], resultPath: '$.error' });
-  acquireLock.next(load);
-
-  // ---- Input: defaults, the revision of a bundle event, validation.
-  const invalidInput = new Fail(scope, 'InvalidInput', { error: 'InvalidInput', cause: RECONCILE_FAILURES.InvalidInput });
-  const validateInput = new Choice(scope, 'ValidateInput')
+  acquireLock.addCatch(lockHeld, { errors: ['LockHeld'], resultPath: '$.error' });
+  acquireLock.addCatch(lockFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+  validateInput
     .when(
       Condition.and(
         Condition.isString('$.trigger'),
@@ -366,61 +326,109 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
       acquireLock,
     )
     .otherwise(invalidInput);
-  // A Choice rule on a missing path is a runtime error (States.Runtime), so presence is checked first.
-  const inputComplete = new Choice(scope, 'InputComplete?')
-    .when(
-      Condition.and(...['$.trigger', '$.mode', '$.revision', '$.tables', '$.waitSeconds'].map((path) => Condition.isPresent(path))),
-      validateInput,
-    )
-    .otherwise(invalidInput);
-  const useBundleRevision = new Pass(scope, 'UseBundleRevision', {
-    parameters: {
-      trigger: JsonPath.stringAt('$.trigger'),
-      mode: JsonPath.stringAt('$.mode'),
-      tables: JsonPath.listAt('$.tables'),
-      waitSeconds: JsonPath.numberAt('$.waitSeconds'),
-      revision: JsonPath.stringAt('$.bundle.nameParts[0]'),
-    },
-  });
-  // publish writes bundles/<sha>.json, then bundles/latest.json: the first event already started this revision.
-  const latestPointer = new Succeed(scope, 'IgnoreLatestPointer', { comment: 'bundles/latest.json is a copy of a revision whose own upload started a run' });
-  useBundleRevision.next(new Choice(scope, 'LatestPointer?').when(Condition.stringEquals('$.revision', 'latest'), latestPointer).otherwise(inputComplete));
-  const fileName = JsonPath.arrayGetItem(JsonPath.stringSplit(JsonPath.stringAt('$.bundleKey'), '/'), 1);
-  const splitBundleKey = new Pass(scope, 'SplitBundleKey', {
-    parameters: {
-      pathParts: JsonPath.stringSplit(JsonPath.stringAt('$.bundleKey'), '/'),
-      pathDepth: JsonPath.arrayLength(JsonPath.stringSplit(JsonPath.stringAt('$.bundleKey'), '/')),
-      nameParts: JsonPath.stringSplit(fileName, '.'),
-      nameDepth: JsonPath.arrayLength(JsonPath.stringSplit(fileName, '.')),
-    },
-    resultPath: '$.bundle',
-  });
-  splitBundleKey.next(
-    new Choice(scope, 'IsBundleKey?')
-      .when(
-        Condition.and(
-          Condition.numberEquals('$.bundle.pathDepth', 2),
-          Condition.stringEquals('$.bundle.pathParts[0]', 'bundles'),
-          Condition.numberEquals('$.bundle.nameDepth', 2),
-          Condition.stringEquals('$.bundle.nameParts[1]', 'json'),
-        ),
-        useBundleRevision,
-      )
-      .otherwise(invalidInput),
+
+  // 3. Load: the bundle, the account index (once per run), the batches.
+  const load = invoke(
+    'LoadDesiredState',
+    'loadDesiredState',
+    { runId, revision: JsonPath.stringAt('$.revision'), tables: JsonPath.listAt('$.tables'), batchSize: props.batchSize ?? DEFAULT_BATCH_SIZE },
+    '$.load',
   );
-  const fromBundleEvent = new Choice(scope, 'FromBundleEvent?')
-    .when(Condition.and(Condition.isPresent('$.bundleKey'), Condition.isString('$.bundleKey')), splitBundleKey)
-    .otherwise(inputComplete);
-  const mergeDefaults = new Pass(scope, 'MergeInputDefaults', {
-    parameters: { merged: JsonPath.jsonMerge(JsonPath.objectAt('$.defaults'), JsonPath.objectAt('$.input')) },
-    outputPath: '$.merged',
+  catchInto(load, onLoadFailed);
+
+  // 4. Plan every batch side by side; each result is cut to what the gate adds up (200 batches stay a few KiB).
+  const planBatch = invoke('PlanBatch', 'planBatch', { runId: JsonPath.stringAt('$.runId'), batch: JsonPath.objectAt('$.batch') }, undefined, {
+    index: JsonPath.numberAt('$.index'),
+    actions: JsonPath.numberAt('$.actions'),
+    disruptiveTables: JsonPath.numberAt('$.disruptiveTables'),
+    population: JsonPath.numberAt('$.population'),
   });
-  mergeDefaults.next(fromBundleEvent);
-  const inputDefaults = new Pass(scope, 'ApplyInputDefaults', {
-    comment: 'Fill in the defaults of reconcileInputSchema; fields present in the input win (States.JsonMerge is shallow).',
-    parameters: { defaults: { ...RECONCILE_INPUT_DEFAULTS, tables: [] }, input: JsonPath.objectAt('$') },
+  const planBatches = new MapState(scope, 'PlanBatches', {
+    itemsPath: '$.load.batches',
+    itemSelector: { runId, batch: JsonPath.objectAt('$$.Map.Item.Value') },
+    maxConcurrency: BATCH_CONCURRENCY,
+    resultPath: '$.plans',
+  }).itemProcessor(planBatch);
+  catchInto(planBatches, onPlanFailed);
+
+  // 5. Gate: the account-wide blast-radius guard, before any batch applies anything. A deployed ceiling on
+  //    policy.yaml's percentage wins when lower.
+  const gate = invoke(
+    'Gate',
+    'gate',
+    { runId, tables: JsonPath.numberAt('$.load.tables'), maxDisruptivePercent: JsonPath.numberAt('$.load.maxDisruptivePercent'), plans: JsonPath.listAt('$.plans') },
+    '$.gate',
+  );
+  catchInto(gate, onGateFailed);
+  let beforeGate: IChainable = gate;
+  if (props.maxDisruptivePercent !== undefined) {
+    const ceiling = props.maxDisruptivePercent;
+    const applyCeiling = new Pass(scope, 'ApplyDisruptiveCeiling', { result: Result.fromNumber(ceiling), resultPath: '$.load.maxDisruptivePercent' }).next(gate);
+    beforeGate = new Choice(scope, 'AboveDisruptiveCeiling?').when(Condition.numberGreaterThan('$.load.maxDisruptivePercent', ceiling), applyCeiling).otherwise(gate);
+  }
+
+  // 6. Apply: one child execution per batch (ApplyBatchRounds). A batch that fails or outlasts its child's timeout
+  //    is caught into `{ index, failed: true, error }` (the child's error name) and reported; the others finish.
+  const startBatch = new StepFunctionsStartExecution(scope, 'StartApplyBatchRounds', {
+    stateMachine: props.applyBatchRounds,
+    integrationPattern: IntegrationPattern.RUN_JOB,
+    input: TaskInput.fromObject({
+      runId: JsonPath.stringAt('$.runId'),
+      batch: JsonPath.objectAt('$.batch'),
+      waitSeconds: JsonPath.numberAt('$.waitSeconds'),
+      approval: JsonPath.objectAt('$.approval'),
+    }),
+    // The child's output is its last round; keep a few numbers (the report reads the rounds themselves from S3).
+    resultSelector: {
+      index: JsonPath.numberAt('$.Output.index'),
+      rounds: JsonPath.mathAdd(JsonPath.numberAt('$.Output.round'), 1),
+      applied: JsonPath.numberAt('$.Output.applied'),
+    },
   });
-  inputDefaults.next(mergeDefaults);
+  // A child that did not succeed fails the task with States.TaskFailed and its DescribeExecution as JSON Cause: the
+  // child's own error name is in it. Anything else (a timeout, StartExecution refused) is named by the task error.
+  const childFailure = new Pass(scope, 'ReadChildFailure', { parameters: { execution: JsonPath.stringToJson(JsonPath.stringAt('$.error.Cause')) }, resultPath: '$.child' });
+  const batchFailed = new Pass(scope, 'BatchFailed', { parameters: { index: JsonPath.numberAt('$.batch.index'), failed: true, error: JsonPath.stringAt('$.child.execution.Error') } });
+  const batchNotRun = new Pass(scope, 'BatchNotRun', { parameters: { index: JsonPath.numberAt('$.batch.index'), failed: true, error: JsonPath.stringAt('$.error.Error') } });
+  childFailure.next(batchFailed);
+  startBatch.addCatch(
+    new Choice(scope, 'ChildFailed?')
+      .when(Condition.and(Condition.stringEquals('$.error.Error', 'States.TaskFailed'), Condition.isPresent('$.error.Cause')), childFailure)
+      .otherwise(batchNotRun),
+    { errors: ['States.ALL'], resultPath: '$.error' },
+  );
+  const applyBatches = new MapState(scope, 'ApplyBatches', {
+    itemsPath: '$.load.batches',
+    itemSelector: { runId, batch: JsonPath.objectAt('$$.Map.Item.Value'), waitSeconds: JsonPath.numberAt('$.waitSeconds'), approval: JsonPath.objectAt('$.gate.approval') },
+    maxConcurrency: BATCH_CONCURRENCY,
+    resultPath: '$.apply',
+  }).itemProcessor(startBatch);
+  catchInto(applyBatches, onApplyFailed);
+  // Plan mode and a blocked run apply nothing: the report still gets an (empty) list of batch results.
+  const nothingApplied = (id: string) => new Pass(scope, id, { result: Result.fromArray([]), resultPath: '$.apply' });
+
+  // 7. Report → release → done (the execution's output is the report summary).
+  const report = invoke(
+    'Report',
+    'report',
+    { runId, trigger: JsonPath.stringAt('$.trigger'), mode: JsonPath.stringAt('$.mode'), revision: JsonPath.stringAt('$.load.revision'), outcome: JsonPath.stringAt('$.outcome'), batches: JsonPath.listAt('$.apply') },
+    '$.report',
+  );
+  catchInto(report, onReportFailed);
+  const releaseLock = invoke('ReleaseLock', 'lock', { action: 'release', owner }, '$.release');
+  catchInto(releaseLock, onReleaseFailed);
+  const markSucceeded = new Pass(scope, 'MarkSucceeded', { result: Result.fromString('succeeded'), resultPath: '$.outcome' });
+  markSucceeded.next(report).next(releaseLock).next(new Succeed(scope, 'Done', { outputPath: '$.report' }));
+  const markBlocked = new Pass(scope, 'MarkBlocked', { result: Result.fromString('blocked'), resultPath: '$.outcome' }).next(report);
+
+  acquireLock.next(load).next(planBatches).next(beforeGate);
+  gate.next(
+    new Choice(scope, 'GateDecision')
+      .when(Condition.stringEquals('$.mode', 'plan'), nothingApplied('PlanOnly').next(markSucceeded))
+      .when(Condition.booleanEquals('$.gate.proceed', false), nothingApplied('Blocked').next(markBlocked))
+      .otherwise(applyBatches),
+  );
+  applyBatches.next(markSucceeded);
   return inputDefaults;
 }
 
@@ -432,10 +440,12 @@ export interface ReconcileStateMachineProps extends ReconcileDefinitionProps {
   timeout?: Duration;
 }
 
-/** The Reconcile state machine: Standard type, every event logged, X-Ray tracing on. */
+/** The Reconcile state machine and its child ApplyBatchRounds: Standard type, every event logged, X-Ray tracing on. */
 export class ReconcileStateMachine extends Construct {
   /** The state machine. */
   readonly stateMachine: StateMachine;
+  /** The child that applies one batch in rounds (one execution per batch). */
+  readonly applyBatchRounds: StateMachine;
   /** Where executions log (level ALL, with execution data). */
   readonly logGroup: ILogGroup;
 
@@ -443,15 +453,27 @@ export class ReconcileStateMachine extends Construct {
     super(scope, id);
     const timeout = props.timeout ?? Duration.hours(6);
     this.logGroup = props.logGroup ?? new LogGroup(this, 'Logs', { retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.RETAIN });
+    const logs = { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true };
+    // The child's states live in their own scope: state names are unique per state machine, ids per scope.
+    const rounds = new Construct(this, 'Rounds');
+    this.applyBatchRounds = new StateMachine(this, 'ApplyBatchRounds', {
+      comment: 'tablewarden ApplyBatchRounds: apply one batch of a reconcile run in rounds, waiting while DynamoDB settles',
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromChainable(applyBatchRoundsDefinition(rounds, props)),
+      // Within the parent's: a batch that outlasts it is stopped with the parent (sync:2 stops its children).
+      timeout,
+      tracingEnabled: true,
+      logs,
+    });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
-      comment: 'tablewarden Reconcile: lock, load, plan, gate, apply in rounds, report, unlock',
+      comment: 'tablewarden Reconcile: lock, load, plan, gate, apply each batch in a child execution, report, unlock',
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromChainable(
-        reconcileDefinition(this, { ...props, lockTtlSeconds: props.lockTtlSeconds ?? Math.min(86_400, Math.max(60, timeout.toSeconds())) }),
+        reconcileDefinition(this, { ...props, applyBatchRounds: this.applyBatchRounds, lockTtlSeconds: props.lockTtlSeconds ?? Math.min(86_400, Math.max(60, timeout.toSeconds())) }),
       ),
       timeout,
       tracingEnabled: true,
-      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      logs,
     });
   }
 }

@@ -336,16 +336,27 @@ describe('state machine', () => {
     });
   });
 
-  it('may invoke exactly the six handlers, nothing else', () => {
+  it('Reconcile invokes five handlers and starts ApplyBatchRounds; the child invokes only apply-batch; nothing else', () => {
     // Prepare
-    const statements = roleStatements(template, logicalId(stack.warden.stateMachine.role));
-    const invoke = allowed(statements).filter((statement) => statement.Action.includes('lambda:InvokeFunction'));
-    const functionArns = HANDLER_NAMES.map((handler) => `\${${logicalId(stack.warden.functions[handler])}.Arn}`);
+    const invokes = (role: Parameters<typeof logicalId>[0]) => {
+      const statements = roleStatements(template, logicalId(role));
+      const invoke = allowed(statements).filter((statement) => statement.Action.includes('lambda:InvokeFunction'));
+      return { statements, resources: invoke.flatMap((statement) => statement.Resource.map(render)).sort(), actions: invoke.flatMap((statement) => statement.Action) };
+    };
+    const arns = (handlers: readonly string[]) => handlers.flatMap((handler) => [`\${${logicalId(stack.warden.functions[handler as HandlerName])}.Arn}`, `\${${logicalId(stack.warden.functions[handler as HandlerName])}.Arn}:*`]).sort();
+    const parent = invokes(stack.warden.stateMachine.role);
+    const child = invokes(stack.warden.applyBatchRounds.role);
     // Assess
-    expect(invoke.flatMap((statement) => statement.Action)).toEqual(['lambda:InvokeFunction']);
-    expect(invoke.flatMap((statement) => statement.Resource.map(render)).sort()).toEqual([...functionArns, ...functionArns.map((arn) => `${arn}:*`)].sort());
-    expect(actionsOf(statements).filter((action) => !action.startsWith('logs:') && !action.startsWith('xray:'))).toEqual(['lambda:InvokeFunction']);
+    expect(parent.actions).toEqual(['lambda:InvokeFunction']);
+    expect(parent.resources).toEqual(arns(HANDLER_NAMES.filter((handler) => handler !== 'apply-batch')));
+    // startExecution.sync:2: start the child, poll and stop its executions, and the managed rule that reports them.
+    expect(actionsOf(parent.statements).filter((action) => !action.startsWith('logs:') && !action.startsWith('xray:')).sort()).toEqual(
+      ['events:DescribeRule', 'events:PutRule', 'events:PutTargets', 'lambda:InvokeFunction', 'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution'].sort(),
+    );
+    expect(child.resources).toEqual(arns(['apply-batch']));
+    expect(actionsOf(child.statements).filter((action) => !action.startsWith('logs:') && !action.startsWith('xray:'))).toEqual(['lambda:InvokeFunction']);
   });
+
 });
 
 describe('triggers', () => {

@@ -31,7 +31,7 @@ import {
 } from '../../functions/handlers/contracts.ts';
 import { synthesizeOperatorTemplate } from '../../infra/synth.ts';
 import { findUnsupportedAsl } from '../../local/workflow/guard.ts';
-import { reconcileAslFromTemplate } from './template-helpers.ts';
+import { applyBatchRoundsAslFromTemplate, reconcileAslFromTemplate } from './template-helpers.ts';
 import { MAX_APPLY_ROUNDS, RECONCILE_TASK_STATES, ReconcileStateMachine, TRANSIENT_LAMBDA_ERRORS } from '../../state-machines/reconcile.ts';
 
 
@@ -94,7 +94,7 @@ function contractStubs(): Record<TaskState, Stub> {
 async function run(definition: unknown, input: unknown, overrides: Partial<Record<TaskState, Stub>> = {}): Promise<RunOutcome> {
   const calls: Call[] = [];
   const stubs = { ...contractStubs(), ...overrides };
-  const handlers = Object.fromEntries(
+  const handlers: Record<string, (event: unknown) => Promise<unknown>> = Object.fromEntries(
     Object.entries(stubs).map(([state, stub]) => [
       state,
       async (event: unknown) => {
@@ -103,17 +103,27 @@ async function run(definition: unknown, input: unknown, overrides: Partial<Recor
       },
     ]),
   );
-  const machine = new LocalStateMachine(definition as StateMachineDefinition);
-  const execution = machine.run(input as never, {
-    overrides: {
-      taskResourceLocalHandlers: handlers as never,
-      waitTimeOverrides: { WaitForDynamoDB: 0 },
-      retryIntervalOverrides: Object.fromEntries(Object.keys(RECONCILE_TASK_STATES).map((state) => [state, 0])),
-    },
-    context: { Execution: { ...EXECUTION, Input: input, StartTime: '2030-01-01T00:00:00.000Z' } } as never,
-  });
+  const execute = (asl: unknown, executionInput: unknown) =>
+    new LocalStateMachine(asl as StateMachineDefinition).run(executionInput as never, {
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        waitTimeOverrides: { WaitForDynamoDB: 0 },
+        retryIntervalOverrides: Object.fromEntries(Object.keys(RECONCILE_TASK_STATES).map((state) => [state, 0])),
+      },
+      context: { Execution: { ...EXECUTION, Input: executionInput, StartTime: '2030-01-01T00:00:00.000Z' } } as never,
+    }).result;
+  // startExecution.sync:2 as Step Functions answers it: the child's output parsed under Output; a child that fails
+  // fails the task with States.TaskFailed and the child's Error/Cause in a JSON Cause.
+  handlers['StartApplyBatchRounds'] = async (parameters: unknown) => {
+    try {
+      return { Output: await execute(childAsl, (parameters as { Input: unknown }).Input), Status: 'SUCCEEDED' };
+    } catch (error) {
+      const cause = (error as { cause?: { name?: string; message?: string } }).cause;
+      throw named('States.TaskFailed', JSON.stringify({ Status: 'FAILED', Error: cause?.name ?? (error as Error).name, Cause: cause?.message ?? '' }));
+    }
+  };
   try {
-    return { output: await execution.result, calls };
+    return { output: await execute(definition, input), calls };
   } catch (error) {
     const cause = (error as { cause?: { name?: string } }).cause;
     return { error: cause?.name ?? (error as Error).name, calls };
@@ -143,17 +153,39 @@ function unsupportedFeatures(definition: unknown): string[] {
 }
 
 let asl: Record<string, unknown>;
+let childAsl: Record<string, unknown>;
 
 beforeAll(() => {
   // Prepare: the ASL exactly as the operator stack synthesizes it (what the local workflow runner uses); the
   // handlers' code assets don't matter here, so esbuild is skipped (operator-stack.test.ts bundles).
-  asl = reconcileAslFromTemplate(synthesizeOperatorTemplate({ bundle: false }));
+  const template = synthesizeOperatorTemplate({ bundle: false });
+  asl = reconcileAslFromTemplate(template);
+  childAsl = applyBatchRoundsAslFromTemplate(template);
 });
 
 describe('guard: the synthesized ASL stays runnable by aws-local-stepfunctions', () => {
   it('uses no JSONata, no Assign, no Distributed Map and no task tokens', () => {
     // Assess
     expect(unsupportedFeatures(asl)).toEqual([]);
+    expect(unsupportedFeatures(childAsl)).toEqual([]);
+  });
+
+  it('applies each batch as ONE child execution (startExecution.sync:2 of ApplyBatchRounds), caught so the other batches finish', () => {
+    // Act
+    const [, task] = allStates(asl).find(([name]) => name === 'StartApplyBatchRounds')!;
+    // Assess
+    expect(task).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::states:startExecution.sync:2', ResultSelector: expect.objectContaining({ 'index.$': '$.Output.index' }) });
+    expect((task['Catch'] as Array<{ ErrorEquals: string[] }>).map((catcher) => catcher.ErrorEquals)).toEqual([['States.ALL']]);
+    expect(Object.keys(childAsl['States'] as object).sort()).toEqual(['ApplyBatch', 'BatchApplied', 'BatchDidNotSettle', 'BatchSettled?', 'FirstRound', 'NextRound', 'WaitForDynamoDB']);
+  });
+
+  it('reads top to bottom: the main path is in execution order in the definition', () => {
+    // Act
+    const order = Object.keys(asl['States'] as object);
+    const at = (name: string) => order.indexOf(name);
+    // Assess: after the failure targets, input → lock → load → plan → gate → apply → report → release.
+    const main = ['ApplyInputDefaults', 'AcquireLock', 'LoadDesiredState', 'PlanBatches', 'Gate', 'ApplyBatches', 'Report', 'ReleaseLock'];
+    expect(main.map(at)).toEqual([...main.map(at)].sort((a, b) => a - b));
   });
 
   it.each([
@@ -166,9 +198,9 @@ describe('guard: the synthesized ASL stays runnable by aws-local-stepfunctions',
     expect(unsupportedFeatures(definition)).not.toEqual([]);
   });
 
-  it('has exactly the documented Task states, each retrying transient Lambda errors', () => {
+  it('has exactly the documented Lambda Task states (parent and child), each retrying transient Lambda errors', () => {
     // Act
-    const tasks = allStates(asl).filter(([, state]) => state['Type'] === 'Task');
+    const tasks = [...allStates(asl), ...allStates(childAsl)].filter(([name, state]) => state['Type'] === 'Task' && name !== 'StartApplyBatchRounds');
     // Assess
     expect(tasks.map(([name]) => name).sort()).toEqual(Object.keys(RECONCILE_TASK_STATES).sort());
     for (const [name, state] of tasks) {
@@ -209,12 +241,15 @@ describe('Reconcile, run locally', () => {
     // Assess
     expect(outcome.error).toBeUndefined();
     expect(states(outcome)).toEqual(['AcquireLock', 'LoadDesiredState', 'PlanBatch', 'PlanBatch', 'Gate', 'ApplyBatch', 'ApplyBatch', 'Report', 'ReleaseLock']);
+    expect(eventsOf(outcome, 'Gate')[0]?.['plans']).toEqual(BATCHES.map((batch) => ({ index: batch.index, actions: 1, disruptiveTables: 0, population: batch.tables })));
     expect(eventsOf(outcome, 'AcquireLock')).toEqual([expect.objectContaining({ action: 'acquire', owner: EXECUTION.Id })]);
     expect(eventsOf(outcome, 'LoadDesiredState')).toEqual([{ runId: 'run-1', revision: 'latest', tables: [], batchSize: 50 }]);
     expect(eventsOf(outcome, 'PlanBatch').map((event) => event['batch'])).toEqual(BATCHES);
     expect(eventsOf(outcome, 'Gate')[0]).toMatchObject({ runId: 'run-1', tables: 3, maxDisruptivePercent: 25, plans: [{ index: 0 }, { index: 1 }] });
     expect(eventsOf(outcome, 'ApplyBatch')).toEqual(BATCHES.map((batch) => ({ runId: 'run-1', batch, round: 0, waitSeconds: 0, approval: { disruptiveTables: 0, population: 3, maxDisruptivePercent: 25 } })));
-    expect(eventsOf(outcome, 'Report')).toEqual([{ runId: 'run-1', trigger: 'manual', mode: 'apply', revision: 'abc123', outcome: 'succeeded' }]);
+    expect(eventsOf(outcome, 'Report')).toEqual([
+      { runId: 'run-1', trigger: 'manual', mode: 'apply', revision: 'abc123', outcome: 'succeeded', batches: [{ index: 0, rounds: 1, applied: 1 }, { index: 1, rounds: 1, applied: 1 }] },
+    ]);
     expect(eventsOf(outcome, 'ReleaseLock')).toEqual([{ action: 'release', owner: EXECUTION.Id }]);
     expect(outcome.output).toMatchObject({ reportKey: 'runs/run-1/report.json', status: 'in-sync' });
   });
@@ -261,12 +296,12 @@ describe('Reconcile, run locally', () => {
     const outcome = await run(asl, { trigger: 'manual', waitSeconds: 7 }, { ApplyBatch: applyBatch });
     // Assess
     expect(outcome.error).toBeUndefined();
-    for (const [, state] of allStates(asl as Record<string, unknown>)) if (state['Type'] === 'Wait') waits.push(state);
+    for (const [, state] of allStates(childAsl)) if (state['Type'] === 'Wait') waits.push(state);
     expect(waits).toEqual([expect.objectContaining({ SecondsPath: '$.result.waitSeconds' })]);
     expect(eventsOf(outcome, 'ApplyBatch').map((event) => event['waitSeconds'])).toEqual([7, 7, 7]);
   });
 
-  it(`fails BatchDidNotSettle after round ${MAX_APPLY_ROUNDS}, reporting and releasing the lock`, async () => {
+  it(`a batch still pending after round ${MAX_APPLY_ROUNDS} fails its child with BatchDidNotSettle; the run reports it and finishes`, async () => {
     // Prepare
     const neverSettles: Stub = async (event) => {
       const { batch, round } = applyBatchEventSchema.parse(event);
@@ -275,18 +310,32 @@ describe('Reconcile, run locally', () => {
     // Act
     const outcome = await run(asl, { trigger: 'manual' }, { ApplyBatch: neverSettles });
     // Assess
-    expect(outcome.error).toBe('BatchDidNotSettle');
+    expect(outcome.error).toBeUndefined();
     const rounds = eventsOf(outcome, 'ApplyBatch').filter((event) => (event['batch'] as { index: number }).index === 1).map((event) => event['round']);
     expect(rounds).toEqual(Array.from({ length: MAX_APPLY_ROUNDS + 1 }, (_, round) => round));
-    expect(eventsOf(outcome, 'ReportFailure')).toEqual([expect.objectContaining({ outcome: 'failed', error: expect.objectContaining({ Error: 'BatchDidNotSettle' }) })]);
-    expect(states(outcome).slice(-2)).toEqual(['ReportFailure', 'ReleaseLockAfterFailure']);
+    expect(eventsOf(outcome, 'Report')).toEqual([expect.objectContaining({ outcome: 'succeeded', batches: [expect.objectContaining({ index: 0 }), { index: 1, failed: true, error: 'BatchDidNotSettle' }] })]);
+    expect(eventsOf(outcome, 'ReportFailure')).toEqual([]);
+    expect(states(outcome).slice(-2)).toEqual(['Report', 'ReleaseLock']);
+  });
+
+  it('a batch whose apply Lambda fails is reported with its error; the other batch is applied', async () => {
+    // Act
+    const outcome = await run(asl, { trigger: 'manual' }, {
+      ApplyBatch: async (event) => {
+        const { batch, round } = applyBatchEventSchema.parse(event);
+        if (batch.index === 0) throw named('BoomError');
+        return { index: batch.index, round, pending: false, applied: 1, failed: 0, resultKey: 'k', waitSeconds: 30 };
+      },
+    });
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(eventsOf(outcome, 'Report')[0]?.['batches']).toEqual([{ index: 0, failed: true, error: 'BoomError' }, { index: 1, rounds: 1, applied: 1 }]);
   });
 
   it.each<[TaskState, string]>([
     ['LoadDesiredState', 'LoadFailed'],
     ['PlanBatch', 'PlanFailed'],
     ['Gate', 'GateFailed'],
-    ['ApplyBatch', 'ApplyFailed'],
     ['Report', 'ReportFailed'],
   ])('%s throws: failure report, lock released, execution fails with %s', async (state, reason) => {
     // Act

@@ -7,12 +7,23 @@ import { extractStateMachines, type CfnTemplate } from '../../local/workflow/ext
 
 /**
  * The Reconcile ASL of a synthesized template, intrinsics resolved (one extractor for tests, the local runner and
- * `npm start`: local/workflow/extract.ts).
+ * `npm start`: local/workflow/extract.ts). The stack has two state machines: Reconcile (starts at
+ * ApplyInputDefaults) and its child ApplyBatchRounds ({@link applyBatchRoundsAslFromTemplate}).
  */
 export function reconcileAslFromTemplate(template: object): Record<string, unknown> {
+  return aslStartingAt(template, 'ApplyInputDefaults');
+}
+
+/** The ApplyBatchRounds ASL (one batch in rounds; started by Reconcile with startExecution.sync:2). */
+export function applyBatchRoundsAslFromTemplate(template: object): Record<string, unknown> {
+  return aslStartingAt(template, 'FirstRound');
+}
+
+function aslStartingAt(template: object, startAt: string): Record<string, unknown> {
   const { stateMachines } = extractStateMachines(template as CfnTemplate);
-  if (stateMachines.length !== 1) throw new Error(`expected one state machine, found ${stateMachines.length}`);
-  return stateMachines[0]!.definition as unknown as Record<string, unknown>;
+  const found = stateMachines.filter((machine) => (machine.definition as { StartAt?: string }).StartAt === startAt);
+  if (found.length !== 1) throw new Error(`expected one state machine starting at ${startAt}, found ${found.length} of ${stateMachines.length}`);
+  return found[0]!.definition as unknown as Record<string, unknown>;
 }
 
 /** A CloudFormation template as JSON. */

@@ -18,6 +18,9 @@ import { handlerApiActions, HANDLER_NAMES } from '../../infra/permissions.ts';
 import { createDriftedAccount } from '../../local/drifted-account.ts';
 import { createOperatorEnvironment } from '../../local/operator-env.ts';
 import { prepareLocalReconcile, runLocalReconcile } from '../../local/workflow/reconcile.ts';
+import { runStateMachine } from '../../local/workflow/run.ts';
+import { handler as applyBatch } from '../../functions/handlers/apply-batch.ts';
+import { handler as loadDesiredState } from '../../functions/handlers/load-desired-state.ts';
 import { useLocalAws } from '../helpers/local-aws.ts';
 
 const local = useLocalAws();
@@ -173,6 +176,46 @@ describe('Reconcile workflow (synthesized ASL, real handlers, local AWS)', () =>
     expect(first.output).toMatchObject({ status: 'in-sync', tables: 3, failed: 0 });
     expect(second.status).toBe('SUCCEEDED');
     expect(second.output).toMatchObject({ status: 'in-sync', tables: 3, applied: 0, failed: 0 });
+  });
+
+  it('a failed batch (its child execution fails) does not stop the other batches, and the report names it', async () => {
+    // Prepare: two batches (load with batch size 2); batch 1's apply Lambda crashes on every round.
+    await createDriftedAccount(createClients(local.clientConfig));
+    await publish();
+    const { machine, lambdas, stateMachines } = await prepareLocalReconcile();
+    const id = (handler: unknown) => Object.keys(lambdas).find((key) => lambdas[key] === handler)!;
+    const executionName = nextName();
+    // Act
+    const result = await runStateMachine({
+      ...machine,
+      stateMachines,
+      input: { trigger: 'manual' },
+      executionName,
+      lambdas: {
+        ...lambdas,
+        [id(loadDesiredState)]: (event) => loadDesiredState({ ...(event as object), batchSize: 2 }),
+        [id(applyBatch)]: (event) => {
+          if ((event as { batch: { index: number } }).batch.index === 1) throw Object.assign(new Error('apply-batch crashed (simulated)'), { name: 'SimulatedCrash' });
+          return applyBatch(event);
+        },
+      },
+      overrides: { waits: 'skip', retryIntervals: 0 },
+    });
+    // Assess: the run finishes and releases the lock; batch 0 converged; batch 1 is reported failed, with why.
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ status: 'failed' });
+    expect(result.childExecutions.map((child) => child.status).sort()).toEqual(['FAILED', 'SUCCEEDED']);
+    const report = (await new RunStore(new S3Client({ ...local.clientConfig, forcePathStyle: true }), process.env.BUNDLE_BUCKET!).get(`runs/${executionName}/report.json`)) as {
+      status: string;
+      failedBatches: Array<{ index: number; error: string }>;
+      tables: Array<{ name: string; outcome: string; error?: string }>;
+    };
+    expect(report.failedBatches).toEqual([{ index: 1, error: 'SimulatedCrash' }]);
+    expect(Object.fromEntries(report.tables.map((table) => [table.name, table.outcome]))).toEqual({ Customers: 'changed', Orders: 'changed', 'legacy-sessions': 'unmanaged', 'terraform-state-lock': 'failed' });
+    expect(report.tables.find((table) => table.name === 'terraform-state-lock')?.error).toBe('batch 1 failed: SimulatedCrash');
+    const pitr = await createClients(local.clientConfig).dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: 'Customers' }));
+    expect(pitr.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus).toBe('ENABLED');
+    expect(await lockItem()).toBeUndefined();
   });
 
   it('grants every handler exactly the AWS actions it called (least privilege, both ways)', () => {

@@ -50,13 +50,14 @@ async function publishOrders(revision: string, attribute: string): Promise<void>
  * state reads): the runner forwards events inside a Map iteration only when the iteration ends, too late to act on.
  */
 async function reconcile(revision: string): Promise<{ result: RunResult; waits: number[]; rounds: ApplyBatchResult[] }> {
-  const { machine, lambdas } = await prepareLocalReconcile();
+  const { machine, lambdas, stateMachines } = await prepareLocalReconcile();
   const applyBatchId = Object.keys(lambdas).find((id) => lambdas[id] === (applyBatch as unknown as LocalLambdaHandler));
   if (!applyBatchId) throw new Error('apply-batch handler not found in the synthesized stack');
   const waits: number[] = [];
   const rounds: ApplyBatchResult[] = [];
   const result = await runStateMachine({
     ...machine,
+    stateMachines,
     input: { trigger: 'commit', revision },
     executionName: `ttl-${++execution}`,
     lambdas: {
@@ -71,7 +72,8 @@ async function reconcile(revision: string): Promise<{ result: RunResult; waits: 
     },
     overrides: { waits: 'skip', retryIntervals: 0 },
   });
-  for (const event of result.events) {
+  // The rounds run in each batch's child execution (ApplyBatchRounds), where the Wait is.
+  for (const event of [...result.events, ...result.childExecutions.flatMap((child) => child.events)]) {
     if (event.type === 'WaitStateEntered' && event.state === 'WaitForDynamoDB') waits.push((event.input as { result: { waitSeconds: number } }).result.waitSeconds);
   }
   return { result, waits, rounds };
