@@ -7,16 +7,20 @@
  * - AWS clients: from the one factory (functions/aws/clients.ts), with the call recorder.
  * - the run lock: functions/aws/run-lock.ts on the state table (see functions/run/lock.ts).
  *
- * Composition: a handler asks {@link runDependencies}(handlerName) and gets the same dependencies for the life of
- * its container (Lambda reuses them across invocations). The default provider builds them from the environment
- * (BUNDLE_BUCKET, STATE_TABLE, TOPIC_ARN, AWS_* settings). {@link setRunDependencies} replaces the provider: it is
- * the composition seam for whoever hosts the handlers (a local runner, a test that records each handler's calls
- * or points it at another endpoint), and it clears what was cached. Handlers themselves ship no test hooks.
+ * Composition: a handler asks {@link runDependencies}(handlerName, ports) and gets the same dependencies for the life
+ * of its container (Lambda reuses them across invocations). `ports` ({@link HandlerPorts}) names what the handler
+ * really uses: its AWS services (the client constants of functions/aws/clients.ts), and {@link S3_RUN_STORE} and
+ * {@link SNS_NOTIFIER} where it uses them. Only those are built, and, since each is a constant the handler imports,
+ * only their SDK clients are bundled into its Lambda (infra/handler-bundle.ts; test/infra/bundle-size.test.ts).
+ * The default provider builds them from the environment (BUNDLE_BUCKET, STATE_TABLE, TOPIC_ARN, AWS_* settings).
+ * {@link setRunDependencies} replaces the provider: it is the composition seam for whoever hosts the handlers (a
+ * local runner, a test that records each handler's calls or points it at another endpoint), and it clears what was
+ * cached. Handlers themselves ship no test hooks.
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import * as z from 'zod';
-import { createClient, createClients, type AwsClients } from '../aws/clients.ts';
+import { ALL_CLIENTS, ClientNotBuilt, createClientsOf, createClient, type AwsClients, type ClientSpec, type ResolvedConnection } from '../aws/clients.ts';
+import type { CallRecorder } from '../aws/call-recorder.ts';
 import { S3RunStore } from '../aws/run-store.ts';
 
 /** JSON documents by key. */
@@ -44,12 +48,6 @@ export interface RunDependencies {
   stateTable: string;
 }
 
-const environmentSchema = z.object({
-  BUNDLE_BUCKET: z.string().min(1),
-  STATE_TABLE: z.string().min(1),
-  TOPIC_ARN: z.string().optional(),
-});
-
 /** SNS as a notifier (subjects are cut to SNS's 100 characters). */
 export class SnsNotifier implements Notifier {
   constructor(
@@ -64,33 +62,92 @@ export class SnsNotifier implements Notifier {
   }
 }
 
-/** Dependencies built from the environment; the S3 and SNS clients behind the store and the notifier are exposed. */
-export interface EnvironmentDependencies extends RunDependencies {
-  s3: S3Client;
-  sns: SNSClient;
+/** The settings the run's own resources come from (the Lambda environment the stack sets). */
+export interface RunEnvironment {
+  /** The operator's bucket (bundles and run artefacts). */
+  bucket: string;
+  /** The operator's state table. */
+  stateTable: string;
+  /** The notification topic; absent: notifying is a no-op. */
+  topicArn: string | undefined;
 }
 
-/** Build a handler's dependencies from the environment, with clients from the one factory. */
-export function dependenciesFromEnvironment(): EnvironmentDependencies {
-  const env = environmentSchema.parse(process.env);
-  const clients = createClients();
+/** How a handler's run store or notifier is built: one constant each, like the client constants (see the module comment). */
+export interface PortSpec<T> {
+  readonly create: (environment: RunEnvironment, connection: ResolvedConnection, calls: CallRecorder) => T;
+}
+
+/** The run store on S3, the operator's bucket. */
+export const S3_RUN_STORE: PortSpec<S3RunStore> = {
   // Local endpoints (moto) need path-style S3 addressing; real S3 uses virtual-hosted style.
-  const s3 = createClient(S3Client, 's3', clients.connection, clients.calls, process.env.AWS_ENDPOINT_URL ? { forcePathStyle: true } : {});
-  const sns = createClient(SNSClient, 'sns', clients.connection, clients.calls);
-  return { clients, s3, sns, store: new S3RunStore(s3, env.BUNDLE_BUCKET), notifier: new SnsNotifier(sns, env.TOPIC_ARN), stateTable: env.STATE_TABLE };
+  create: ({ bucket }, connection, calls) => new S3RunStore(createClient(S3Client, 's3', connection, calls, process.env.AWS_ENDPOINT_URL ? { forcePathStyle: true } : {}), bucket),
+};
+
+/** The notifier on SNS, the operator's topic. */
+export const SNS_NOTIFIER: PortSpec<SnsNotifier> = {
+  create: ({ topicArn }, connection, calls) => new SnsNotifier(createClient(SNSClient, 'sns', connection, calls), topicArn),
+};
+
+/** What one handler uses: the AWS services it calls, and the run store and notifier if it uses them. */
+export interface HandlerPorts {
+  readonly clients: readonly ClientSpec[];
+  readonly store?: PortSpec<RunStore>;
+  readonly notifier?: PortSpec<Notifier>;
 }
 
-/** Makes a handler's dependencies (called once per handler name until the provider changes). */
-export type RunDependencyProvider = (handler: string) => RunDependencies;
+/** Everything (for hosts that run every step in one process, and tests of the ports themselves). */
+export const ALL_PORTS: HandlerPorts = { clients: ALL_CLIENTS, store: S3_RUN_STORE, notifier: SNS_NOTIFIER };
 
-let provider: RunDependencyProvider = () => dependenciesFromEnvironment();
+/**
+ * The run's environment: BUNDLE_BUCKET and STATE_TABLE (required), TOPIC_ARN (optional).
+ *
+ * @throws Error naming a missing or empty variable.
+ */
+export function runEnvironment(env: NodeJS.ProcessEnv = process.env): RunEnvironment {
+  const required = (name: string): string => {
+    const value = env[name];
+    if (value === undefined || value === '') throw new Error(`run environment: ${name} must be set to a non-empty string`);
+    return value;
+  };
+  return { bucket: required('BUNDLE_BUCKET'), stateTable: required('STATE_TABLE'), topicArn: env.TOPIC_ARN };
+}
+
+/**
+ * Build a handler's dependencies from the environment: the named clients from the one factory, the store and the
+ * notifier on the same connection and call recorder. A port the handler did not name throws {@link ClientNotBuilt}
+ * when used (as a service left out of the client list does).
+ */
+export function dependenciesFromEnvironment(ports: HandlerPorts): RunDependencies {
+  const environment = runEnvironment();
+  const clients = createClientsOf(ports.clients);
+  return {
+    clients,
+    store: ports.store?.create(environment, clients.connection, clients.calls) ?? notBuilt<RunStore>('run store', ['get', 'put', 'list', 'where']),
+    notifier: ports.notifier?.create(environment, clients.connection, clients.calls) ?? notBuilt<Notifier>('notifier', ['notify']),
+    stateTable: environment.stateTable,
+  };
+}
+
+/** A port that was not named: each method throws, saying so. */
+function notBuilt<T>(port: string, methods: readonly string[]): T {
+  const fail = (): never => {
+    throw new ClientNotBuilt(`no ${port}: the handler's ports leave it out`);
+  };
+  return Object.fromEntries(methods.map((method) => [method, fail])) as T;
+}
+
+/** Makes a handler's dependencies from what it names (called once per handler name until the provider changes). */
+export type RunDependencyProvider = (handler: string, ports: HandlerPorts) => RunDependencies;
+
+const fromEnvironment: RunDependencyProvider = (_handler, ports) => dependenciesFromEnvironment(ports);
+let provider: RunDependencyProvider = fromEnvironment;
 const cache = new Map<string, RunDependencies>();
 
-/** The dependencies of one handler, created once per container. */
-export function runDependencies(handler: string): RunDependencies {
+/** The dependencies of one handler, built from the ports it names, once per container. */
+export function runDependencies(handler: string, ports: HandlerPorts): RunDependencies {
   let dependencies = cache.get(handler);
   if (!dependencies) {
-    dependencies = provider(handler);
+    dependencies = provider(handler, ports);
     cache.set(handler, dependencies);
   }
   return dependencies;
@@ -101,6 +158,6 @@ export function runDependencies(handler: string): RunDependencies {
  * The composition seam; see the module comment.
  */
 export function setRunDependencies(next: RunDependencyProvider | undefined): void {
-  provider = next ?? (() => dependenciesFromEnvironment());
+  provider = next ?? fromEnvironment;
   cache.clear();
 }

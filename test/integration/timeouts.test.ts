@@ -8,10 +8,8 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { dependenciesFromEnvironment } from '../../functions/run/ports.ts';
+import { ALL_PORTS, dependenciesFromEnvironment } from '../../functions/run/ports.ts';
 
 interface CliResult {
   code: number | null;
@@ -125,11 +123,11 @@ describe("the handlers' S3 and SNS clients", () => {
     // Prepare
     const port = await silentServer();
     for (const [key, value] of Object.entries({ ...env(port), BUNDLE_BUCKET: 'bundles', STATE_TABLE: 'state', TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t' })) vi.stubEnv(key, value);
-    const clients = dependenciesFromEnvironment();
+    const clients = dependenciesFromEnvironment(ALL_PORTS);
     const started = Date.now();
     // Act
-    const s3 = await clients.s3.send(new GetObjectCommand({ Bucket: 'bundles', Key: 'bundles/latest.json' })).catch((error: unknown) => error);
-    const sns = await clients.sns.send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:t', Message: 'm' })).catch((error: unknown) => error);
+    const s3 = await clients.store.get('bundles/latest.json').catch((error: unknown) => error);
+    const sns = await clients.notifier.notify('s', 'm').catch((error: unknown) => error);
     // Assess
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(s3).toMatchObject({ name: 'AwsTimeout', message: `s3 GetObject: no response from http://127.0.0.1:${port} within 0.7 s (2 attempts)` });

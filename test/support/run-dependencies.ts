@@ -12,8 +12,9 @@ export const handlerCallRecorders = new Map<string, CallRecorder>();
 /** (Re)build every handler's dependencies from the environment on first use, recording their calls. */
 export function hostHandlers(): void {
   handlerCallRecorders.clear();
-  setRunDependencies((handler) => {
-    const dependencies = dependenciesFromEnvironment();
+  setRunDependencies((handler, ports) => {
+    // The ports the handler names, as in Lambda: a service it uses but leaves out fails here (ClientNotBuilt).
+    const dependencies = dependenciesFromEnvironment(ports);
     handlerCallRecorders.set(handler, dependencies.clients.calls);
     return dependencies;
   });
