@@ -4,7 +4,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { z } from 'zod';
+import type { output, ZodMiniType } from 'zod/mini';
 
 export { namedError } from '../run/errors.ts';
 
@@ -19,8 +19,8 @@ export class InvalidEvent extends Error {
   override name = 'InvalidEvent';
 }
 
-/** Parse an event with its zod schema, or throw InvalidEvent naming every bad field. */
-export function parseEvent<T extends z.ZodType>(schema: T, event: unknown, handler: string): z.output<T> {
+/** Parse an event with its zod schema (zod/mini: functions/handlers/contracts.ts), or throw InvalidEvent naming every bad field. */
+export function parseEvent<T extends ZodMiniType>(schema: T, event: unknown, handler: string): output<T> {
   const parsed = schema.safeParse(event);
   if (!parsed.success) {
     throw new InvalidEvent(`${handler}: invalid event: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`).join('; ')}`);

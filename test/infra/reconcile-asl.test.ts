@@ -14,7 +14,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { StateMachine as LocalStateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type { output, ZodMiniType } from 'zod/mini';
 import {
   applyBatchEventSchema,
   gateEventSchema,
@@ -57,7 +57,7 @@ const named = (name: string, message = `${name} (stub)`) => Object.assign(new Er
 
 /** Stubs that honour the contracts: parse the event with the handler's schema, return a typed result. */
 function contractStubs(): Record<TaskState, Stub> {
-  const parse = <T extends z.ZodType>(schema: T, event: unknown) => schema.parse(event) as z.output<T>;
+  const parse = <T extends ZodMiniType>(schema: T, event: unknown) => schema.parse(event) as output<T>;
   const lock = async (event: unknown): Promise<LockResult> => {
     const { action, owner } = parse(lockEventSchema, event);
     return action === 'acquire' ? { action, owner, expiresAt: '2030-01-01T00:00:00.000Z' } : { action, owner, released: true };
