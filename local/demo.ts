@@ -8,7 +8,7 @@
  * Exits 1 unless every managed table converges.
  */
 import { createClients } from '../functions/aws/clients.ts';
-import { planAccount } from '../functions/aws/plan-account.ts';
+import { observeAndPlan } from '../functions/run/observe-and-plan.ts';
 import { runReconcileCommand } from '../functions/cli/commands/reconcile.ts';
 import { readDesiredStateFiles } from '../functions/cli/desired-files.ts';
 import { painter, renderPlanText } from '../functions/cli/render-plan.ts';
@@ -33,7 +33,7 @@ try {
   await createDriftedAccount(createClients(connection));
 
   const desired = parseDesiredState(await readDesiredStateFiles('desired-state'), { now: new Date() }).state;
-  const before = await planAccount(createClients(connection), desired, { now: new Date() });
+  const before = await observeAndPlan(createClients(connection), desired, { now: new Date() });
   step('The plan the workflow will find (tablewarden plan)');
   process.stdout.write('\n' + renderPlanText(before.plan, { color }) + '\n');
 
@@ -41,7 +41,7 @@ try {
   const { run } = await runReconcileCommand({ local: true, dir: 'desired-state', mode: 'apply', endpoint: local.endpoint, region: local.region, revision: 'demo' });
   process.stdout.write('\n');
 
-  const after = await planAccount(createClients(connection), desired, { now: new Date() });
+  const after = await observeAndPlan(createClients(connection), desired, { now: new Date() });
   step('Plan after the run (should be empty)');
   process.stdout.write('\n' + renderPlanText(after.plan, { color }) + '\n');
   step('Posture before');

@@ -45,9 +45,3 @@ export class S3RunStore implements RunStorePort {
     return pages.flatMap((page) => (page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []))).sort();
   }
 }
-
-/** The S3 run store under its former name (tests and tools that read bundles with it). */
-export { S3RunStore as RunStore };
-
-/** @deprecated the keys live in functions/run/core/keys.ts; re-exported for callers not yet moved. */
-export { runKeys } from '../run/core/keys.ts';

@@ -6,7 +6,7 @@ import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { authenticateBundle, publishBundle } from '../../functions/aws/publish.ts';
-import { RunStore } from '../../functions/aws/run-store.ts';
+import { S3RunStore } from '../../functions/aws/run-store.ts';
 import { bundleChecksum, type Bundle } from '../../functions/core/bundle.ts';
 import { readDesiredStateFiles } from '../../functions/cli/desired-files.ts';
 import { handler as applyBatch } from '../../functions/handlers/apply-batch.ts';
@@ -39,7 +39,7 @@ async function publishSamples(revision = 'abc123'): Promise<void> {
 
 /** Rewrite a published bundle in the bucket (PITR off on Customers, checksum fixed up), as a bucket writer could. */
 async function rewriteInBucket(key: string, remac: (bundle: Bundle) => Promise<Bundle>): Promise<void> {
-  const store = new RunStore(s3(), process.env.BUNDLE_BUCKET!);
+  const store = new S3RunStore(s3(), process.env.BUNDLE_BUCKET!);
   const bundle = (await store.get(key)) as Bundle;
   const files = bundle.files.map((file) => (file.path.endsWith('customers.yaml') ? { ...file, text: file.text.replace('pointInTimeRecovery: { enabled: true', 'pointInTimeRecovery: { enabled: false') } : file));
   const rewritten = await remac({ ...bundle, files, checksum: bundleChecksum(files) });
@@ -125,7 +125,7 @@ describe('reconcile handlers in workflow order', () => {
   it('load refuses an authentic bundle stored under another revision (a replay)', async () => {
     // Prepare
     await publishSamples('abc123');
-    const store = new RunStore(s3(), process.env.BUNDLE_BUCKET!);
+    const store = new S3RunStore(s3(), process.env.BUNDLE_BUCKET!);
     await store.put('bundles/def456.json', await store.get('bundles/abc123.json'));
     // Act
     const error = await loadDesiredState({ runId: 'run-1', revision: 'def456' }).catch((thrown: unknown) => thrown);
@@ -169,7 +169,7 @@ async function applyAndReport(runId: string, load: LoadResult, verdict: GateResu
     while (result.pending && round < 10);
   }
   await report({ runId, trigger: 'manual', mode: 'apply', revision: load.revision, outcome: 'succeeded' });
-  return (await new RunStore(s3(), process.env.BUNDLE_BUCKET!).get(`runs/${runId}/report.json`)) as { status: string; tables: Array<{ name: string; outcome: string; changedSinceApproval?: boolean; error?: string }> };
+  return (await new S3RunStore(s3(), process.env.BUNDLE_BUCKET!).get(`runs/${runId}/report.json`)) as { status: string; tables: Array<{ name: string; outcome: string; changedSinceApproval?: boolean; error?: string }> };
 }
 
 describe('the approved plan is the plan that runs', () => {
@@ -180,7 +180,7 @@ describe('the approved plan is the plan that runs', () => {
     const { load, verdict } = await planAndGate('run-1');
     const dynamodb = createClients(local.clientConfig).dynamodb;
     await dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: 'terraform-state-lock', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false } }));
-    const approved = (await new RunStore(s3(), process.env.BUNDLE_BUCKET!).get('runs/run-1/plans/00001.json')) as { plan: { tables: Array<{ name: string; actions: Array<{ type: string }> }> } };
+    const approved = (await new S3RunStore(s3(), process.env.BUNDLE_BUCKET!).get('runs/run-1/plans/00001.json')) as { plan: { tables: Array<{ name: string; actions: Array<{ type: string }> }> } };
     // Act
     const written = await applyAndReport('run-1', load, verdict);
     // Assess: the stale plan had no PITR change; the re-plan did, and ran; the report says the table changed.

@@ -7,7 +7,7 @@ import { CreateTableCommand, UpdateContinuousBackupsCommand } from '@aws-sdk/cli
 import { CreateAliasCommand, CreateKeyCommand, EnableKeyRotationCommand } from '@aws-sdk/client-kms';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
-import { planAccount } from '../../functions/aws/plan-account.ts';
+import { observeAndPlan } from '../../functions/run/observe-and-plan.ts';
 import { runPlan } from '../../functions/cli/commands/plan.ts';
 import { planToJson } from '../../functions/cli/render-plan.ts';
 import { plan as planModel } from '../../functions/core/plan/planner.ts';
@@ -83,7 +83,7 @@ describe('plan against local AWS', () => {
     const desired = sampleDesiredState();
     const now = new Date();
     // Act
-    const { plan } = await planAccount(aws, desired, { now });
+    const { plan } = await observeAndPlan(aws, desired, { now });
     const model = driftedAccount();
     // moto creates tables and recovery points at once: in the model too they are brand new (which matters for
     // backup freshness). Dates relative to `now`, never fixed ones: the test must pass on any date.
@@ -130,7 +130,7 @@ describe('plan against local AWS', () => {
     await aws.backup.send(new StartBackupJobCommand({ BackupVaultName: 'tablewarden-vault', ResourceArn: created.TableDescription!.TableArn!, IamRoleArn: role }));
     const observer = clients();
     // Act
-    const { plan } = await planAccount(observer, sampleDesiredState(), { now: new Date(), only: ['Customers'] });
+    const { plan } = await observeAndPlan(observer, sampleDesiredState(), { now: new Date(), only: ['Customers'] });
     // Assess
     expect(plan.tables.map((table) => [table.name, table.status, table.actions])).toEqual([['Customers', 'in-sync', []]]);
     expect(plan.tables[0]!.findings.filter((finding) => finding.status !== 'COMPLIANT' && finding.status !== 'NOT_APPLICABLE')).toEqual([]);

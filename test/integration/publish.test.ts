@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { authenticateBundle, verifyBundle } from '../../functions/aws/publish.ts';
-import { RunStore } from '../../functions/aws/run-store.ts';
+import { S3RunStore } from '../../functions/aws/run-store.ts';
 import { runPublish } from '../../functions/cli/commands/publish.ts';
 import { bundleChecksum, readBundle, type Bundle } from '../../functions/core/bundle.ts';
 import { useLocalAws } from '../helpers/local-aws.ts';
@@ -44,7 +44,7 @@ afterEach(() => {
 const publish = (options: { dir?: string; revision?: string; macKey?: string } = {}, io = captureIo()) =>
   runPublish({ dir: options.dir ?? 'desired-state', bucket: 'bundles', revision: options.revision ?? 'c0ffee', endpointUrl: local.endpoint, region: local.region, ...('macKey' in options ? { macKey: options.macKey } : { macKey }) }, io);
 
-const published = async (key = 'bundles/c0ffee.json') => readBundle(await new RunStore(s3(), 'bundles').get(key), key);
+const published = async (key = 'bundles/c0ffee.json') => readBundle(await new S3RunStore(s3(), 'bundles').get(key), key);
 
 describe('tablewarden publish', () => {
   it('uploads the revision and latest, both authenticated with the MAC key, and says where', async () => {
@@ -129,7 +129,7 @@ describe('tablewarden publish', () => {
   it('rejects a bundle whose files changed after publishing (checksum)', async () => {
     // Prepare
     await publish();
-    const bundle = (await new RunStore(s3(), 'bundles').get('bundles/c0ffee.json')) as { files: Array<{ text: string }> };
+    const bundle = (await new S3RunStore(s3(), 'bundles').get('bundles/c0ffee.json')) as { files: Array<{ text: string }> };
     bundle.files[0]!.text += '\n# edited in the bucket\n';
     // Act / Assess
     expect(() => readBundle(bundle, 's3://bundles/bundles/c0ffee.json')).toThrow(/checksum sha256:[0-9a-f]+ does not match the recorded sha256:[0-9a-f]+; refusing a bundle that changed after publishing/);

@@ -78,7 +78,7 @@ describe('tablewarden reconcile --local', () => {
     // Assess
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(progressStates(first.stdout)).toEqual(expect.arrayContaining(['ApplyBatches', 'ApplyBatch [0]', 'BatchSettled? [0]', 'Done']));
+    expect(progressStates(first.stdout)).toEqual(expect.arrayContaining(['ApplyBatches', 'StartApplyBatchRounds [0]', '  ApplyBatch', '  BatchSettled?', '  BatchApplied', 'Done']));
     expect(first.stdout).toMatch(/report: \{.*"status":"in-sync".*"applied":11,"failed":0\}/);
     const orders = await createClients(local.clientConfig).dynamodb.send(new DescribeTableCommand({ TableName: 'Orders' }));
     expect(orders.Table?.TableStatus).toBe('ACTIVE');

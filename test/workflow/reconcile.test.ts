@@ -8,7 +8,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
 import { publishBundle } from '../../functions/aws/publish.ts';
-import { RunStore } from '../../functions/aws/run-store.ts';
+import { S3RunStore } from '../../functions/aws/run-store.ts';
 import { bundleChecksum, type Bundle } from '../../functions/core/bundle.ts';
 import { readDesiredStateFiles } from '../../functions/cli/desired-files.ts';
 import type { SourceFile } from '../../functions/core/desired/parse.ts';
@@ -101,7 +101,7 @@ describe('Reconcile workflow (synthesized ASL, real handlers, local AWS)', () =>
     // Assess
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('LoadFailed');
-    const report = (await new RunStore(new S3Client({ ...local.clientConfig, forcePathStyle: true }), process.env.BUNDLE_BUCKET!).get(`runs/${executionName}/report.json`)) as { status: string; error: { Error: string; Cause: string } };
+    const report = (await new S3RunStore(new S3Client({ ...local.clientConfig, forcePathStyle: true }), process.env.BUNDLE_BUCKET!).get(`runs/${executionName}/report.json`)) as { status: string; error: { Error: string; Cause: string } };
     expect(report.status).toBe('failed');
     expect(report.error.Error).toBe('BundleNotFound');
     expect(JSON.parse(report.error.Cause)).toMatchObject({ errorType: 'BundleNotFound', errorMessage: expect.stringMatching(/no desired-state bundle at s3:\/\/tablewarden-bundles\/bundles\/latest\.json/) });
@@ -113,7 +113,7 @@ describe('Reconcile workflow (synthesized ASL, real handlers, local AWS)', () =>
     // Prepare: someone with write access to the bucket turns PITR off on Orders and fixes the checksum up.
     await createDriftedAccount(createClients(local.clientConfig));
     await publish('rev-9');
-    const store = new RunStore(new S3Client({ ...local.clientConfig, forcePathStyle: true }), process.env.BUNDLE_BUCKET!);
+    const store = new S3RunStore(new S3Client({ ...local.clientConfig, forcePathStyle: true }), process.env.BUNDLE_BUCKET!);
     const bundle = (await store.get('bundles/rev-9.json')) as Bundle;
     const files = bundle.files.map((file) => (file.path.endsWith('customers.yaml') ? { ...file, text: file.text.replace('pointInTimeRecovery: { enabled: true', 'pointInTimeRecovery: { enabled: false') } : file));
     await new S3Client({ ...local.clientConfig, forcePathStyle: true }).send(
@@ -205,7 +205,7 @@ describe('Reconcile workflow (synthesized ASL, real handlers, local AWS)', () =>
     expect(result.status).toBe('SUCCEEDED');
     expect(result.output).toMatchObject({ status: 'failed' });
     expect(result.childExecutions.map((child) => child.status).sort()).toEqual(['FAILED', 'SUCCEEDED']);
-    const report = (await new RunStore(new S3Client({ ...local.clientConfig, forcePathStyle: true }), process.env.BUNDLE_BUCKET!).get(`runs/${executionName}/report.json`)) as {
+    const report = (await new S3RunStore(new S3Client({ ...local.clientConfig, forcePathStyle: true }), process.env.BUNDLE_BUCKET!).get(`runs/${executionName}/report.json`)) as {
       status: string;
       failedBatches: Array<{ index: number; error: string }>;
       tables: Array<{ name: string; outcome: string; error?: string }>;
@@ -266,7 +266,7 @@ describe('Reconcile workflow when the lock cannot be released', () => {
     expect(result.error).toBe('ReleaseFailed');
     expect(states.slice(-2)).toEqual(['Report', 'ReleaseLock']);
     expect(states).not.toContain('ReportFailure');
-    const report = (await new RunStore(new S3Client({ ...local.clientConfig, forcePathStyle: true }), process.env.BUNDLE_BUCKET!).get(`runs/${executionName}/report.json`)) as {
+    const report = (await new S3RunStore(new S3Client({ ...local.clientConfig, forcePathStyle: true }), process.env.BUNDLE_BUCKET!).get(`runs/${executionName}/report.json`)) as {
       status: string;
       outcome: string;
       tables: Array<{ name: string; outcome: string }>;

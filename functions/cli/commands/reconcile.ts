@@ -15,11 +15,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { createClient, createClients } from '../../aws/clients.ts';
 import { publishBundle } from '../../aws/publish.ts';
-import { formatDiagnostic, sortDiagnostics } from '../../core/desired/diagnostics.ts';
-import { parseDesiredState } from '../../core/desired/parse.ts';
 import type { LocalAws } from '../../../local/local-aws.ts';
 import type { RunEvent, RunResult } from '../../../local/workflow/run.ts';
-import { readDesiredStateFiles } from '../desired-files.ts';
+import { readAndValidate } from '../read-desired.ts';
 import { processIo, type CommandIo } from '../io.ts';
 import { painter } from '../render-plan.ts';
 import { reportFailure, UsageError, useColor } from '../run-context.ts';
@@ -81,9 +79,7 @@ export async function runReconcileCommand(options: ReconcileCommandOptions, io: 
     if (!options.local) throw new UsageError('reconcile runs the synthesized state machine locally: pass --local (in AWS, the deployed state machine runs it)');
     const paint = painter(useColor(io));
     // Validate first: an invalid directory is never published and nothing is created.
-    const files = await readDesiredStateFiles(options.dir);
-    const validation = parseDesiredState(files, { now });
-    for (const diagnostic of sortDiagnostics(validation.diagnostics)) io.err.write(formatDiagnostic(diagnostic) + '\n');
+    const { files, validation } = await readAndValidate(options.dir, io, now);
     if (validation.failed) {
       io.err.write(`tablewarden: not reconciled: ${options.dir} is invalid (fix the errors above; \`tablewarden validate\` shows them too)\n`);
       return { exitCode: 1 };
