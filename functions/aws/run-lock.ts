@@ -15,7 +15,7 @@
  */
 import { DeleteItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
-import { OPERATOR_TAG } from '../core/plan/planner.ts';
+import { OPERATOR_TAG } from '../core/plan/declared.ts';
 import { collectPages, errorName } from './async-utils.ts';
 import type { AwsClients } from './clients.ts';
 

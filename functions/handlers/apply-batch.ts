@@ -6,7 +6,8 @@ import { applyBatchRound } from '../run/apply.ts';
 import { BACKUP_CLIENT, DYNAMODB_CLIENT, KMS_CLIENT, STS_CLIENT, TAGGING_CLIENT } from '../aws/clients.ts';
 import { runDependencies, S3_RUN_STORE, type HandlerPorts } from '../run/ports.ts';
 import { applyBatchEventSchema, type ApplyBatchResult } from './contracts.ts';
-import { logger, metrics, parseEvent } from './runtime.ts';
+import { metrics } from './metrics.ts';
+import { logger, parseEvent } from './runtime.ts';
 
 /**
  * What applying a batch uses (infra/permissions.ts grants the same): the run store, every service a control reads or

@@ -6,7 +6,8 @@ import { planBatch } from '../run/plan.ts';
 import { DYNAMODB_CLIENT, KMS_CLIENT } from '../aws/clients.ts';
 import { runDependencies, S3_RUN_STORE, type HandlerPorts } from '../run/ports.ts';
 import { planBatchEventSchema, type PlanBatchResult } from './contracts.ts';
-import { logger, metrics, parseEvent } from './runtime.ts';
+import { metrics } from './metrics.ts';
+import { logger, parseEvent } from './runtime.ts';
 
 /**
  * What planning a batch uses (infra/permissions.ts grants the same): the run store, and the batch's per-table reads

@@ -6,7 +6,8 @@ import { DYNAMODB_CLIENT } from '../aws/clients.ts';
 import { runDependencies, S3_RUN_STORE, SNS_NOTIFIER, type HandlerPorts } from '../run/ports.ts';
 import { reportRun } from '../run/report.ts';
 import { reportEventSchema, type ReportResult } from './contracts.ts';
-import { logger, metrics, parseEvent } from './runtime.ts';
+import { metrics } from './metrics.ts';
+import { logger, parseEvent } from './runtime.ts';
 
 /** What the report uses (infra/permissions.ts grants the same): the run store, the state table's history, SNS. */
 const PORTS: HandlerPorts = { clients: [DYNAMODB_CLIENT], store: S3_RUN_STORE, notifier: SNS_NOTIFIER };

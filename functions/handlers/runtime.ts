@@ -1,18 +1,15 @@
 /**
- * What every Lambda handler shares: a Powertools logger and metrics, and strict event parsing. Their AWS clients,
- * run store and notifier come from functions/run/ports.ts (`runDependencies(handlerName)`).
+ * What every Lambda handler shares: a Powertools logger and strict event parsing (metrics: ./metrics.ts, for the
+ * handlers that emit them). Their AWS clients, run store and notifier come from functions/run/ports.ts
+ * (`runDependencies(handlerName, ports)`).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { output, ZodMiniType } from 'zod/mini';
 
 export { namedError } from '../run/errors.ts';
 
 /** Structured JSON logs with `table`, `control`, `revision` keys where known. */
 export const logger = new Logger({ serviceName: 'tablewarden' });
-
-/** CloudWatch metrics in EMF: drift found, actions applied, failures, API calls. */
-export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'TableWarden', serviceName: 'tablewarden' });
 
 /** The event did not match the handler's contract: a bug in the state machine, never retried. */
 export class InvalidEvent extends Error {
