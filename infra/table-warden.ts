@@ -31,7 +31,7 @@ import { BUNDLE_MAC_KEY_ENV } from '../functions/core/bundle.ts';
 import { OPERATOR_TAG } from '../functions/core/plan/planner.ts';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ReconcileStateMachine, type ReconcileFunctions } from '../state-machines/reconcile.ts';
+import { ReconcileStateMachine } from '../state-machines/reconcile.ts';
 import { HANDLERS } from '../functions/handlers/registry.ts';
 import { handlerCode } from './handler-bundle.ts';
 import { HANDLER_NAMES, handlerGrants, type Grant, type HandlerName, type ResourceKind } from './permissions.ts';
@@ -91,15 +91,6 @@ const HANDLER_SETTINGS: Record<HandlerName, HandlerSettings> = {
   gate: { memoryMb: 256, timeout: Duration.seconds(30), description: 'Account-wide blast-radius guard over every batch plan' },
   'apply-batch': { memoryMb: 1024, timeout: Duration.minutes(15), description: 'Apply one round of approved changes to one batch' },
   report: { memoryMb: 512, timeout: Duration.minutes(5), description: 'Write the run report, table history, and notify' },
-};
-
-const FUNCTION_KEYS: Record<HandlerName, keyof ReconcileFunctions> = {
-  lock: 'lock',
-  'load-desired-state': 'loadDesiredState',
-  'plan-batch': 'planBatch',
-  gate: 'gate',
-  'apply-batch': 'applyBatch',
-  report: 'report',
 };
 
 /** The AWS managed policies of AWS Backup's service role, for backups and for restores. */
@@ -220,8 +211,8 @@ export class TableWarden extends Construct {
     this.functions = functions;
 
     const reconcile = new ReconcileStateMachine(this, 'Reconcile', {
-      functions: Object.fromEntries(HANDLER_NAMES.map((handler) => [FUNCTION_KEYS[handler], functions[handler]])) as unknown as ReconcileFunctions,
-      taskTimeouts: Object.fromEntries(HANDLER_NAMES.map((handler) => [FUNCTION_KEYS[handler], HANDLER_SETTINGS[handler].timeout.plus(Duration.minutes(1))])),
+      functions,
+      taskTimeouts: Object.fromEntries(HANDLER_NAMES.map((handler) => [handler, HANDLER_SETTINGS[handler].timeout.plus(Duration.minutes(1))])),
       logGroup: new LogGroup(this, 'ReconcileLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN }),
       ...(props.batchSize !== undefined ? { batchSize: props.batchSize } : {}),
       ...(props.maxDisruptivePercent !== undefined ? { maxDisruptivePercent: props.maxDisruptivePercent } : {}),

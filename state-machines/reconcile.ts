@@ -120,15 +120,8 @@ const TRANSIENT_RETRY: RetryProps = {
   jitterStrategy: JitterType.FULL,
 };
 
-/** The Lambda functions the workflow calls. */
-export interface ReconcileFunctions {
-  lock: IFunction;
-  loadDesiredState: IFunction;
-  planBatch: IFunction;
-  gate: IFunction;
-  applyBatch: IFunction;
-  report: IFunction;
-}
+/** The Lambda functions the workflow calls, by handler name (functions/handlers/registry.ts, the one list). */
+export type ReconcileFunctions = Record<HandlerName, IFunction>;
 
 /** Knobs of the Reconcile definition. */
 export interface ReconcileDefinitionProps {
@@ -184,7 +177,7 @@ export function applyBatchRoundsDefinition(scope: Construct, props: ApplyBatchRo
     round,
   });
   const firstRound = new Pass(scope, 'FirstRound', { parameters: roundInput(0) });
-  const applyBatch = invoke('ApplyBatch', 'applyBatch', roundInput(JsonPath.numberAt('$.round')), '$.result');
+  const applyBatch = invoke('ApplyBatch', 'apply-batch', roundInput(JsonPath.numberAt('$.round')), '$.result');
   // The round says how long: the settle interval, or, when every table left waits for a step DynamoDB won't take
   // before a known time (TTL's step 2, an hour after step 1), until then in one Wait (history stays small).
   const waitForDynamoDB = new Wait(scope, 'WaitForDynamoDB', { time: WaitTime.secondsPath('$.result.waitSeconds') });
@@ -330,14 +323,14 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
   // 3. Load: the bundle, the account index (once per run), the batches.
   const load = invoke(
     'LoadDesiredState',
-    'loadDesiredState',
+    'load-desired-state',
     { runId, revision: JsonPath.stringAt('$.revision'), tables: JsonPath.listAt('$.tables'), batchSize: props.batchSize ?? DEFAULT_BATCH_SIZE },
     '$.load',
   );
   catchInto(load, onLoadFailed);
 
   // 4. Plan every batch side by side; each result is cut to what the gate adds up (200 batches stay a few KiB).
-  const planBatch = invoke('PlanBatch', 'planBatch', { runId: JsonPath.stringAt('$.runId'), batch: JsonPath.objectAt('$.batch') }, undefined, {
+  const planBatch = invoke('PlanBatch', 'plan-batch', { runId: JsonPath.stringAt('$.runId'), batch: JsonPath.objectAt('$.batch') }, undefined, {
     index: JsonPath.numberAt('$.index'),
     actions: JsonPath.numberAt('$.actions'),
     disruptiveTables: JsonPath.numberAt('$.disruptiveTables'),

@@ -473,7 +473,7 @@ describe('maxDisruptivePercent ceiling', () => {
     const stack = new Stack(new App({ outdir }), 'Ceiling');
     const fn = (id: string) => new LambdaFunction(stack, id, { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('export const handler = async () => ({})'), timeout: Duration.seconds(10) });
     new ReconcileStateMachine(stack, 'Reconcile', {
-      functions: { lock: fn('Lock'), loadDesiredState: fn('Load'), planBatch: fn('Plan'), gate: fn('Gate'), applyBatch: fn('Apply'), report: fn('Report') },
+      functions: { lock: fn('Lock'), 'load-desired-state': fn('Load'), 'plan-batch': fn('Plan'), gate: fn('Gate'), 'apply-batch': fn('Apply'), report: fn('Report') },
       maxDisruptivePercent: 10,
     });
     capped = reconcileAslFromTemplate(Template.fromStack(stack).toJSON());
