@@ -15,6 +15,14 @@ import { DEFAULT_BATCH_SIZE, RECONCILE_INPUT_DEFAULTS } from '../run/core/input.
 // zod/mini sets no locale: without this an issue's message is a bare "Invalid input".
 z.config(en());
 
+/**
+ * Build a schema only in a bundle that uses it. Every handler imports one or two of these schemas; building a schema
+ * is a chain of zod calls, which esbuild must assume have side effects, so without this every bundle would build
+ * (and carry the zod code of) all of them. Calls of a function marked `#__NO_SIDE_EFFECTS__` whose result is unused
+ * are dropped; the schemas have none.
+ */
+const schema = /* #__NO_SIDE_EFFECTS__ */ <T>(build: () => T): T => build();
+
 /** A non-empty string. */
 const nonEmpty = () => z.string().check(z.minLength(1));
 /** A whole number within [min, max] (max optional). */
@@ -23,7 +31,7 @@ const int = (min?: number, max?: number) => z.int().check(...(min === undefined 
 const percent = () => z.number().check(z.gte(0), z.lte(100));
 
 /** What starts a reconcile. */
-export const reconcileInputSchema = z.object({
+export const reconcileInputSchema = schema(() => z.object({
   trigger: z.enum(['schedule', 'commit', 'config', 'manual']),
   mode: z._default(z.enum(['apply', 'plan']), RECONCILE_INPUT_DEFAULTS.mode),
   /** Limit the run to these tables (Config events name one). Empty: every table. */
@@ -32,16 +40,16 @@ export const reconcileInputSchema = z.object({
   revision: z._default(z.string(), RECONCILE_INPUT_DEFAULTS.revision),
   /** Seconds the state machine waits between apply rounds while DynamoDB settles. */
   waitSeconds: z._default(int(0, 3600), RECONCILE_INPUT_DEFAULTS.waitSeconds),
-});
+}));
 export type ReconcileInput = z.output<typeof reconcileInputSchema>;
 
 /** lock: acquire or release the one-reconcile-per-account-and-region lock. */
-export const lockEventSchema = z.object({
+export const lockEventSchema = schema(() => z.object({
   action: z.enum(['acquire', 'release']),
   /** The execution that holds the lock (its ARN). */
   owner: nonEmpty(),
   ttlSeconds: z._default(int(60, 86_400), 3_600),
-});
+}));
 export type LockEvent = z.input<typeof lockEventSchema>;
 export interface LockResult {
   action: 'acquire' | 'release';
@@ -52,16 +60,16 @@ export interface LockResult {
 }
 
 /** load-desired-state: read the bundle, validate, split into batches written to S3. */
-export const loadEventSchema = z.object({
+export const loadEventSchema = schema(() => z.object({
   runId: nonEmpty(),
   revision: z._default(z.string(), 'latest'),
   tables: z._default(z.array(z.string()), []),
   batchSize: z._default(int(1, 500), DEFAULT_BATCH_SIZE),
-});
+}));
 export type LoadEvent = z.input<typeof loadEventSchema>;
 
 /** A batch of tables, stored in S3. */
-export const batchRefSchema = z.object({ index: int(0), key: nonEmpty(), tables: int(0) });
+export const batchRefSchema = schema(() => z.object({ index: int(0), key: nonEmpty(), tables: int(0) }));
 export type BatchRef = z.output<typeof batchRefSchema>;
 
 export interface LoadResult {
@@ -78,9 +86,9 @@ export interface LoadResult {
 }
 
 /** plan-batch: observe and plan one batch; the plan goes to S3. */
-export const planBatchEventSchema = z.object({ runId: nonEmpty(), batch: batchRefSchema });
+export const planBatchEventSchema = schema(() => z.object({ runId: nonEmpty(), batch: batchRefSchema }));
 export type PlanBatchEvent = z.input<typeof planBatchEventSchema>;
-export const planBatchResultSchema = z.object({
+export const planBatchResultSchema = schema(() => z.object({
   index: z.int(),
   planKey: z.string(),
   tables: z.int(),
@@ -92,27 +100,27 @@ export const planBatchResultSchema = z.object({
   unmanaged: z.int(),
   /** Tables this batch is responsible for: its managed tables, plus unmanaged ones it remediates. */
   population: z.int(),
-});
+}));
 export type PlanBatchResult = z.output<typeof planBatchResultSchema>;
 
 /** What the run was approved for: apply re-gates a table that changed since approval against it. */
-export const approvalSchema = z.object({
+export const approvalSchema = schema(() => z.object({
   disruptiveTables: int(0),
   population: int(0),
   maxDisruptivePercent: percent(),
-});
+}));
 
 /**
  * gate: the account-wide blast-radius guard over every batch's plan. `plans` are the PlanBatch results trimmed
  * to the three numbers the rule needs (the Map's ResultSelector), so 200 batches stay a few KiB.
  */
-export const gateEventSchema = z.object({
+export const gateEventSchema = schema(() => z.object({
   runId: nonEmpty(),
   /** Managed tables in scope (for the message; the denominator is the sum of the batches' populations). */
   tables: int(0),
   maxDisruptivePercent: percent(),
   plans: z.array(z.pick(planBatchResultSchema, { actions: true, disruptiveTables: true, population: true })),
-});
+}));
 export type GateEvent = z.input<typeof gateEventSchema>;
 export interface GateResult {
   proceed: boolean;
@@ -123,7 +131,7 @@ export interface GateResult {
 }
 
 /** apply-batch: one round of changes for a batch; stops a table where DynamoDB needs time to settle. */
-export const applyBatchEventSchema = z.object({
+export const applyBatchEventSchema = schema(() => z.object({
   runId: nonEmpty(),
   batch: batchRefSchema,
   round: z._default(int(0), 0),
@@ -131,7 +139,7 @@ export const applyBatchEventSchema = z.object({
   waitSeconds: z._default(int(0, 3600), RECONCILE_INPUT_DEFAULTS.waitSeconds),
   /** The gate's approval (a table that changed since approval is re-planned and re-gated against it). */
   approval: approvalSchema,
-});
+}));
 export type ApplyBatchEvent = z.input<typeof applyBatchEventSchema>;
 export interface ApplyBatchResult {
   index: number;
@@ -150,7 +158,7 @@ export interface ApplyBatchResult {
 }
 
 /** report: write the run report to S3, notify on failure or drift, return a summary. */
-export const reportEventSchema = z.object({
+export const reportEventSchema = schema(() => z.object({
   runId: nonEmpty(),
   trigger: z.string(),
   mode: z.enum(['apply', 'plan']),
@@ -163,7 +171,7 @@ export const reportEventSchema = z.object({
    * error }` (its Catch), the others are their last round. Absent when nothing was applied.
    */
   batches: z._default(z.array(z.object({ index: int(0), failed: z.optional(z.boolean()), error: z.optional(z.string()) })), []),
-});
+}));
 export type ReportEvent = z.input<typeof reportEventSchema>;
 export interface ReportResult {
   reportKey: string;
