@@ -9,7 +9,7 @@
  * same English messages (the locale is set below, as the classic API sets it on first use).
  */
 import * as z from 'zod/mini';
-import { en } from 'zod/v4/locales';
+import en from 'zod/v4/locales/en.js';
 import { DEFAULT_BATCH_SIZE, RECONCILE_INPUT_DEFAULTS } from '../run/core/input.ts';
 
 // zod/mini sets no locale: without this an issue's message is a bare "Invalid input".
