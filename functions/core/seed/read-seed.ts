@@ -165,6 +165,8 @@ export class SeedReader implements AsyncIterable<SeedRecord> {
   private readonly keys = new DuplicateKeys();
   private started = false;
   private detected = false;
+  /** Bytes of the preamble chunk after the container's first byte, not yet scanned. */
+  private pending: Buffer | undefined;
 
   constructor(
     private readonly source: AsyncIterable<unknown>,
@@ -242,13 +244,16 @@ export class SeedReader implements AsyncIterable<SeedRecord> {
         scanner = this.start(preamble, false);
         if (scanner === undefined) continue;
         preamble = Buffer.alloc(0);
-      } else scanner.push(chunk);
+        yield* this.pushPending(scanner);
+      } else yield* this.guarded(scanner, () => scanner!.push(chunk));
       yield* this.drain(scanner);
     }
     if (scanner === undefined) scanner = this.start(preamble, true);
     if (scanner === undefined) throw new SeedReadError('EmptyFile', 'the seed file is empty (no JSON at all)', { offset: this.summary.decodedBytes, line: 1 });
-    scanner.end();
-    yield* this.drain(scanner);
+    const last = scanner;
+    yield* this.pushPending(last);
+    yield* this.guarded(last, () => last.end());
+    yield* this.drain(last);
     this.summary.sha256 = hash.digest('hex');
     this.summary.complete = true;
   }
@@ -284,9 +289,25 @@ export class SeedReader implements AsyncIterable<SeedRecord> {
     if (this.format === 'jsonl' && container !== 'lines') throw new SeedReadError('FormatMismatch', "format 'jsonl' expects one object per line, but the file starts with '[' (use format 'json' for an array)", { offset: at, line });
     this.summary.container = container;
     const skip = container === 'array' ? at + 1 : at;
-    const scanner = new RecordScanner(container, skip, line, this.maxRecordBytes);
-    if (skip < head.length) scanner.push(head.subarray(skip));
-    return scanner;
+    this.pending = head.subarray(skip);
+    return new RecordScanner(container, skip, line, this.maxRecordBytes);
+  }
+
+  /** Feeds the bytes of the first chunk(s) after the container's first byte. */
+  private *pushPending(scanner: RecordScanner): Generator<SeedRecord> {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending !== undefined && pending.length > 0) yield* this.guarded(scanner, () => scanner.push(pending));
+  }
+
+  /** Runs a scanner step; when it finds the file broken, the records it completed before the damage come out first. */
+  private *guarded(scanner: RecordScanner, step: () => void): Generator<SeedRecord> {
+    try {
+      step();
+    } catch (error) {
+      yield* this.drain(scanner);
+      throw error;
+    }
   }
 
   private *drain(scanner: RecordScanner): Generator<SeedRecord> {

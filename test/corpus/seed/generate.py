@@ -1,0 +1,50 @@
+import json, gzip, os
+D='/work/main/test/corpus/seed'
+PK={"partitionKey":{"name":"id","type":"S"}}
+def case(name, data, expected):
+    if isinstance(data,str): data=data.encode()
+    open(os.path.join(D,name),'wb').write(data)
+    e={"file":name}; e.update(expected)
+    e.setdefault("items",0); e.setdefault("rejections",[])
+    base=name.split('.')[0]
+    open(os.path.join(D,base+'.expected.json'),'w').write(json.dumps(e,indent=2)+"\n")
+def rj(index,line,reason): return {"index":index,"line":line,"reason":reason}
+
+case('01-truncated-array.json','[{"id":"a"},\n{"id":"b","x":',{"items":1,"fatal":{"failure":"Truncated","message":"the file ends inside item 1 (which starts at byte 13, line 2): the JSON is truncated (byte 27, line 2)"}})
+case('02-truncated-last-line.jsonl','{"id":"a"}\n{"id":"b","x":',{"items":1,"rejections":[rj(1,2,"invalid JSON at byte 25: unexpected end of text where a value should be")]})
+case('03-top-level-string.json','"hello"\n',{"fatal":{"failure":"NotArrayOrObjects","message":"the file starts with '\"': a seed is a JSON array ('[') or JSON Lines of objects ('{') (byte 0, line 1)"}})
+case('04-top-level-number.json','\n\n42\n',{"fatal":{"failure":"NotArrayOrObjects","message":"the file starts with '4': a seed is a JSON array ('[') or JSON Lines of objects ('{') (byte 2, line 3)"}})
+case('05-array-of-scalars.json','[1, "x", null, [ {"id":"a"} ], {"id":"ok"}]',{"items":1,"rejections":[rj(0,1,"item is not a JSON object (found a number)"),rj(1,1,"item is not a JSON object (found a string)"),rj(2,1,"item is not a JSON object (found null)"),rj(3,1,"item is not a JSON object (found an array)")]})
+case('06-utf8-bom.jsonl',b'\xef\xbb\xbf{"id":"a"}\n{"id":"b"}\n',{"items":2,"warnings":["the file starts with a UTF-8 byte order mark; it was skipped"]})
+case('07-utf16-bom.json','[{"id":"a"}]'.encode('utf-16'),{"fatal":{"failure":"UnsupportedEncoding","message":"the file starts with a UTF-16/UTF-32 byte order mark; a seed must be UTF-8 (byte 0, line 1)"}})
+case('08-invalid-utf8.jsonl',b'{"id":"a"}\n{"id":"b","name":"caf\xc3\x28"}\n{"id":"c"}\n',{"items":2,"rejections":[rj(1,2,"invalid UTF-8 at byte 32")]})
+case('09-missing-key.json','[{"id":"a"},{"name":"no key"}]',{"items":1,"rejections":[rj(1,1,"missing partition key 'id'")]})
+case('10-wrong-key-type.json','[{"id":"a"},{"id":42},{"id":true}]',{"items":1,"rejections":[rj(1,1,"partition key 'id' is N, the table declares S"),rj(2,1,"partition key 'id' is BOOL, the table declares S")]})
+case('11-empty-key.jsonl','{"id":""}\n{"id":"b"}\n',{"items":1,"rejections":[rj(0,1,"partition key 'id' is an empty string")]})
+case('12-missing-sort-key.json','[{"pk":"a","sk":1},{"pk":"a"},{"pk":"a","sk":"1"}]',{"keySchema":{"partitionKey":{"name":"pk","type":"S"},"sortKey":{"name":"sk","type":"N"}},"items":1,"rejections":[rj(1,1,"missing sort key 'sk'"),rj(2,1,"sort key 'sk' is S, the table declares N")]})
+big='x'*(400*1024)
+case('13-oversize-item.jsonl.gz',gzip.compress(('{"id":"a"}\n{"id":"big","v":"%s"}\n{"id":"c"}\n'%big).encode()),{"items":2,"rejections":[rj(1,2,"item is 409606 bytes in DynamoDB's size accounting; the limit is 409600 (400 KB)")]})
+case('14-duplicate-keys.jsonl','{"id":"a","v":1}\n{"id":"b"}\n{"id":"a","v":2}\n',{"items":2,"rejections":[rj(2,3,"duplicate key: item 0 has the same primary key (the first one is kept)")]})
+case('15-duplicate-numeric-keys.jsonl','{"id":{"N":"1"}}\n{"id":{"N":"1.0"}}\n{"id":{"N":"10e-1"}}\n{"id":{"N":"2"}}\n',{"keySchema":{"partitionKey":{"name":"id","type":"N"}},"items":2,"rejections":[rj(1,2,"duplicate key: item 0 has the same primary key (the first one is kept)"),rj(2,3,"duplicate key: item 0 has the same primary key (the first one is kept)")]})
+case('16-empty.json','',{"fatal":{"failure":"EmptyFile","message":"the seed file is empty (no JSON at all) (byte 0, line 1)"}})
+case('17-whitespace-only.jsonl','\n  \n\t\n',{"fatal":{"failure":"EmptyFile","message":"the seed file is empty (no JSON at all) (byte 6, line 1)"}})
+good=''.join('{"id":"k%05d","payload":"%s"}\n'%(i,'abcdefghij'*(i%7)) for i in range(3000)).encode()
+gz=bytearray(gzip.compress(good))
+mid=len(gz)//2
+for k in range(mid,mid+8): gz[k]^=0xff
+case('18-corrupt-gzip.jsonl.gz',bytes(gz),{"itemsAtLeast":1,"rejectionsMayVary":True,"fatal":{"failure":"CorruptGzip","messageStartsWith":"the gzip stream is corrupt after "}})
+gz2=gzip.compress(good)
+case('19-truncated-gzip.jsonl.gz',gz2[:len(gz2)//2],{"itemsAtLeast":1,"fatal":{"failure":"CorruptGzip","messageStartsWith":"the gzip stream is corrupt after "}})
+case('20-empty-set.json','[{"id":{"S":"a"},"tags":{"SS":[]}},{"id":{"S":"b"},"tags":{"SS":["x"]}}]',{"items":1,"rejections":[rj(0,1,"attribute 'tags': SS is empty; DynamoDB sets must have at least one element")]})
+case('21-duplicate-set-values.jsonl','{"id":{"S":"a"},"tags":{"SS":["x","y","x"]}}\n{"id":{"S":"b"},"n":{"NS":["1","2","1.00"]}}\n{"id":{"S":"c"},"n":{"NS":["1","2"]}}\n',{"items":1,"rejections":[rj(0,1,"attribute 'tags': SS has a duplicate value at [2] ('x'); set elements must be unique"),rj(1,2,"attribute 'n': NS has a duplicate value at [2] ('1.00'); set elements must be unique")]})
+case('22-bad-type-descriptor.jsonl','{"id":{"S":"a"}}\n{"id":{"S":"b"},"x":{"Q":"1"}}\n{"id":{"S":"c"},"x":{"S":"1","N":"1"}}\n',{"items":1,"rejections":[rj(1,2,"attribute 'x': expected exactly one of S, N, B, BOOL, NULL, L, M, SS, NS, BS, found {\"Q\"}"),rj(2,3,"attribute 'x': expected exactly one of S, N, B, BOOL, NULL, L, M, SS, NS, BS, found {\"S\", \"N\"}")]})
+case('23-trailing-comma.json','[{"id":"a"},{"id":"b"},]',{"items":2,"fatal":{"failure":"Malformed","message":"a ',' followed by ']' (a trailing comma) after item 1 (byte 23, line 1)"}})
+case('24-junk-after-array.json','[{"id":"a"}]\n[{"id":"b"}]\n',{"items":1,"fatal":{"failure":"Malformed","message":"unexpected '[' after the array's closing ']'; a seed file holds one array (byte 13, line 2)"}})
+case('25-mismatched-bracket.json','[{"id":"a","l":[1,2}, {"id":"b"}]',{"fatal":{"failure":"Malformed","message":"'}' does not match '[' in item 0 (which starts at byte 1, line 1) (byte 19, line 1)"}})
+case('26-number-too-precise.jsonl','{"id":"a","n":123456789012345678901234567890123456789}\n{"id":"b","n":12345678901234567890123456789012345678}\n',{"items":1,"rejections":[rj(0,1,"attribute 'n': number '123456789012345678901234567890123456789' has 39 significant digits; DynamoDB keeps at most 38")]})
+case('27-number-out-of-range.json','[{"id":"a","n":1e126},{"id":"b","n":1e-131},{"id":"c","n":9.9e125}]',{"items":1,"rejections":[rj(0,1,"attribute 'n': number '1e126' is larger than DynamoDB's maximum 9.9999999999999999999999999999999999999E+125"),rj(1,1,"attribute 'n': number '1e-131' is smaller in magnitude than DynamoDB's minimum 1E-130")]})
+case('28-duplicate-attribute-name.jsonl','{"id":"a","v":1,"v":2}\n{"id":"b"}\n',{"items":1,"rejections":[rj(0,1,"invalid JSON at byte 16: duplicate name \"v\" in one object")]})
+case('29-export-line-without-wrapper.jsonl','{"Item":{"id":{"S":"a"}}}\n{"id":{"S":"b"}}\n',{"items":1,"rejections":[rj(1,2,"expected a DynamoDB export line {\"Item\": {...}} like the earlier lines, found {\"id\"}")]})
+case('30-bad-base64.jsonl','{"id":{"S":"a"},"b":{"B":"aGVsbG8="}}\n{"id":{"S":"b"},"b":{"B":"not base64!"}}\n',{"items":1,"rejections":[rj(1,2,"attribute 'b': B is not valid base64 ('not base64!')")]})
+case('31-format-mismatch.jsonl','{"id":"a"}\n',{"format":"json","fatal":{"failure":"FormatMismatch","message":"format 'json' expects a JSON array, but the file starts with '{' (use format 'jsonl' for JSON Lines) (byte 0, line 1)"}})
+case('32-bad-json-in-array-item.json','[{"id":"a"},{"id":"b",},{"id":"c"}]',{"items":2,"rejections":[rj(1,1,"invalid JSON at byte 22: expected a quoted name, found '}'")]})
