@@ -8,7 +8,7 @@
  * precise JSON parse → encoding (plain or DynamoDB-JSON, from the first object record unless given) → item →
  * key/size/duplicate checks.
  *
- * Memory: one chunk, the record in progress (capped by maxRecordBytes) and the duplicate-key table (12–24 bytes
+ * Memory: one chunk, the record in progress (capped by maxRecordBytes) and the duplicate-key table (16–32 bytes
  * per distinct key; see DuplicateKeys). Backpressure is the consumer's: the next chunk is read only when the
  * consumer asks for the next record.
  *

@@ -61,10 +61,11 @@ export function keyFingerprint(item: SeedItem, schema: SeedKeySchema): string {
  * The set of keys seen so far in one file, as 64-bit hashes (the first 8 bytes of SHA-1 of the fingerprint) in an
  * open-addressing table of typed arrays, each with the index of the item that first had it.
  *
- * Memory: 12 bytes per slot (two Uint32 of hash + one Uint32 index), kept at most half full, so 12–24 bytes per
- * distinct key; while the table doubles, old and new coexist for a moment (up to 36 bytes per key). 10 million
- * items cost at most ~360 MB at the peak of a resize and ~240 MB steady; 1 million items ~24 MB. A JS Set of the
- * fingerprint strings would cost ~80–100 bytes per short key and up to 3 KB for the longest keys.
+ * Memory: 12 bytes per slot (two Uint32 of hash + one Uint32 index); the table doubles when it is 3/4 full, so it
+ * is 3/8 to 3/4 full: 16–32 bytes per distinct key, and for a moment during a doubling old and new coexist (up to
+ * 48 bytes per key). 1 million keys: 25 MB; 10 million: 200–400 MB (a seed that large should run with duplicate
+ * detection per checkpoint window, or a larger Lambda). A JS Set of the fingerprint strings would cost ~80–100
+ * bytes per short key and up to 3 KB for the longest keys.
  * False duplicates: two different keys share a 64-bit hash with probability ≈ n²/2^65 (≈ 3e-6 for 10 million
  * items); the report names the earlier item so a person can check.
  */
@@ -102,7 +103,7 @@ export class DuplicateKeys {
     this.hashes[found * 2 + 1] = low;
     this.indexes[found] = index;
     this.count++;
-    if (this.count * 2 > this.capacity) this.grow();
+    if (this.count * 4 > this.capacity * 3) this.grow();
     return undefined;
   }
 

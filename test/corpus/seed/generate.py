@@ -1,5 +1,5 @@
 import json, gzip, os
-D='/work/main/test/corpus/seed'
+D=os.path.dirname(os.path.abspath(__file__))  # run: python3 test/corpus/seed/generate.py
 PK={"partitionKey":{"name":"id","type":"S"}}
 def case(name, data, expected):
     if isinstance(data,str): data=data.encode()
