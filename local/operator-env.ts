@@ -4,7 +4,7 @@
  * environment the Lambda handlers read (and `TABLEWARDEN_MAC_KEY`, which `tablewarden publish` reads).
  * Used by `npm start` and by the handler and workflow tests.
  */
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -41,6 +41,26 @@ async function ensure<T>(create: () => Promise<T>, existsErrors: readonly string
 }
 
 /**
+ * The operator's state table as the CDK stack makes it (pk/sk, on-demand), tagged `tablewarden:role=operator` so it
+ * is never reported as unmanaged and the CLI finds it to take the lock.
+ */
+export function operatorStateTableInput(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+    Tags: [{ Key: OPERATOR_TAG.key, Value: OPERATOR_TAG.value }],
+  };
+}
+
+/**
  * Create the operator resources on the local AWS, or find them when an earlier run created them (so
  * `tablewarden reconcile --local --endpoint URL` can run again against the same local AWS), and point this
  * process's handlers at them.
@@ -51,22 +71,7 @@ export async function createOperatorEnvironment(local: Pick<LocalAws, 'endpoint'
   const clients = createClients(connection);
   const s3 = createClient(S3Client, 's3', clients.connection, clients.calls, { forcePathStyle: true });
   await ensure(() => s3.send(new CreateBucketCommand({ Bucket: environment.BUNDLE_BUCKET })), ['BucketAlreadyOwnedByYou', 'BucketAlreadyExists']);
-  await ensure(() => clients.dynamodb.send(
-    new CreateTableCommand({
-      TableName: environment.STATE_TABLE,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-      // Marks it as tablewarden's own (as the CDK stack does), so it is never reported as unmanaged.
-      Tags: [{ Key: OPERATOR_TAG.key, Value: OPERATOR_TAG.value }],
-    }),
-  ), ['ResourceInUseException']);
+  await ensure(() => clients.dynamodb.send(new CreateTableCommand(operatorStateTableInput(environment.STATE_TABLE))), ['ResourceInUseException']);
   const topic = await createClient(SNSClient, 'sns', clients.connection, clients.calls).send(new CreateTopicCommand({ Name: 'tablewarden-notifications' }));
   environment.TOPIC_ARN = topic.TopicArn!;
   const existing = await ensure(() => clients.kms.send(new DescribeKeyCommand({ KeyId: LOCAL_MAC_KEY_ALIAS })), ['NotFoundException']);

@@ -11,6 +11,8 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { DEFAULT_BATCH_SIZE, RECONCILE_INPUT_DEFAULTS } from '../run/core/input.ts';
+import type { AppliedRound } from '../run/apply.ts';
+import type { LoadedRun } from '../run/load.ts';
 
 // zod/mini sets no locale: without this an issue's message is a bare "Invalid input".
 z.config(en());
@@ -72,18 +74,8 @@ export type LoadEvent = z.input<typeof loadEventSchema>;
 export const batchRefSchema = schema(() => z.object({ index: int(0), key: nonEmpty(), tables: int(0) }));
 export type BatchRef = z.output<typeof batchRefSchema>;
 
-export interface LoadResult {
-  runId: string;
-  revision: string;
-  batches: BatchRef[];
-  /** Managed tables in scope, and tables whose desired state is invalid (reported, never touched). */
-  tables: number;
-  invalid: number;
-  /** Unmanaged tables of the account, spread over the batches (0 on a run limited to some tables). */
-  unmanaged: number;
-  /** The policy's guard rail, needed by the gate. */
-  maxDisruptivePercent: number;
-}
+/** What load-desired-state returns: the run layer's {@link LoadedRun} (one definition). */
+export type LoadResult = LoadedRun;
 
 /** plan-batch: observe and plan one batch; the plan goes to S3. */
 export const planBatchEventSchema = schema(() => z.object({ runId: nonEmpty(), batch: batchRefSchema }));
@@ -141,21 +133,11 @@ export const applyBatchEventSchema = schema(() => z.object({
   approval: approvalSchema,
 }));
 export type ApplyBatchEvent = z.input<typeof applyBatchEventSchema>;
-export interface ApplyBatchResult {
-  index: number;
-  round: number;
-  /** True while some table still has work that waits for DynamoDB: the state machine waits, then runs another round. */
-  pending: boolean;
-  /**
-   * Seconds the state machine waits before the next round (its Wait state's SecondsPath): the settle interval
-   * while a table is settling, else until the earliest pending step is due (TTL's step 2: about an hour, in one
-   * Wait rather than many short rounds). See `nextRoundWaitSeconds`.
-   */
-  waitSeconds: number;
-  applied: number;
-  failed: number;
-  resultKey: string;
-}
+/**
+ * What apply-batch returns: a round as the run layer reports it ({@link AppliedRound}), without the apply result and
+ * revision it logs. `waitSeconds` feeds the Wait state's SecondsPath (see `nextRoundWaitSeconds`).
+ */
+export type ApplyBatchResult = Omit<AppliedRound, 'result' | 'revision'>;
 
 /** report: write the run report to S3, notify on failure or drift, return a summary. */
 export const reportEventSchema = schema(() => z.object({

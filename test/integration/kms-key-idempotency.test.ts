@@ -9,10 +9,10 @@ import { ensureKmsKey, operatorIdentity } from '../../functions/aws/apply/kms-ke
 import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
 import { runApply } from '../../functions/cli/commands/apply.ts';
 import { keyPolicy } from '../../functions/core/kms/key-policy.ts';
-import { OPERATOR_TAG } from '../../functions/core/plan/planner.ts';
 import { createDriftedAccount } from '../../local/drifted-account.ts';
 import { useLocalAws } from '../helpers/local-aws.ts';
 import { captureIo, unattended } from '../support/capture.ts';
+import { operatorStateTableInput } from '../../local/operator-env.ts';
 
 const local = useLocalAws();
 const CUSTOMERS = 'alias/tablewarden/customers';
@@ -108,21 +108,7 @@ describe('two applies at once', () => {
     // Prepare
     const aws = createClients(local.clientConfig);
     await createDriftedAccount(aws);
-    await aws.dynamodb.send(
-      new CreateTableCommand({
-        TableName: 'tablewarden-state',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-        Tags: [{ Key: OPERATOR_TAG.key, Value: OPERATOR_TAG.value }],
-      }),
-    );
+    await aws.dynamodb.send(new CreateTableCommand(operatorStateTableInput('tablewarden-state')));
     const options = { dir: 'desired-state', table: [], output: 'text' as const, autoApprove: true, endpointUrl: local.endpoint, region: local.region };
     const [first, second] = [captureIo(), captureIo()];
     // Act
