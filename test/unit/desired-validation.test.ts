@@ -184,6 +184,23 @@ describe('AWS limits, accepted at the boundary (one past each is a corpus case i
     // POLICY's baseline adds managed-by: the table would carry 51 tags, one more than DynamoDB allows.
     expect(result.lines).toEqual(['desired-state/tables/customers.yaml:9:3 spec.tags: 51 tags with the policy baseline\'s; DynamoDB allows at most 50 per table']);
   });
+
+  it.each([
+    ['49 declared tags and spec.backup: 50 with the tag apply adds', 49, []],
+    [
+      '50 declared tags and spec.backup: 51 with the tag apply adds',
+      50,
+      ["desired-state/tables/customers.yaml:10:3 spec.tags: 51 tags with the policy baseline's and the tablewarden:backup-plan tag apply adds for spec.backup; DynamoDB allows at most 50 per table"],
+    ],
+  ])('counts the tablewarden:backup-plan tag a backup plan adds: %s', (_case, count, expected) => {
+    // Prepare: no baseline tags, so only the declared ones and the backup tag count.
+    const policy = POLICY.replace('    tags: { managed-by: tablewarden }\n', '');
+    const text = customersWith('  tags: { cost-center: payments }', `  backup: { plan: daily-35d }\n  tags: ${tags(count)}`);
+    // Act
+    const result = validate({ 'customers.yaml': text }, policy);
+    // Assess: TagResource would fail halfway through an apply on the 51st tag.
+    expect(result.lines.filter((line) => !line.includes('warning:'))).toEqual(expected);
+  });
 });
 
 describe('cross-file key checks', () => {

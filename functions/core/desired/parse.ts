@@ -10,6 +10,7 @@ import type * as z from 'zod';
 import { CONTROL_IDS, UNWAIVABLE_CONTROLS } from '../controls/index.ts';
 import { comparableTableName, type DesiredState, type DesiredTable, type InvalidTable } from '../model/desired.ts';
 import { formatFieldPath, type Diagnostic } from './diagnostics.ts';
+import { BACKUP_PLAN_TAG_KEY } from '../backup-plan-selection.ts';
 import { MAX_TAGS, policyFileSchema, tableFileSchema, type Policy, type TableFile } from './schema.ts';
 import { knownKeysAt } from './schema-keys.ts';
 import { closestMatch } from './suggest.ts';
@@ -392,10 +393,14 @@ export function parseDesiredState(files: SourceFile[], options: { now: Date }): 
     };
     const merged = mergedChecks(read.source, table, policy, options.now, doc.spec.waivers);
     fileDiagnostics.push(...merged.diagnostics);
-    // Each file's tags fit the schema's cap, but the baseline's merge in: DynamoDB counts the table's total.
-    const tagCount = Object.keys(table.spec.tags ?? {}).length;
+    // Each file's tags fit the schema's cap, but the baseline's merge in, and a backup plan adds the
+    // tablewarden:backup-plan tag its selection matches: DynamoDB counts the table's total, and TagResource would
+    // fail halfway through an apply on the 51st.
+    const addsBackupTag = table.spec.backup !== undefined;
+    const tagCount = Object.keys(table.spec.tags ?? {}).length + (addsBackupTag ? 1 : 0);
     if (tagCount > MAX_TAGS) {
-      fileDiagnostics.push(at(read.source, read.source.locate(['spec', 'tags']).exists ? ['spec', 'tags'] : ['spec'], `${tagCount} tags with the policy baseline's; DynamoDB allows at most ${MAX_TAGS} per table`));
+      const counted = addsBackupTag ? `the policy baseline's and the ${BACKUP_PLAN_TAG_KEY} tag apply adds for spec.backup` : "the policy baseline's";
+      fileDiagnostics.push(at(read.source, read.source.locate(['spec', 'tags']).exists ? ['spec', 'tags'] : ['spec'], `${tagCount} tags with ${counted}; DynamoDB allows at most ${MAX_TAGS} per table`));
     }
     table.waivers = merged.activeWaivers;
     if (!fileDiagnostics.some((diagnostic) => diagnostic.severity === 'error')) candidate.table = table;
