@@ -7,6 +7,8 @@
  * `dynamodb:DescribeTable` or `tag:GetResources`, not SDK command names, so the mapping lives here, once.
  */
 
+import { CREATE_BACKUP_VAULT_REQUIRES } from '../core/backup-plan-selection.ts';
+
 /** One API call as the recorder saw it. */
 export interface CallRecord {
   /** The IAM action the call is authorised against, e.g. `dynamodb:DescribeTable`. */
@@ -79,15 +81,7 @@ function dependentActions(service: string, operation: string, input: Record<stri
       return has('Tags') ? ['kms:TagResource'] : [];
     case 'backup:CreateBackupVault':
       // "Backup vault creation and deletion" (AWS Backup guide): the vault's storage and its KMS key.
-      return [
-        'backup-storage:MountCapsule',
-        'kms:CreateGrant',
-        'kms:DescribeKey',
-        'kms:RetireGrant',
-        'kms:Decrypt',
-        'kms:GenerateDataKey',
-        ...(has('BackupVaultTags') ? ['backup:TagResource'] : []),
-      ];
+      return [...CREATE_BACKUP_VAULT_REQUIRES, ...(has('BackupVaultTags') ? ['backup:TagResource'] : [])];
     case 'backup:CreateBackupPlan':
       return has('BackupPlanTags') ? ['backup:TagResource'] : [];
     case 'backup:CreateBackupSelection':

@@ -96,3 +96,9 @@ function fnv1a(text: string): number {
   }
   return hash >>> 0;
 }
+
+/**
+ * What CreateBackupVault also needs the caller to hold ("Backup vault creation and deletion", create-a-vault.html):
+ * the vault's storage and its KMS key. One list for the control's IAM grant and the call recorder's check of it.
+ */
+export const CREATE_BACKUP_VAULT_REQUIRES = ['backup-storage:MountCapsule', 'kms:CreateGrant', 'kms:DescribeKey', 'kms:RetireGrant', 'kms:Decrypt', 'kms:GenerateDataKey'] as const;

@@ -14,7 +14,7 @@
  * backup role (iam:PassRole).
  * Docs: https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources.html
  */
-import { BACKUP_PLAN_TAG_KEY, MAX_TABLE_TAGS } from '../backup-plan-selection.ts';
+import { BACKUP_PLAN_TAG_KEY, CREATE_BACKUP_VAULT_REQUIRES, MAX_TABLE_TAGS } from '../backup-plan-selection.ts';
 import { compliant, defineControl, nonCompliant, notApplicable, type ProposedAction } from './control.ts';
 
 const HOUR_MS = 3_600_000;
@@ -34,13 +34,7 @@ export const backupCoverageControl = defineControl({
     apply: [
       'backup:DescribeBackupVault',
       'backup:CreateBackupVault',
-      // CreateBackupVault's own requirements (create-a-vault.html): the vault's storage and its key.
-      'backup-storage:MountCapsule',
-      'kms:CreateGrant',
-      'kms:DescribeKey',
-      'kms:RetireGrant',
-      'kms:Decrypt',
-      'kms:GenerateDataKey',
+      ...CREATE_BACKUP_VAULT_REQUIRES,
       'backup:CreateBackupPlan',
       'backup:TagResource',
       'backup:CreateBackupSelection',
