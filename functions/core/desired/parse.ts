@@ -209,6 +209,7 @@ function mergedChecks(source: YamlSource, table: DesiredTable, policy: Policy, n
   if (drill?.source === 'pitr' && !spec.pointInTimeRecovery?.enabled) {
     out.push(at(source, declared('restoreDrill') ? ['spec', 'restoreDrill', 'source'] : ['spec'], 'restore drills from pitr need pointInTimeRecovery.enabled: true'));
   }
+  if (drill?.checks && spec.keySchema) out.push(...drillCheckDiagnostics(source, drill.checks, spec.keySchema, declared('restoreDrill')));
   for (const key of policy.requiredTags) {
     if (spec.tags?.[key] === undefined) {
       out.push(at(source, declared('tags') ? ['spec', 'tags'] : ['spec'], `required tag "${key}" (policy.yaml requiredTags) is missing`));
@@ -236,6 +237,46 @@ function mergedChecks(source: YamlSource, table: DesiredTable, policy: Policy, n
   });
   out.push(...contributorInsightsWarnings(spec, activeWaivers, declared).map((warning) => at(source, warning.path, warning.message, 'warning')));
   return { diagnostics: out, activeWaivers };
+}
+
+/** DynamoDB number text (what a drill check's N value may be written as, beyond a YAML number). */
+const DRILL_NUMBER_TEXT = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+/**
+ * A drill check names one item by its full primary key: exactly the table's key attributes, each with a value of
+ * the attribute's type (S: a string; N: a number, or number text; B: base64). Anything else could never match an
+ * item, so the drill would fail (or, for `absent`, pass) for a reason no one meant.
+ */
+function drillCheckDiagnostics(source: YamlSource, checks: NonNullable<NonNullable<DesiredTable['spec']['restoreDrill']>['checks']>, keySchema: NonNullable<DesiredTable['spec']['keySchema']>, declaredHere: boolean): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const keys = [keySchema.partitionKey, ...(keySchema.sortKey ? [keySchema.sortKey] : [])];
+  const keyNames = keys.map((key) => key.name);
+  checks.forEach((check, i) => {
+    const path = declaredHere ? ['spec', 'restoreDrill', 'checks', i, 'key'] : ['spec'];
+    // A baseline drill's checks are written in policy.yaml: say so, since the table file has no line for them.
+    const origin = declaredHere ? '' : `policy.yaml baseline restoreDrill.checks[${i}]: `;
+    for (const name of Object.keys(check.key)) {
+      if (!keyNames.includes(name)) {
+        const hint = closestMatch(name, keyNames);
+        out.push(at(source, declaredHere ? [...path, name] : path, `${origin}"${name}" is not a key attribute of this table; a check names an item by its primary key (${keyNames.join(', ')})${hint ? ` (did you mean "${hint}"?)` : ''}`));
+      }
+    }
+    for (const key of keys) {
+      const value = check.key[key.name];
+      if (value === undefined) {
+        out.push(at(source, path, `${origin}is missing key attribute "${key.name}"; a check names an item by its full primary key (${keyNames.join(', ')})`));
+        continue;
+      }
+      const where = declaredHere ? [...path, key.name] : path;
+      if (key.type === 'S' && typeof value !== 'string') out.push(at(source, where, `"${key.name}" is a string key (S); write the value as a string`));
+      if (key.type === 'N' && typeof value === 'string' && !DRILL_NUMBER_TEXT.test(value)) out.push(at(source, where, `"${key.name}" is a number key (N); "${value}" is not a number`));
+      if (key.type === 'N' && typeof value === 'number' && !Number.isFinite(value)) out.push(at(source, where, `"${key.name}" is a number key (N); write a finite number`));
+      if (key.type === 'B' && (typeof value !== 'string' || !/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(value))) {
+        out.push(at(source, where, `"${key.name}" is a binary key (B); write the value as base64`));
+      }
+    }
+  });
+  return out;
 }
 
 /** Merge the policy baseline under a table's spec. Table values win; tags merge key by key. */

@@ -129,12 +129,36 @@ export const lsiSchema = z.strictObject({
   projection: projectionSchema,
 });
 
-/** How and how often to prove that backups restore. */
+/**
+ * A key attribute's value in a drill check: a string (S, or B as base64), or a number (N; a string of digits also
+ * works, for numbers past 2^53). Checked against the table's key schema in parse.ts, where the types are known.
+ */
+const drillKeyValue = z.union([z.string().min(1).max(2048), z.number()]);
+
+/**
+ * A declared drill check: one item, by its full primary key, that must be present in (or absent from) the restored
+ * copy. `present` proves reference rows survived; `absent` proves something deleted before the backup stayed gone.
+ */
+export const drillCheckSchema = z.strictObject({
+  key: z.record(z.string().min(1).max(255), drillKeyValue),
+  expect: z.enum(['present', 'absent']),
+});
+
+/**
+ * How and how often to prove that backups restore.
+ * - `maxChangedPercent`: the share of sampled items allowed to differ between the copy and the live table (changed,
+ *   created or deleted since the backup). Default 0: right for reference data, and the safe default (a drill that
+ *   tolerates differences no one declared would pass a backup that silently lost data). Live tables declare what
+ *   their write rate makes normal between the recovery point and the drill.
+ * - `checks`: items that must be present or absent in the copy, by primary key (at most 100).
+ */
 export const restoreDrillSchema = z.strictObject({
   schedule: z.enum(['daily', 'weekly', 'monthly']),
   source: z.enum(['aws-backup', 'dynamodb-backup', 'pitr']),
   maxRestoreMinutes: z.int().min(1).max(24 * 60),
   sampleSize: z.int().min(0).max(10_000).default(50),
+  maxChangedPercent: z.number().min(0).max(100).default(0),
+  checks: z.array(drillCheckSchema).max(100).optional(),
 });
 
 /** Initial data for a table, streamed from S3. */
