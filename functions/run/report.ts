@@ -3,7 +3,7 @@
  * write one report, record each table's outcome in the state table (its history), and notify on failure, a
  * blocked run, or drift.
  */
-import { batchWriteAll } from '../aws/batch-write.ts';
+import { batchWriteAll } from '../aws/seed-writer.ts';
 import type { PlanDocument, RoundDocument, TableProgress } from './core/documents.ts';
 import { parseResultKey, runKeys } from './core/keys.ts';
 import { buildReport, type FailedBatch, type RunReport } from './core/report.ts';

@@ -1,0 +1,394 @@
+/**
+ * The seed run's decisions, pure: how items are packed into BatchWriteItem calls, how many calls may be in flight
+ * (AIMD), how long to wait before resending, whether the manifest says the seed was already applied, and what the
+ * report says. The adapter (functions/aws/seed-writer.ts) and the run (functions/run/seed.ts) only act on them.
+ *
+ * Limits that bind BatchWriteItem (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html):
+ * at most 25 put or delete requests per call, and "up to 16MB of data over the network" per call; an item's wire
+ * form (DynamoDB-JSON) can be larger than its 400 KB stored size (base64 binary, escaped strings), so the packer
+ * budgets the request's JSON bytes, not DynamoDB's size accounting. UnprocessedItems are not retried by the SDK.
+ */
+import type { SeedAttributeValue, SeedItem, SeedKeySchema } from '../../core/seed/attribute-value.ts';
+import type { SeedRejection } from '../../core/seed/read-seed.ts';
+
+/** How a seed treats the table's existing items. */
+export type SeedMode = 'insert-if-empty' | 'upsert' | 'insert-only';
+
+/** Every mode, for CLI and schema checks. */
+export const SEED_MODES: readonly SeedMode[] = ['insert-if-empty', 'upsert', 'insert-only'];
+
+/** How a run ended. */
+export type SeedStatus = 'completed' | 'checkpointed' | 'unchanged' | 'refused-not-empty' | 'failed';
+
+/** Write requests per BatchWriteItem call (API reference: "up to 25 item put or delete operations"). */
+export const BATCH_WRITE_MAX_ITEMS = 25;
+
+/**
+ * Bytes of request body one BatchWriteItem may carry. AWS says "16MB over the network" without saying whether it
+ * means 10^6 or 2^20; we budget the smaller reading, 16,000,000 bytes of JSON body.
+ */
+export const BATCH_WRITE_MAX_BYTES = 16_000_000;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Wire size and packing
+// ---------------------------------------------------------------------------------------------------------------
+
+/** UTF-8 bytes of `text` as a JSON string literal (quotes and escapes included), as the SDK's JSON.stringify sends it. */
+export function jsonStringBytes(text: string): number {
+  let bytes = 2;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x22 || code === 0x5c || code === 0x08 || code === 0x0c || code === 0x0a || code === 0x0d || code === 0x09) bytes += 2;
+    else if (code < 0x20) bytes += 6;
+    else if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else if (code >= 0xd800 && code <= 0xdfff) bytes += 6; // a lone surrogate: JSON.stringify writes \udXXX
+    else bytes += 3;
+  }
+  return bytes;
+}
+
+function base64Bytes(length: number): number {
+  return 2 + 4 * Math.ceil(length / 3);
+}
+
+/** JSON bytes of one attribute value in DynamoDB-JSON (`{"S":"..."}`), as sent in a request. */
+export function valueWireBytes(value: SeedAttributeValue): number {
+  // 2 for the braces, the type name in quotes and a colon.
+  if ('S' in value) return 6 + jsonStringBytes(value.S);
+  if ('N' in value) return 6 + value.N.length + 2;
+  if ('B' in value) return 6 + base64Bytes(value.B.length);
+  if ('BOOL' in value) return 9 + (value.BOOL ? 4 : 5);
+  if ('NULL' in value) return 9 + 4;
+  if ('L' in value) {
+    let bytes = 6 + 2 + Math.max(0, value.L.length - 1);
+    for (const element of value.L) bytes += valueWireBytes(element);
+    return bytes;
+  }
+  if ('M' in value) return 6 + itemWireBytes(value.M);
+  if ('SS' in value) return 7 + 2 + Math.max(0, value.SS.length - 1) + value.SS.reduce((sum, element) => sum + jsonStringBytes(element), 0);
+  if ('NS' in value) return 7 + 2 + Math.max(0, value.NS.length - 1) + value.NS.reduce((sum, element) => sum + element.length + 2, 0);
+  return 7 + 2 + Math.max(0, value.BS.length - 1) + value.BS.reduce((sum, element) => sum + base64Bytes(element.length), 0);
+}
+
+/** JSON bytes of an item's attribute map (`{"name":{...},...}`). */
+export function itemWireBytes(item: SeedItem): number {
+  let bytes = 2;
+  let first = true;
+  for (const name in item) {
+    bytes += (first ? 0 : 1) + jsonStringBytes(name) + 1 + valueWireBytes(item[name]!);
+    first = false;
+  }
+  return bytes;
+}
+
+/** JSON bytes one item adds to a BatchWriteItem body: `{"PutRequest":{"Item":...}}` plus its comma. */
+export function putRequestWireBytes(item: SeedItem): number {
+  return '{"PutRequest":{"Item":}},'.length + itemWireBytes(item);
+}
+
+/** The body's fixed part: `{"RequestItems":{"<table>":[]}}`. */
+export function batchEnvelopeBytes(table: string): number {
+  return '{"RequestItems":{:[]}}'.length + jsonStringBytes(table);
+}
+
+/**
+ * Packs items into BatchWriteItem calls: a batch is sent when it holds 25 items, or when the next item would take
+ * the body past {@link BATCH_WRITE_MAX_BYTES}. An item too large for any batch can't exist (the reader rejects items
+ * over 400 KB, and 25 of the largest wire forms fit), but is still sent alone rather than dropped.
+ */
+export class BatchPacker<T> {
+  private items: T[] = [];
+  private bytes: number;
+
+  constructor(
+    private readonly envelope: number,
+    private readonly maxItems = BATCH_WRITE_MAX_ITEMS,
+    private readonly maxBytes = BATCH_WRITE_MAX_BYTES,
+  ) {
+    this.bytes = envelope;
+  }
+
+  /** Number of items waiting. */
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** Adds one item of `wireBytes`; returns the batch to send now (the earlier items) when this one doesn't fit, or a full batch. */
+  add(item: T, wireBytes: number): T[][] {
+    const ready: T[][] = [];
+    if (this.items.length > 0 && this.bytes + wireBytes > this.maxBytes) ready.push(this.take());
+    this.items.push(item);
+    this.bytes += wireBytes;
+    if (this.items.length >= this.maxItems) ready.push(this.take());
+    return ready;
+  }
+
+  /** The partial batch, if any (at the end or at a checkpoint). */
+  flush(): T[] | undefined {
+    return this.items.length === 0 ? undefined : this.take();
+  }
+
+  private take(): T[] {
+    const batch = this.items;
+    this.items = [];
+    this.bytes = this.envelope;
+    return batch;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Adaptive concurrency and backoff
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The in-flight limit, by additive increase / multiplicative decrease: a throttled call (an error the SDK had to
+ * retry, a ProvisionedThroughputExceeded that outlived its retries, or UnprocessedItems) halves the limit, never
+ * below 1; a clean call adds one, up to the maximum. Calls that started before the last cut carry old news (they
+ * were sent at the higher rate), so their throttling does not cut again: one burst halves once, not once per call.
+ */
+export class AimdLimit {
+  private current: number;
+  private epoch = 0;
+
+  constructor(readonly max: number, initial = max) {
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`the concurrency limit must be a whole number ≥ 1, got ${max}`);
+    this.current = Math.min(max, Math.max(1, Math.floor(initial)));
+  }
+
+  /** Calls allowed in flight now. */
+  get limit(): number {
+    return this.current;
+  }
+
+  /** A ticket for a call starting now; pass it back to {@link throttled} or {@link clean}. */
+  start(): number {
+    return this.epoch;
+  }
+
+  /** The call that took `ticket` was throttled: halve, unless a cut since it started already did. */
+  throttled(ticket: number): void {
+    if (ticket !== this.epoch) return;
+    this.current = Math.max(1, Math.floor(this.current / 2));
+    this.epoch++;
+  }
+
+  /** The call that took `ticket` went through cleanly: one more in flight. */
+  clean(ticket: number): void {
+    if (ticket !== this.epoch) return;
+    this.current = Math.min(this.max, this.current + 1);
+  }
+}
+
+/** Backoff before resend number `attempt` (0-based): full jitter, `random() × min(cap, base × 2^attempt)`. */
+export function backoffMs(attempt: number, random: () => number, baseMs = 50, capMs = 5_000): number {
+  return random() * Math.min(capMs, baseMs * 2 ** attempt);
+}
+
+/** Error names that mean "too fast, slow down": DynamoDB's item-level throttling and the generic ones. */
+const THROTTLE_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'ThrottledException',
+  'TooManyRequestsException',
+]);
+
+/** Did this error say "slow down" (after the SDK's own retries)? */
+export function isThrottleError(error: unknown): boolean {
+  const name = (error as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' && THROTTLE_NAMES.has(name);
+}
+
+/** A 5xx that outlived the SDK's retries: a put is idempotent, so the writer may send it again. */
+export function isServerError(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return typeof status === 'number' && status >= 500;
+}
+
+/** Writing stopped with items unwritten; the message says how many. */
+export class SeedWriteFailed extends Error {
+  constructor(
+    message: string,
+    /** Items this failure left unwritten. */
+    readonly notWritten: number,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SeedWriteFailed';
+  }
+}
+
+/** The table to seed does not exist; nothing was written. */
+export class SeedTableMissing extends Error {
+  constructor(readonly table: string) {
+    super(`table ${table} does not exist; create it first (tablewarden apply), then seed it`);
+    this.name = 'SeedTableMissing';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Keys in the report
+// ---------------------------------------------------------------------------------------------------------------
+
+/** An item's key as plain JSON for the report (numbers stay exact text, binary as base64). */
+export function reportKey(item: SeedItem, schema: SeedKeySchema): Record<string, string> {
+  const key: Record<string, string> = {};
+  for (const part of [schema.partitionKey, schema.sortKey]) {
+    if (part === undefined) continue;
+    const value = item[part.name];
+    if (value === undefined) continue;
+    if ('S' in value) key[part.name] = value.S;
+    else if ('N' in value) key[part.name] = value.N;
+    else if ('B' in value) key[part.name] = Buffer.from(value.B).toString('base64');
+  }
+  return key;
+}
+
+/** Longest list of skipped keys a report carries (the count is always complete). */
+export const MAX_REPORTED_SKIPPED_KEYS = 100;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Manifest
+// ---------------------------------------------------------------------------------------------------------------
+
+/** What a completed seed left in the operator's state table (pk `SEED#<table>`, sk `manifest`). */
+export interface SeedManifest {
+  checksum: string;
+  source: string;
+  mode: SeedMode;
+  /** Bytes of the file as stored, so a size change is drift without re-reading the file. */
+  rawBytes?: number | undefined;
+  counts: SeedCounts;
+  seededAt: string;
+}
+
+/** The manifest's key in the state table. */
+export function manifestKey(table: string): { pk: string; sk: string } {
+  return { pk: `SEED#${table}`, sk: 'manifest' };
+}
+
+/** Before reading the file: what the manifest lets the run know already. */
+export type ManifestPrecheck =
+  /** Nothing to compare (no manifest, forced, or a resume): seed; drift is known only at the end. */
+  | { kind: 'seed' }
+  /** The stored size differs from the manifest's: the content changed, no need to hash first. */
+  | { kind: 'drift' }
+  /** Same size (or unknown): hash the file before writing anything. */
+  | { kind: 'hash-first' };
+
+/** Decides whether the file must be hashed before writing, from the manifest and the source's stored size. */
+export function manifestPrecheck(previous: SeedManifest | undefined, options: { force: boolean; resuming: boolean; sizeBytes?: number | undefined }): ManifestPrecheck {
+  if (previous === undefined || options.force || options.resuming) return { kind: 'seed' };
+  if (options.sizeBytes !== undefined && previous.rawBytes !== undefined && options.sizeBytes !== previous.rawBytes) return { kind: 'drift' };
+  return { kind: 'hash-first' };
+}
+
+/** After hashing: the same content was seeded already (skip, unless forced), or it drifted. */
+export function manifestDecision(previous: SeedManifest | undefined, checksum: string): { unchanged: boolean; contentDrift: boolean } {
+  if (previous === undefined) return { unchanged: false, contentDrift: false };
+  return previous.checksum === checksum ? { unchanged: true, contentDrift: false } : { unchanged: false, contentDrift: true };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Counts, checkpoint, report
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The report's counts. `read` counts records (items and rejected ones); `retried` counts write requests sent again. */
+export interface SeedCounts {
+  read: number;
+  written: number;
+  rejected: number;
+  skipped: number;
+  retried: number;
+}
+
+/** Where to stop and how to continue: resuming re-reads from byte 0 and skips the first `recordsDone` records without writing. */
+export interface SeedCheckpoint {
+  recordsDone: number;
+  byteOffset: number;
+  written: number;
+  rejected: number;
+  skipped: number;
+  retried: number;
+}
+
+/** The run report (SEED-API.md). */
+export interface SeedRunReport {
+  table: string;
+  source: string;
+  format: string;
+  mode: SeedMode;
+  status: SeedStatus;
+  reason?: string;
+  counts: SeedCounts;
+  checksum?: string;
+  contentDrift?: boolean;
+  rejections: SeedRejection[];
+  skippedKeys?: unknown[];
+  checkpoint?: SeedCheckpoint;
+  durationMs: number;
+}
+
+/** What a run gathered, for {@link buildSeedReport}. */
+export interface SeedOutcome {
+  table: string;
+  source: string;
+  format: string;
+  mode: SeedMode;
+  status: SeedStatus;
+  reason?: string | undefined;
+  /** Records read in this pass (the resumed part included, since a resume re-reads it). */
+  read: number;
+  /** Written, skipped and retried in this pass only; a resume adds the checkpoint's. */
+  written: number;
+  skipped: number;
+  retried: number;
+  rejections: SeedRejection[];
+  skippedKeys: unknown[];
+  checksum?: string | undefined;
+  contentDrift?: boolean | undefined;
+  resume?: SeedCheckpoint | undefined;
+  checkpoint?: SeedCheckpoint | undefined;
+  durationMs: number;
+}
+
+/**
+ * The report: counts are of the whole seed so far (a resumed run adds what earlier parts wrote, skipped and
+ * retried; read and rejected come from this pass, which re-read the earlier part). A failed run's reason says how
+ * many valid items read were not written, so nothing is half-written without the report saying so.
+ */
+export function buildSeedReport(outcome: SeedOutcome): SeedRunReport {
+  const earlier = outcome.resume;
+  const counts: SeedCounts = {
+    read: outcome.read,
+    written: outcome.written + (earlier?.written ?? 0),
+    rejected: outcome.rejections.length,
+    skipped: outcome.skipped + (earlier?.skipped ?? 0),
+    retried: outcome.retried + (earlier?.retried ?? 0),
+  };
+  let reason = outcome.reason;
+  if (outcome.status === 'failed') {
+    const notWritten = Math.max(0, counts.read - counts.rejected - counts.written - counts.skipped);
+    const progress = `${counts.written} item(s) written before it stopped, ${notWritten} valid item(s) read but not written`;
+    reason = reason === undefined ? progress : `${reason}; ${progress}`;
+  }
+  return {
+    table: outcome.table,
+    source: outcome.source,
+    format: outcome.format,
+    mode: outcome.mode,
+    status: outcome.status,
+    ...(reason === undefined ? {} : { reason }),
+    counts,
+    ...(outcome.checksum === undefined ? {} : { checksum: outcome.checksum }),
+    ...(outcome.contentDrift === undefined ? {} : { contentDrift: outcome.contentDrift }),
+    rejections: outcome.rejections,
+    ...(outcome.mode === 'insert-only' ? { skippedKeys: outcome.skippedKeys } : {}),
+    ...(outcome.checkpoint === undefined ? {} : { checkpoint: outcome.checkpoint }),
+    durationMs: outcome.durationMs,
+  };
+}

@@ -1,0 +1,284 @@
+/**
+ * The seed run against the local AWS (real SDK over HTTP): each mode, insert-if-empty refusing a non-empty table,
+ * insert-only skipping existing keys, the manifest (unchanged, drift), a checkpoint at a deadline and its resume
+ * writing every item exactly once, a fatal read error part way, a missing table, and a 23-digit number read back
+ * exactly with the low-level client.
+ */
+import { gzipSync } from 'node:zlib';
+import { CreateTableCommand, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
+import type { RetryClock } from '../../functions/aws/apply/retry.ts';
+import { runSeed, SeedTableMissing, type SeedSource } from '../../functions/run/seed.ts';
+import { useLocalAws } from '../helpers/local-aws.ts';
+
+const local = useLocalAws();
+const TABLE = 'Customers';
+const STATE = 'tablewarden-state';
+
+/** Virtual time: sleeps advance it at once, so retries never wait for real. */
+function virtualClock(start = 1_800_000_000_000): RetryClock & { t: number } {
+  const clock = {
+    t: start,
+    now: () => clock.t,
+    sleep: async (ms: number) => {
+      clock.t += ms;
+    },
+    random: () => 0.5,
+  };
+  return clock;
+}
+
+function source(text: string | Buffer, uri = 'seed/customers.jsonl', chunk = 4096): SeedSource & { opens: number } {
+  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+  const result = {
+    uri,
+    sizeBytes: bytes.length,
+    opens: 0,
+    async *open() {
+      result.opens++;
+      for (let at = 0; at < bytes.length; at += chunk) yield bytes.subarray(at, at + chunk);
+    },
+  };
+  return result;
+}
+
+function lines(count: number, from = 0, extra = ''): string {
+  const out: string[] = [];
+  for (let i = from; i < from + count; i++) out.push(`{"customerID":"c${String(i).padStart(5, '0')}","n":${i}${extra}}`);
+  return `${out.join('\n')}\n`;
+}
+
+async function createTable(aws: AwsClients, name = TABLE): Promise<void> {
+  await aws.dynamodb.send(
+    new CreateTableCommand({
+      TableName: name,
+      AttributeDefinitions: [{ AttributeName: 'customerID', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'customerID', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+}
+
+async function createStateTable(aws: AwsClients): Promise<void> {
+  await aws.dynamodb.send(
+    new CreateTableCommand({
+      TableName: STATE,
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+}
+
+async function scanAll(aws: AwsClients, table = TABLE): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await aws.dynamodb.send(new ScanCommand({ TableName: table, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+function writes(aws: AwsClients, action: string): number {
+  return aws.calls.all().filter((call) => call.action === action).length;
+}
+
+describe('runSeed against the local AWS', () => {
+  let aws: AwsClients;
+  beforeEach(async () => {
+    await local.reset();
+    aws = createClients(local.clientConfig);
+    await createTable(aws);
+  });
+
+  it('seeds an empty table in the default mode (insert-if-empty) and reports every count', async () => {
+    // Prepare
+    const file = source(`${lines(60)}{"customerID":""}\n{"n":1}\n`);
+    // Act
+    const report = await runSeed({ clients: aws, table: TABLE, source: file, clock: virtualClock() });
+    // Assess
+    expect(report).toMatchObject({ status: 'completed', mode: 'insert-if-empty', format: 'jsonl', counts: { read: 62, written: 60, rejected: 2, skipped: 0, retried: 0 } });
+    expect(report.checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(report.rejections.map((rejection) => [rejection.index, rejection.line, rejection.reason])).toEqual([
+      [60, 61, "partition key 'customerID' is an empty string"],
+      [61, 62, "missing partition key 'customerID'"],
+    ]);
+    expect(await scanAll(aws)).toHaveLength(60);
+    expect(writes(aws, 'dynamodb:BatchWriteItem')).toBe(3); // 25 + 25 + 10
+  });
+
+  it('refuses a table that has items in insert-if-empty mode, writing nothing', async () => {
+    // Prepare
+    await aws.dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: { customerID: { S: 'existing' } } }));
+    // Act
+    const report = await runSeed({ clients: aws, table: TABLE, source: source(lines(10)) });
+    // Assess
+    expect(report.status).toBe('refused-not-empty');
+    expect(report.reason).toMatch(/Customers already has items .* insert-if-empty .* upsert .* insert-only/);
+    expect(report.counts).toEqual({ read: 0, written: 0, rejected: 0, skipped: 0, retried: 0 });
+    expect(writes(aws, 'dynamodb:BatchWriteItem')).toBe(0);
+    expect(await scanAll(aws)).toHaveLength(1);
+  });
+
+  it('upsert overwrites items with the same key and keeps the others', async () => {
+    // Prepare
+    await aws.dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: { customerID: { S: 'c00001' }, n: { N: '-1' }, old: { BOOL: true } } }));
+    await aws.dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: { customerID: { S: 'other' } } }));
+    // Act
+    const report = await runSeed({ clients: aws, table: TABLE, source: source(lines(5)), mode: 'upsert' });
+    // Assess
+    expect(report).toMatchObject({ status: 'completed', counts: { read: 5, written: 5, skipped: 0 } });
+    const items = await scanAll(aws);
+    expect(items).toHaveLength(6);
+    expect(items.find((item) => item.customerID?.S === 'c00001')).toEqual({ customerID: { S: 'c00001' }, n: { N: '1' } });
+  });
+
+  it('insert-only writes new keys, skips existing ones and reports them, leaving them untouched', async () => {
+    // Prepare
+    await aws.dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: { customerID: { S: 'c00002' }, n: { N: '-2' } } }));
+    await aws.dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: { customerID: { S: 'c00004' }, n: { N: '-4' } } }));
+    // Act
+    const report = await runSeed({ clients: aws, table: TABLE, source: source(lines(6)), mode: 'insert-only' });
+    // Assess
+    expect(report).toMatchObject({ status: 'completed', counts: { read: 6, written: 4, skipped: 2, rejected: 0 } });
+    expect(report.skippedKeys).toEqual(expect.arrayContaining([{ customerID: 'c00002' }, { customerID: 'c00004' }]));
+    expect(report.skippedKeys).toHaveLength(2);
+    const items = await scanAll(aws);
+    expect(items).toHaveLength(6);
+    expect(items.find((item) => item.customerID?.S === 'c00002')?.n).toEqual({ N: '-2' });
+    expect(writes(aws, 'dynamodb:BatchWriteItem')).toBe(0);
+    expect(writes(aws, 'dynamodb:PutItem')).toBe(2 + 6);
+  });
+
+  it('writes a 23-digit number as the same 23 digits (read back with the low-level client)', async () => {
+    // Prepare
+    const digits = '12345678901234567890123';
+    const file = source(`[{"customerID":"big","balance":${digits},"fraction":-0.12345678901234567890123456789012345678}]`, 'seed/big.json');
+    // Act
+    const report = await runSeed({ clients: aws, table: TABLE, source: file });
+    const got = await aws.dynamodb.send(new GetItemCommand({ TableName: TABLE, Key: { customerID: { S: 'big' } }, ConsistentRead: true }));
+    // Assess
+    expect(report).toMatchObject({ status: 'completed', format: 'json', counts: { written: 1 } });
+    expect(got.Item?.balance).toEqual({ N: digits });
+    expect(got.Item?.fraction).toEqual({ N: '-0.12345678901234567890123456789012345678' });
+  });
+
+  it('fails clearly for a table that does not exist, before any write', async () => {
+    // Act
+    const run = runSeed({ clients: aws, table: 'Nope', source: source(lines(3)) });
+    // Assess
+    await expect(run).rejects.toThrow(SeedTableMissing);
+    await expect(run).rejects.toThrow('table Nope does not exist; create it first (tablewarden apply), then seed it');
+    expect(writes(aws, 'dynamodb:BatchWriteItem')).toBe(0);
+  });
+
+  it('ends a gzip file corrupt part way as failed, with the items written before it counted', async () => {
+    // Prepare: a valid gzip of 200 lines, cut and damaged two thirds in.
+    const zipped = gzipSync(Buffer.from(lines(200, 0, `,"pad":"${'x'.repeat(400)}"`)), { level: 1 });
+    const cut = Buffer.from(zipped.subarray(0, Math.floor((zipped.length * 2) / 3)));
+    for (let i = cut.length - 40; i < cut.length; i++) cut[i] = 0xff;
+    // Act
+    const report = await runSeed({ clients: aws, table: TABLE, source: source(cut, 'seed/c.jsonl.gz', 512), mode: 'upsert' });
+    // Assess
+    expect(report.status).toBe('failed');
+    expect(report.reason).toMatch(/^reading stopped: the gzip stream is corrupt/);
+    expect(report.reason).toMatch(new RegExp(`; ${report.counts.written} item\\(s\\) written before it stopped, 0 valid item\\(s\\) read but not written$`));
+    expect(report.checksum).toBeUndefined();
+    expect(report.counts.written).toBeGreaterThan(0);
+    expect(await scanAll(aws)).toHaveLength(report.counts.written);
+  });
+
+  describe('the manifest', () => {
+    beforeEach(async () => {
+      await createStateTable(aws);
+    });
+
+    it('records the checksum; the same file again is unchanged and writes nothing; a changed one is content drift', async () => {
+      // Prepare
+      const first = source(lines(30));
+      const firstReport = await runSeed({ clients: aws, table: TABLE, source: first, manifestTable: STATE, now: () => Date.parse('2026-11-01T00:00:00Z') });
+      const manifest = await aws.dynamodb.send(new GetItemCommand({ TableName: STATE, Key: { pk: { S: 'SEED#Customers' }, sk: { S: 'manifest' } } }));
+      const batchesAfterFirst = writes(aws, 'dynamodb:BatchWriteItem');
+      // Act
+      const again = await runSeed({ clients: aws, table: TABLE, source: source(lines(30)), manifestTable: STATE });
+      const changed = await runSeed({ clients: aws, table: TABLE, source: source(lines(31)), manifestTable: STATE, mode: 'upsert' });
+      const changedDefault = await runSeed({ clients: aws, table: TABLE, source: source(lines(32)), manifestTable: STATE });
+      // Assess
+      expect(firstReport).toMatchObject({ status: 'completed', contentDrift: false });
+      expect(manifest.Item).toMatchObject({
+        checksum: { S: firstReport.checksum },
+        source: { S: 'seed/customers.jsonl' },
+        mode: { S: 'insert-if-empty' },
+        seededAt: { S: '2026-11-01T00:00:00.000Z' },
+        counts: { M: { read: { N: '30' }, written: { N: '30' }, rejected: { N: '0' }, skipped: { N: '0' }, retried: { N: '0' } } },
+      });
+      expect(again).toMatchObject({ status: 'unchanged', checksum: firstReport.checksum, contentDrift: false, counts: { written: 0 } });
+      expect(again.reason).toMatch(/has the checksum seeded into Customers at 2026-11-01T00:00:00.000Z; nothing written \(force to write it again\)/);
+      expect(changed).toMatchObject({ status: 'completed', contentDrift: true, counts: { written: 31 } });
+      expect(changedDefault).toMatchObject({ status: 'refused-not-empty', contentDrift: true });
+      expect(writes(aws, 'dynamodb:BatchWriteItem')).toBe(batchesAfterFirst + 2);
+      expect(await scanAll(aws)).toHaveLength(31);
+    });
+
+    it('an unchanged seed with force is written again', async () => {
+      // Prepare
+      await runSeed({ clients: aws, table: TABLE, source: source(lines(10)), manifestTable: STATE, mode: 'upsert' });
+      // Act
+      const report = await runSeed({ clients: aws, table: TABLE, source: source(lines(10)), manifestTable: STATE, mode: 'upsert', force: true });
+      // Assess
+      expect(report).toMatchObject({ status: 'completed', contentDrift: false, counts: { written: 10 } });
+    });
+  });
+
+  describe('deadline and checkpoint', () => {
+    it('stops at the deadline with a checkpoint; resuming writes every remaining item exactly once', async () => {
+      // Prepare: the clock passes the deadline after about 100 records have been taken.
+      let t = 0;
+      const now = (): number => t++;
+      const file = source(`${lines(120)}not json\n${lines(120, 120)}`, 'seed/c.jsonl', 300);
+      // Act
+      const first = await runSeed({ clients: aws, table: TABLE, source: file, now, deadline: 100, mode: 'upsert' });
+      const items1 = await scanAll(aws);
+      const second = await runSeed({ clients: aws, table: TABLE, source: file, now, deadline: 100_000, mode: 'upsert', resume: first.checkpoint! });
+      // Assess
+      expect(first.status).toBe('checkpointed');
+      const done = first.checkpoint!.recordsDone;
+      expect(done).toBeGreaterThan(50);
+      expect(done).toBeLessThan(120);
+      expect(first.checkpoint).toEqual({ recordsDone: done, byteOffset: expect.any(Number), written: done, rejected: 0, skipped: 0, retried: 0 });
+      expect(items1).toHaveLength(done);
+      expect(second).toMatchObject({ status: 'completed', counts: { read: 241, written: 240, rejected: 1 } });
+      expect(second.rejections.map((rejection) => rejection.index)).toEqual([120]);
+      expect(await scanAll(aws)).toHaveLength(240);
+      // Exactly once: the first part's items were not sent again.
+      const sent = aws.calls.all().filter((call) => call.action === 'dynamodb:BatchWriteItem').length;
+      expect(sent).toBe(Math.ceil(done / 25) + Math.ceil((240 - done) / 25));
+    });
+
+    it('a resume of its own checkpoint is not refused in insert-if-empty mode, and a changed file is refused', async () => {
+      // Prepare
+      let t = 0;
+      const now = (): number => t++;
+      const file = source(lines(80), 'seed/c.jsonl', 200);
+      const first = await runSeed({ clients: aws, table: TABLE, source: file, now, deadline: 40 });
+      // Act
+      const changed = await runSeed({ clients: aws, table: TABLE, source: source(`{"customerID":"zz"}\n${lines(80)}`, 'seed/c.jsonl', 200), now, resume: first.checkpoint! });
+      const resumed = await runSeed({ clients: aws, table: TABLE, source: file, now, resume: first.checkpoint! });
+      // Assess
+      expect(first.status).toBe('checkpointed');
+      expect(changed.status).toBe('failed');
+      expect(changed.reason).toMatch(/changed since the checkpoint/);
+      expect(resumed).toMatchObject({ status: 'completed', counts: { read: 80, written: 80 } });
+      expect(await scanAll(aws)).toHaveLength(80);
+    });
+  });
+});
