@@ -17,3 +17,23 @@ export async function advanceClock(endpoint: string, seconds: number): Promise<D
   if (!response.ok || !body.now) throw new Error(`local AWS: POST ${CLOCK_PATH} failed: ${body.message ?? `HTTP ${response.status}`}`);
   return new Date(body.now);
 }
+
+/** The path of the restore-delay setting on the local AWS endpoint (local/strict/restore.py). */
+export const RESTORE_SETTINGS_PATH = '/tablewarden/restore';
+
+/**
+ * Sets how long (emulator seconds) a restored table stays CREATING and an AWS Backup restore job runs, until the
+ * next `/moto-api/reset`; without it the server uses `TABLEWARDEN_RESTORE_SECONDS` (default 5). A test sets a long
+ * delay and steps over it with {@link advanceClock}, so it sees every state without waiting.
+ */
+export async function setRestoreSeconds(endpoint: string, seconds: number): Promise<void> {
+  const response = await fetch(`${endpoint}${RESTORE_SETTINGS_PATH}`, {
+    method: 'POST',
+    body: JSON.stringify({ seconds }),
+    headers: { 'content-type': 'application/json' },
+  });
+  if (!response.ok) {
+    const body = (await response.json()) as { message?: string };
+    throw new Error(`local AWS: POST ${RESTORE_SETTINGS_PATH} failed: ${body.message ?? `HTTP ${response.status}`}`);
+  }
+}

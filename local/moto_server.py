@@ -987,6 +987,7 @@ class FaultInjection:
             return self._admin(environ, start_response)
         if path.rstrip("/") == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
             emulator_clock.reset()  # the clock offset is emulator state, like the tables it times
+            strict_restore.reset_settings()  # a per-test restore delay ends with the test
         service = None if path.startswith("/moto-api/") else _request_service(environ)
         if service is None:
             return self.app(environ, start_response)
@@ -1008,6 +1009,9 @@ class FaultInjection:
         path, method = environ.get("PATH_INFO", "").rstrip("/"), environ.get("REQUEST_METHOD", "GET")
         if path == "/tablewarden/clock":
             return self._clock(environ, start_response, method)
+        if path == "/tablewarden/restore":  # the restore delay (strict/restore.py)
+            status, body = strict_restore.admin(method, _read_body(environ) if method == "POST" else b"")
+            return _wsgi_json(start_response, status, body)
         if path != "/tablewarden/faults":
             return _wsgi_json(start_response, 404, {"message": f"no such endpoint: {path}"})
         if method == "POST":
@@ -1096,6 +1100,7 @@ def _exit_with_parent() -> None:
 import strict  # noqa: E402
 
 strict.install()  # the strict rules wrap the patches above
+from strict import restore as strict_restore  # noqa: E402  (its /tablewarden/restore setting)
 
 if __name__ == "__main__":
     _faults_from_env()

@@ -588,6 +588,7 @@ describe('AWS Backup jobs and recovery points for DynamoDB', () => {
     const job = await backup.send(new DescribeBackupJobCommand({ BackupJobId: started.BackupJobId }));
     const native = await dynamo.send(new ListBackupsCommand({ TableName: 'Customers' }));
     await dynamo.send(new RestoreTableFromBackupCommand({ TargetTableName: 'tw-drill-Customers', BackupArn: started.RecoveryPointArn }));
+    await local.server.advanceClock(5); // the table is CREATING for TABLEWARDEN_RESTORE_SECONDS (strict/restore.py)
     const restored = await dynamo.send(new ScanCommand({ TableName: 'tw-drill-Customers' }));
 
     // Assess
