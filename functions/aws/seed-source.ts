@@ -18,14 +18,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { GetObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import type { SeedSource } from '../run/seed.ts';
 import { createClient, type AwsClients } from './clients.ts';
-
-/** Where the seed's bytes come from (the contract of functions/run/seed.ts; TEMPORARY copy until it lands). */
-export interface SeedSource {
-  uri: string;
-  sizeBytes?: number;
-  open(): AsyncIterable<Uint8Array>;
-}
 
 /** Why a source could not be opened; `code` is AWS's error code or the file system's. */
 export class SeedSourceError extends Error {

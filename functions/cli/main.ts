@@ -3,7 +3,8 @@
  * `tablewarden` — the command-line front door to the same engine the Lambda handlers run.
  *
  * Exit codes are a contract for scripts: validate 0 valid / 1 invalid; plan 0 no changes / 2 changes pending /
- * 1 errors (invalid tables, refusals, AWS failures); apply 0 every managed table in sync / 1 otherwise.
+ * 1 errors (invalid tables, refusals, AWS failures); apply 0 every managed table in sync / 1 otherwise; seed 0 written
+ * (or unchanged) / 1 error or failed / 2 not applied (table not empty) / 3 completed with rejected records.
  */
 import { Command, Option } from 'commander';
 import { runApply } from './commands/apply.ts';
@@ -12,6 +13,7 @@ import { runPlan } from './commands/plan.ts';
 import { runPublish } from './commands/publish.ts';
 import { runReconcileCommand } from './commands/reconcile.ts';
 import { runSchema } from './commands/schema.ts';
+import { runSeedCommand, SEED_EXIT_CODES_HELP, SEED_FORMATS } from './commands/seed.ts';
 import { runValidate } from './commands/validate.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -97,6 +99,21 @@ export function buildProgram(): Command {
     .action(async (options) => {
       process.exitCode = (await runReconcileCommand(options)).exitCode;
     });
+
+  connection(
+    program
+      .command('seed')
+      .description('stream a JSON array, JSON Lines or DynamoDB-JSON file (optionally gzipped) into a table, validating every item')
+      .argument('[table]', 'the table to seed (it must exist)')
+      .option('--from <source>', 's3://bucket/key or a local file path')
+      .option('--format <format>', `${SEED_FORMATS.join(' | ')} (default: auto, detected from the file)`)
+      .option('--mode <mode>', 'insert-if-empty (default: only an empty table) | upsert | insert-only (skip existing keys)')
+      .option('--force', 'write even when the manifest says this exact content was seeded already')
+      .option('--report <file>', 'write the JSON run report to FILE, and every rejected record beside it (report.json: report.rejections.jsonl)')
+      .addHelpText('after', SEED_EXIT_CODES_HELP),
+  ).action(async (table: string | undefined, options) => {
+    process.exitCode = (await runSeedCommand(table, options)).exitCode;
+  });
 
   program
     .command('schema')
