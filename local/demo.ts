@@ -4,10 +4,17 @@
  * Boots moto with the gap layer, builds a realistic drifted account, prints the plan, then runs
  * `tablewarden reconcile --local` against it: the operator's own resources are created, desired-state/ is published
  * as a bundle (what a merge does), and the *synthesized* Reconcile state machine runs with the real Lambda
- * handlers, state by state. Then the plan again and the posture before and after. Nothing reaches real AWS.
- * Exits 1 unless every managed table converges.
+ * handlers, state by state. Then the plan again and the posture before and after. Then seed/customers.json is
+ * uploaded to the local S3 and seeded into Customers by `tablewarden seed`'s own code path, and the report's written
+ * count is checked against a Scan. Nothing reaches real AWS.
+ * Exits 1 unless every managed table converges and the seed's report matches the table.
  */
+import { readFileSync } from 'node:fs';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createClients } from '../functions/aws/clients.ts';
+import { seedS3Client } from '../functions/aws/seed-source.ts';
+import { runSeedCommand } from '../functions/cli/commands/seed.ts';
 import { observeAndPlan } from '../functions/run/observe-and-plan.ts';
 import { runReconcileCommand } from '../functions/cli/commands/reconcile.ts';
 import { readDesiredStateFiles } from '../functions/cli/desired-files.ts';
@@ -50,6 +57,29 @@ try {
   process.stdout.write(renderPostureTable(after.plan, { color }) + '\n');
   const converged = run?.status === 'SUCCEEDED' && after.plan.tables.filter((table) => table.managed).every((table) => table.status === 'in-sync');
   if (!converged) process.exitCode = 1;
+
+  if (converged) {
+    // Seeding (issue 10): the sample Customers data set goes to the local S3, then `tablewarden seed` (the same
+    // function the CLI runs) streams it into Customers; its report must agree with a Scan of the table.
+    const seedClients = createClients(connection);
+    const bucket = 'tablewarden-demo-seeds';
+    await seedS3Client(seedClients).send(new CreateBucketCommand({ Bucket: bucket }));
+    await seedS3Client(seedClients).send(new PutObjectCommand({ Bucket: bucket, Key: 'customers.json', Body: readFileSync(new URL('../seed/customers.json', import.meta.url)), ContentType: 'application/json' }));
+    const from = `s3://${bucket}/customers.json`;
+    step(`tablewarden seed Customers --from ${from} (seed/customers.json uploaded to the local S3)`);
+    const seeded = await runSeedCommand('Customers', { from }, { clients: seedClients });
+    let scanned = 0;
+    let start: Record<string, never> | undefined;
+    do {
+      const page = await seedClients.dynamodb.send(new ScanCommand({ TableName: 'Customers', Select: 'COUNT', ...(start ? { ExclusiveStartKey: start } : {}) }));
+      scanned += page.Count ?? 0;
+      start = page.LastEvaluatedKey as typeof start;
+    } while (start);
+    const written = seeded.report?.counts.written;
+    const agrees = seeded.exitCode === 0 && written === scanned;
+    process.stdout.write(`\n    report: ${written ?? 'no report'} written; Scan COUNT of Customers: ${scanned} ${agrees ? paint('green', '(match)') : paint('red', '(MISMATCH)')}\n`);
+    if (!agrees) process.exitCode = 1;
+  }
 } finally {
   await local.stop();
 }

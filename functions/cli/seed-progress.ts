@@ -59,7 +59,8 @@ export function fractionRead(progress: SeedProgressSnapshot): number | undefined
 /** Milliseconds left at the byte rate so far; undefined when it can't be estimated yet. */
 export function etaMs(progress: SeedProgressSnapshot): number | undefined {
   const fraction = fractionRead(progress);
-  if (fraction === undefined || progress.bytesRead === 0 || progress.elapsedMs <= 0) return undefined;
+  // Everything read: the writes still draining take what they take; an "ETA 0.0 s" would only mislead.
+  if (fraction === undefined || fraction >= 1 || progress.bytesRead === 0 || progress.elapsedMs <= 0) return undefined;
   return (progress.elapsedMs * (progress.sizeBytes! - Math.min(progress.bytesRead, progress.sizeBytes!))) / progress.bytesRead;
 }
 

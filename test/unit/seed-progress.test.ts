@@ -76,10 +76,12 @@ describe('seed progress formatting', () => {
     expect(etaMs(snapshot(overrides))).toBeUndefined();
   });
 
-  it('never reports more than 100% nor a negative ETA when more bytes were counted than the stored size', () => {
+  it('never reports more than 100% nor an ETA once every stored byte is read', () => {
     // Act + Assess
     expect(fractionRead(snapshot({ bytesRead: 13_000_000 }))).toBe(1);
-    expect(etaMs(snapshot({ bytesRead: 13_000_000 }))).toBe(0);
+    expect(etaMs(snapshot({ bytesRead: 13_000_000 }))).toBeUndefined();
+    expect(etaMs(snapshot({ bytesRead: 12_000_000 }))).toBeUndefined(); // all read: no "ETA 0.0 s"
+    expect(etaMs(snapshot({ bytesRead: 11_999_999 }))).toBeGreaterThan(0);
   });
 
   it('draws the bar in proportion, clamped', () => {
