@@ -12,7 +12,9 @@ or, per test, ``POST /tablewarden/restore {"seconds": n}`` (``POST /moto-api/res
 value). A test steps over it with ``POST /tablewarden/clock``; the restore-drill code on the local AWS simply waits,
 as it would on AWS.
 
-Not emulated: the items of a point-in-time restore are the source's current items (no per-item history).
+Point-in-time items: while PITR is on, every write to a table (PutItem, UpdateItem, DeleteItem, and the batch and
+transaction writes that go through them) logs the item's before-image with the emulator time. A PITR restore starts
+from the current items and undoes, newest first, every write after ``RestoreDateTime``.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from moto.dynamodb.exceptions import (
     TableNotFoundException,
 )
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.kms.models import kms_backends
@@ -258,8 +261,10 @@ def _update_continuous_backups(original, self: DynamoDBBackend, table_name: str,
     table = self.get_table(table_name)
     if spec.get("PointInTimeRecoveryEnabled") and not was_enabled:
         table.tw_pitr_enabled_at = clock.now()
+        table.tw_pitr_log = []  # history starts when PITR is enabled: nothing earlier is restorable
     elif not spec.get("PointInTimeRecoveryEnabled"):
         table.tw_pitr_enabled_at = None
+        table.tw_pitr_log = []
     return _continuous_backups(table)
 
 
@@ -267,6 +272,79 @@ def _update_continuous_backups(original, self: DynamoDBBackend, table_name: str,
 def _describe_continuous_backups(original, self: DynamoDBBackend, table_name: str):
     original(self, table_name)  # TableNotFoundException
     return _continuous_backups(self.get_table(table_name))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Point-in-time items: a before-image log per table while PITR is on
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _key_of(table: Table, key: dict[str, Any]) -> tuple[DynamoType, DynamoType | None]:
+    hash_value = DynamoType(key[table.hash_key_attr])
+    return hash_value, DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+
+
+def _before(table: Table, key: dict[str, Any]) -> tuple | None:
+    """(hash, range, copy of the item now or None) when PITR is on and the key is well formed; else None."""
+    if not _pitr_enabled(table):
+        return None
+    try:
+        hash_value, range_value = _key_of(table, key)
+        return hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))
+    except (KeyError, TypeError, MockValidationException):  # moto refuses the write itself, with its own error
+        return None
+
+
+def _log(table: Table, entry: tuple | None) -> None:
+    if entry is not None:
+        if not hasattr(table, "tw_pitr_log"):
+            table.tw_pitr_log = []
+        table.tw_pitr_log.append((clock.now(), *entry))
+
+
+@_patch(Table, "put_item")
+def _put_item(original, self: Table, item_attrs: dict[str, Any], *args: Any, **kwargs: Any):
+    entry = _before(self, item_attrs)
+    result = original(self, item_attrs, *args, **kwargs)  # a failed condition raises: nothing is logged
+    _log(self, entry)
+    return result
+
+
+@_patch(Table, "delete_item")
+def _delete_item(original, self: Table, hash_key: DynamoType, range_key: DynamoType | None = None):
+    before = copy.deepcopy(self.get_item(hash_key, range_key)) if _pitr_enabled(self) else None
+    result = original(self, hash_key, range_key)
+    if before is not None:
+        _log(self, (hash_key, range_key, before))
+    return result
+
+
+@_patch(DynamoDBBackend, "update_item")
+def _update_item(original, self: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any):
+    # UpdateItem changes a stored item in place, past Table.put_item: take its before-image here.
+    table = self.tables.get(table_name)
+    entry = _before(table, key) if table is not None else None
+    result = original(self, table_name, key, *args, **kwargs)
+    _log(table, entry)
+    return result
+
+
+def items_at(table: Table, moment: datetime) -> Any:
+    """The table's items as of `moment`: the current items with every logged write after it undone."""
+    items = copy.deepcopy(table.items)
+    for when, hash_value, range_value, before in reversed(getattr(table, "tw_pitr_log", [])):
+        if when <= moment:
+            break
+        if range_value is None:
+            if before is None:
+                items.pop(hash_value, None)
+            else:
+                items[hash_value] = copy.deepcopy(before)
+        elif before is None:
+            items.get(hash_value, {}).pop(range_value, None)
+        else:
+            items[hash_value][range_value] = copy.deepcopy(before)
+    return items
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -488,7 +566,7 @@ def _restore_table_to_point_in_time(original, self: DynamoHandler):
             f"and LatestRestorableDateTime ({latest.isoformat()})"
         )
     summary = {"SourceTableArn": source.table_arn, "RestoreDateTime": moment}
-    table = restore_table(backend, body.get("TargetTableName"), source, body, summary, source.items)
+    table = restore_table(backend, body.get("TargetTableName"), source, body, summary, items_at(source, moment))
     return DynamoResult(table.describe())
 
 

@@ -14,6 +14,7 @@ import {
 import {
   BatchWriteItemCommand,
   CreateBackupCommand,
+  DeleteItemCommand,
   DeleteTableCommand,
   DescribeContinuousBackupsCommand,
   DescribeContributorInsightsCommand,
@@ -29,6 +30,7 @@ import {
   TagResourceCommand,
   UpdateContinuousBackupsCommand,
   UpdateContributorInsightsCommand,
+  UpdateItemCommand,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type RestoreTableFromBackupCommandInput,
@@ -378,6 +380,39 @@ describe('RestoreTableToPointInTime: PITR on, and a time within the restorable w
     expect(tooLate).toMatchObject({ name: 'InvalidRestoreTimeException', status: 400 });
     expect(byArn.RestoreSummary).toEqual({ SourceTableArn: SOURCE_ARN, RestoreDateTime: when, RestoreInProgress: true });
     expect(await tableNames()).toEqual(['Orders', 'tw-drill-c']);
+  });
+});
+
+// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_RestoreTableToPointInTime.html ("DynamoDB
+// restores your table data to the state based on the selected date and time (day:hour:minute:second) to a new table")
+describe('RestoreTableToPointInTime: the items as of RestoreDateTime', () => {
+  it('restores the items as they were at the chosen time: later puts, updates and deletes are undone', async () => {
+    // Prepare
+    await createTableWith(dynamo, 'Orders');
+    await dynamo.send(new UpdateContinuousBackupsCommand({ TableName: 'Orders', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
+    const put = (pk: string, v: string) => dynamo.send(new PutItemCommand({ TableName: 'Orders', Item: { pk: { S: pk }, v: { S: v } } }));
+    await put('kept', 'v1');
+    await put('changed', 'v1');
+    await put('deleted', 'v1');
+    const before = await local.server.advanceClock(60);
+    await local.server.advanceClock(60);
+    await put('changed', 'v2');
+    await dynamo.send(new UpdateItemCommand({ TableName: 'Orders', Key: { pk: { S: 'kept' } }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': { S: 'v2' } } }));
+    await dynamo.send(new DeleteItemCommand({ TableName: 'Orders', Key: { pk: { S: 'deleted' } } }));
+    await put('added', 'v2');
+    await local.server.advanceClock(3600);
+
+    // Act
+    await restoreToTime('tw-drill-then', { UseLatestRestorableTime: undefined, RestoreDateTime: before });
+    await restoreToTime('tw-drill-now');
+    await settle();
+    const scan = async (TableName: string) =>
+      Object.fromEntries(((await dynamo.send(new ScanCommand({ TableName }))).Items ?? []).map((i) => [i.pk!.S, i.v!.S]));
+
+    // Assess
+    expect(await scan('tw-drill-then')).toEqual({ kept: 'v1', changed: 'v1', deleted: 'v1' });
+    expect(await scan('tw-drill-now')).toEqual({ kept: 'v2', changed: 'v2', added: 'v2' });
+    expect(await scan('Orders')).toEqual({ kept: 'v2', changed: 'v2', added: 'v2' });
   });
 });
 
