@@ -1,0 +1,92 @@
+/**
+ * The drill's verdict and its timing rules: RTO from the restore's start to the copy becoming ACTIVE, the wait's
+ * deadline, how a sample spreads over scan segments, and the reasons a drill fails. Pure.
+ *
+ * A drill fails when (each gives a reason):
+ * - the copy's key schema, indexes or encryption differ from the source's / the declared ones;
+ * - any sampled item can't be read (a backup we can't read is not proven);
+ * - the share of sampled items that differ exceeds `maxChangedPercent` (items missing from the copy are named);
+ * - a declared check fails;
+ * - the RTO exceeds `maxRestoreMinutes`.
+ */
+import type { CheckResult, SampleComparison } from './compare.ts';
+
+/** How many keys a reason lists before "and N more" (reports and history stay small). */
+export const MAX_NAMED_KEYS = 10;
+
+/** Seconds from the restore's start to the copy becoming ACTIVE. */
+export function rtoSeconds(startedAt: string | Date, activeAt: string | Date): number {
+  return Math.max(0, Math.round((new Date(activeAt).getTime() - new Date(startedAt).getTime()) / 1000));
+}
+
+/**
+ * How long the wait for the copy may last: twice `maxRestoreMinutes` (so a restore that overruns its RTO still
+ * completes and is measured, and the drill reports "RTO exceeded" instead of "timed out"), at least 10 minutes.
+ */
+export function restoreDeadline(startedAt: Date, maxRestoreMinutes: number): Date {
+  return new Date(startedAt.getTime() + Math.max(10, 2 * maxRestoreMinutes) * 60_000);
+}
+
+/** Spread `sampleSize` items over `segments` scan segments as evenly as possible (earlier segments take the rest). */
+export function segmentQuotas(sampleSize: number, segments: number): number[] {
+  const count = Math.max(1, Math.floor(segments));
+  const size = Math.max(0, Math.floor(sampleSize));
+  return Array.from({ length: count }, (_, i) => Math.floor(size / count) + (i < size % count ? 1 : 0));
+}
+
+/** Scan segments for a sample or count: about one per 25 sampled items, 1 to 16. */
+export function scanSegments(sampleSize: number): number {
+  return Math.min(16, Math.max(1, Math.ceil(sampleSize / 25)));
+}
+
+/** What the verdict is computed from. */
+export interface DrillFindings {
+  /** Shape differences (compareShape), each a reason. */
+  shape: readonly string[];
+  comparison?: SampleComparison | undefined;
+  maxChangedPercent: number;
+  checks: readonly CheckResult[];
+  rtoSeconds?: number | undefined;
+  maxRestoreMinutes: number;
+}
+
+/** The verdict: passed or failed, with every reason. */
+export interface DrillVerdict {
+  passed: boolean;
+  reasons: string[];
+}
+
+/** `a, b, c and 4 more`. */
+export function nameSome(labels: readonly string[], max = MAX_NAMED_KEYS): string {
+  const shown = labels.slice(0, max).join('; ');
+  return labels.length > max ? `${shown} and ${labels.length - max} more` : shown;
+}
+
+const percent = (value: number): string => `${Math.round(value * 100) / 100}%`;
+
+/** Judge a drill. */
+export function drillVerdict(findings: DrillFindings): DrillVerdict {
+  const reasons: string[] = [...findings.shape];
+  const comparison = findings.comparison;
+  if (comparison) {
+    if (comparison.unreadable.length > 0) reasons.push(`${comparison.unreadable.length} sampled item(s) could not be read: ${nameSome(comparison.unreadable)}`);
+    if (comparison.changedPercent > findings.maxChangedPercent) {
+      const differing = comparison.changed.length + comparison.missingInSource.length + comparison.missingInCopy.length;
+      const parts = [
+        comparison.missingInCopy.length > 0 ? `missing from the copy: ${nameSome(comparison.missingInCopy)}` : '',
+        comparison.changed.length > 0 ? `changed: ${nameSome(comparison.changed)}` : '',
+        comparison.missingInSource.length > 0 ? `no longer in the source: ${nameSome(comparison.missingInSource)}` : '',
+      ].filter(Boolean);
+      reasons.push(
+        `${differing} of ${comparison.compared} sampled items differ (${percent(comparison.changedPercent)} > maxChangedPercent ${percent(findings.maxChangedPercent)}); ${parts.join('; ')}`,
+      );
+    }
+  }
+  for (const check of findings.checks) {
+    if (!check.passed) reasons.push(`check failed: item ${check.key} expected ${check.expect}, ${check.found === 'unreadable' ? 'could not be read' : `is ${check.found}`} in the copy`);
+  }
+  if (findings.rtoSeconds !== undefined && findings.rtoSeconds > findings.maxRestoreMinutes * 60) {
+    reasons.push(`restore took ${Math.round((findings.rtoSeconds / 60) * 10) / 10} min, over maxRestoreMinutes ${findings.maxRestoreMinutes}`);
+  }
+  return { passed: reasons.length === 0, reasons };
+}

@@ -1,0 +1,126 @@
+/**
+ * Restore drills end to end on the local AWS, from a DynamoDB on-demand backup: restore, count, sample, validate,
+ * clean up, record. Every test asserts that no `tw-drill-*` table is left behind.
+ */
+import { BatchWriteItemCommand, CreateBackupCommand, CreateTableCommand, DeleteItemCommand, DeleteTableCommand, DescribeTableCommand, QueryCommand, TagResourceCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
+import { deleteDrillTable } from '../../functions/aws/drill-data.ts';
+import type { DesiredTable } from '../../functions/core/model/desired.ts';
+import { policyFileSchema } from '../../functions/core/desired/schema.ts';
+import { checkRestore, cleanupDrill, recordDrill, runDrillLocally, startDrill, validateDrill, type DrillTarget } from '../../functions/run/drill.ts';
+import { operatorStateTableInput } from '../../local/operator-env.ts';
+import { useLocalAws } from '../helpers/local-aws.ts';
+import { expectNoDrillTables } from '../support/drill-tables.ts';
+
+const local = useLocalAws();
+const STATE_TABLE = 'tablewarden-state';
+const POLICY = policyFileSchema.shape.spec.parse({});
+
+let clients: AwsClients;
+
+function target(name: string, drill: Partial<NonNullable<DesiredTable['spec']['restoreDrill']>> = {}): DrillTarget {
+  return {
+    policy: POLICY,
+    table: {
+      name,
+      managed: true,
+      waivers: [],
+      spec: {
+        keySchema: { partitionKey: { name: 'customerID', type: 'S' } },
+        stream: 'NONE',
+        deletionProtection: true,
+        tags: { team: 'payments' },
+        restoreDrill: { schedule: 'weekly', source: 'dynamodb-backup', maxRestoreMinutes: 30, sampleSize: 50, maxChangedPercent: 0, ...drill },
+      },
+    },
+  };
+}
+
+async function seededTable(dynamodb: DynamoDBClient, name: string, count: number, backup = true): Promise<void> {
+  await dynamodb.send(new CreateTableCommand({ TableName: name, AttributeDefinitions: [{ AttributeName: 'customerID', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'customerID', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }));
+  for (let start = 0; start < count; start += 25) {
+    const items = Array.from({ length: Math.min(25, count - start) }, (_, i) => {
+      const n = start + i;
+      return { PutRequest: { Item: { customerID: { S: `c-${String(n).padStart(4, '0')}` }, balance: { N: String(n * 10) }, tags: { SS: ['b', 'a'] }, profile: { M: { tier: { S: n % 2 ? 'gold' : 'silver' } } } } } };
+    });
+    await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [name]: items } }));
+  }
+  if (backup) await dynamodb.send(new CreateBackupCommand({ TableName: name, BackupName: `${name}-backup` }));
+}
+
+beforeEach(async () => {
+  await local.reset();
+  clients = createClients({ ...local.clientConfig, maxAttempts: 3 });
+  await clients.dynamodb.send(new CreateTableCommand(operatorStateTableInput(STATE_TABLE)));
+});
+
+afterEach(async () => {
+  await expectNoDrillTables(clients.dynamodb);
+});
+
+describe('restore drill from a DynamoDB backup (local AWS)', () => {
+  it('restores, counts, samples, passes, reports what a restore drops, deletes the copy and records the history', async () => {
+    // Prepare
+    await seededTable(clients.dynamodb, 'Customers', 30);
+    // Act
+    const report = await runDrillLocally({ clients, stateTable: STATE_TABLE }, { target: target('Customers', { checks: [{ key: { customerID: 'c-0001' }, expect: 'present' }, { key: { customerID: 'nobody' }, expect: 'absent' }] }) }, { pollMs: 10 });
+    // Assess
+    expect(report.reasons).toEqual([]);
+    expect(report.verdict).toBe('passed');
+    expect(report.copyTable).toMatch(/^tw-drill-Customers-\d{8}T\d{6}Z$/);
+    expect(report.counts).toMatchObject({ copyItems: 30, compared: 30, matched: 30, changed: 0, missingInCopy: 0, unreadable: 0, checks: 2, checksFailed: 0 });
+    expect(report.rtoSeconds).toBeGreaterThanOrEqual(0);
+    expect(report.cleanup?.outcome).toBe('deleted');
+    expect(report.dropped.map((setting) => `${setting.control} ${setting.action}`)).toEqual(['TW-DELETION-PROTECTION UpdateDeletionProtection', 'TW-TAGS TagResource']);
+    const history = await clients.dynamodb.send(new QueryCommand({ TableName: STATE_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'DRILL#Customers' } } }));
+    expect(history.Items?.map((item) => [item.verdict?.S, item.copyItems?.N, item.cleanup?.S])).toEqual([['passed', '30', 'deleted']]);
+  });
+
+  it('fails a tampered copy (one item removed before validation) and names the missing key', async () => {
+    // Prepare
+    await seededTable(clients.dynamodb, 'Customers', 20);
+    const deps = { clients, stateTable: STATE_TABLE };
+    const drillTarget = target('Customers');
+    let drill = await startDrill(deps, { target: drillTarget });
+    while (drill.restore === 'restoring') drill = await checkRestore(deps, { drill });
+    await clients.dynamodb.send(new DeleteItemCommand({ TableName: drill.copyTable, Key: { customerID: { S: 'c-0007' } } }));
+    // Act
+    drill = await validateDrill(deps, { target: drillTarget, drill });
+    drill = await cleanupDrill(deps, { drill });
+    const report = await recordDrill(deps, { drill });
+    // Assess
+    expect(report.verdict).toBe('failed');
+    expect(report.reasons.join('\n')).toContain('missing from the copy: customerID=c-0007');
+    expect(report.counts).toMatchObject({ copyItems: 19, missingInCopy: 1 });
+    expect(report.cleanup?.outcome).toBe('deleted');
+  });
+
+  it('gives "no recovery point" for a table without backups, creating nothing', async () => {
+    // Prepare
+    await seededTable(clients.dynamodb, 'Customers', 3, false);
+    // Act
+    const report = await runDrillLocally({ clients, stateTable: STATE_TABLE }, { target: target('Customers') }, { pollMs: 10 });
+    // Assess
+    expect(report.verdict).toBe('no-recovery-point');
+    expect(report.reasons).toEqual(['no recovery point: Customers has no AVAILABLE on-demand DynamoDB backup']);
+    expect(report.copyTable).toBeUndefined();
+  });
+
+  it.each([
+    ['a tw-drill- table without the drill tag', 'tw-drill-x', {}, 'refused to delete tw-drill-x: it does not carry the tag tablewarden:drill=true'],
+    ['a drill-tagged table not named tw-drill-', 'Customers', { 'tablewarden:drill': 'true' }, 'refused to delete Customers: its name does not start with tw-drill-'],
+  ])('cleanup refuses %s', async (_case, name, tags, reason) => {
+    // Prepare
+    await seededTable(clients.dynamodb, name, 1, false);
+    const arn = `arn:aws:dynamodb:${local.region}:123456789012:table/${name}`;
+    if (Object.keys(tags).length) await clients.dynamodb.send(new TagResourceCommand({ ResourceArn: arn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+    // Act
+    const result = await deleteDrillTable(clients.dynamodb, name, { deadline: Date.now() + 5_000 });
+    // Assess
+    expect(result).toEqual({ table: name, outcome: 'refused', reason });
+    expect((await clients.dynamodb.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus).toBe('ACTIVE');
+    // The refused table still exists; the test removes it itself so the no-drill-table assertion holds.
+    await clients.dynamodb.send(new DeleteTableCommand({ TableName: name }));
+  });
+});
