@@ -380,8 +380,15 @@ export function drillReport(drill: DrillState, error: CaughtError | undefined, f
 export async function recordDrill(deps: DrillDependencies, input: { drill: DrillState; error?: CaughtError; now?: string }): Promise<DrillReport> {
   const report = drillReport(input.drill, input.error, nowOf(input.now));
   await putDrillHistory(deps.clients.dynamodb, deps.stateTable, drillHistoryItem(report) as never);
-  if (input.drill.restoreJobId) {
-    await putRestoreValidationResult(deps.clients, input.drill.restoreJobId, report.verdict === 'passed', report.verdict === 'passed' ? 'tablewarden drill passed' : report.reasons.join('; '));
+  // AWS Backup takes a validation result only for a COMPLETED restore job: one whose copy became ACTIVE.
+  if (input.drill.restoreJobId && input.drill.activeAt) {
+    try {
+      await putRestoreValidationResult(deps.clients, input.drill.restoreJobId, report.verdict === 'passed', report.verdict === 'passed' ? 'tablewarden drill passed' : report.reasons.join('; '));
+      report.awsBackupValidation = 'sent';
+    } catch (error) {
+      // The drill's own verdict and history stand; the report says the result did not reach AWS Backup.
+      report.awsBackupValidation = `not sent: ${describeError(error)}`;
+    }
   }
   return report;
 }

@@ -44,6 +44,8 @@ export interface DrillReport {
   dropped: DroppedSetting[];
   /** What cleanup did with the copy. */
   cleanup?: { outcome: string; reason: string };
+  /** AWS Backup restores: whether PutRestoreValidationResult reached AWS Backup (`sent`, or why not). */
+  awsBackupValidation?: string;
 }
 
 /** Text attributes are cut so one history item stays far below DynamoDB's 400 KB. */
