@@ -31,6 +31,12 @@ export interface AwsConnection {
   /** Total attempts per call including the first, handled by the SDK's retry strategy. Else AWS_MAX_ATTEMPTS, else 8. */
   maxAttempts?: number;
   /**
+   * The SDK's retry mode; default 'adaptive'. A seed's clients should use 'standard': the seed writer runs its own
+   * adaptive concurrency (AIMD) on throttling, and the SDK's client-side token bucket on top of it falls towards its
+   * floor of 0.5 requests/s under sustained throttling (functions/aws/seed-writer.ts).
+   */
+  retryMode?: 'adaptive' | 'standard';
+  /**
    * How long the TCP (and TLS) handshake may take, per attempt, in ms. Else TABLEWARDEN_CONNECT_TIMEOUT_MS, else
    * {@link DEFAULT_CONNECT_TIMEOUT_MS}.
    */
@@ -78,7 +84,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export interface ClientSettings {
   region: string;
   maxAttempts: number;
-  retryMode: 'adaptive';
+  retryMode: 'adaptive' | 'standard';
   endpoint?: string;
   credentials?: AwsConnection['credentials'];
   /**
@@ -197,7 +203,7 @@ export function resolveConnection(connection: AwsConnection = {}): ResolvedConne
   const settings: ClientSettings = {
     region,
     maxAttempts,
-    retryMode: 'adaptive',
+    retryMode: connection.retryMode ?? 'adaptive',
     // throwOnRequestTimeout: without it the SDK only logs a warning when requestTimeout passes, and keeps waiting.
     // socketTimeout: a response whose headers arrived but whose body stalls is also a dead endpoint.
     requestHandler: { connectionTimeout: connectTimeoutMs, requestTimeout: requestTimeoutMs, socketTimeout: requestTimeoutMs, throwOnRequestTimeout: true },
