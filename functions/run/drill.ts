@@ -17,7 +17,7 @@ import { compareSamples, compareShape, evaluateChecks, checkKey, type ExpectedSs
 import { keyOf, type DrillItem } from '../core/drill/checksum.ts';
 import { droppedSettings, type DroppedSetting } from '../core/drill/dropped-settings.ts';
 import { drillTableName, drillTags } from '../core/drill/names.ts';
-import { drillHistoryItem, type DrillCounts, type DrillReport } from '../core/drill/record.ts';
+import { drillHistoryItem, MAX_DETAIL_KEYS, type DrillCounts, type DrillDetails, type DrillReport } from '../core/drill/record.ts';
 import { drillVerdict, restoreDeadline, rtoSeconds, scanSegments } from '../core/drill/verdict.ts';
 import type { Policy } from '../core/desired/schema.ts';
 import type { DesiredTable } from '../core/model/desired.ts';
@@ -120,7 +120,7 @@ export interface DrillState {
   expectedSse?: ExpectedSse;
   activeAt?: string;
   rtoSeconds?: number;
-  validation?: { passed: boolean; reasons: string[]; counts: DrillCounts; dropped: DroppedSetting[] };
+  validation?: { passed: boolean; reasons: string[]; counts: DrillCounts; dropped: DroppedSetting[]; details?: DrillDetails };
   cleanup?: { outcome: 'deleted' | 'gone' | 'refused' | 'waiting'; reason: string };
 }
 
@@ -281,7 +281,17 @@ export async function validateDrill(deps: DrillDependencies, input: { target: Dr
     checks: checkResults.length,
     checksFailed: checkResults.filter((check) => !check.passed).length,
   };
-  return { ...drill, validation: { passed: verdict.passed, reasons: verdict.reasons.slice(0, 20).map((reason) => reason.slice(0, 1_000)), counts, dropped: dropped.slice(0, 40) } };
+  const named = (keys: readonly string[]) => keys.slice(0, MAX_DETAIL_KEYS);
+  const details: DrillDetails = {
+    shape: shape.slice(0, 20),
+    ...(drill.expectedSse ? { expectedSse: { type: drill.expectedSse.type, ...(drill.expectedSse.kmsKeyArn ? { kmsKeyArn: drill.expectedSse.kmsKeyArn } : {}) } } : {}),
+    changed: named(comparison.changed),
+    missingInCopy: named(comparison.missingInCopy),
+    missingInSource: named(comparison.missingInSource),
+    unreadable: named(comparison.unreadable),
+    checks: checkResults.slice(0, 100),
+  };
+  return { ...drill, validation: { passed: verdict.passed, reasons: verdict.reasons.slice(0, 20).map((reason) => reason.slice(0, 1_000)), counts, dropped: dropped.slice(0, 40), details } };
 }
 
 /** The aliases the KMS observer should know, so the key behind the declared alias carries its alias name. */
@@ -370,6 +380,7 @@ export function drillReport(drill: DrillState, error: CaughtError | undefined, f
     counts: drill.validation?.counts ?? {},
     dropped: drill.validation?.dropped ?? [],
     ...(drill.cleanup ? { cleanup: drill.cleanup } : {}),
+    ...(drill.validation?.details ? { details: drill.validation.details } : {}),
   };
 }
 

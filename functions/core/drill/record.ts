@@ -46,7 +46,29 @@ export interface DrillReport {
   cleanup?: { outcome: string; reason: string };
   /** AWS Backup restores: whether PutRestoreValidationResult reached AWS Backup (`sent`, or why not). */
   awsBackupValidation?: string;
+  /** What validation found, by name (the CLI's report lists it); absent when the copy was never validated. */
+  details?: DrillDetails;
 }
+
+/**
+ * The validation's findings by name, for the report people read: which keys differ, which checks ran, and the
+ * shape check. Not kept in the history item (its counts are); key lists are cut to {@link MAX_DETAIL_KEYS}.
+ */
+export interface DrillDetails {
+  /** Shape differences (key schema, indexes, encryption); empty when the copy matches. */
+  shape: string[];
+  /** The encryption the copy was checked against (the declared one, the key resolved to its ARN). */
+  expectedSse?: { type: string; kmsKeyArn?: string };
+  changed: string[];
+  missingInCopy: string[];
+  missingInSource: string[];
+  unreadable: string[];
+  /** Each declared check and what the copy answered. */
+  checks: Array<{ key: string; expect: 'present' | 'absent'; found: 'present' | 'absent' | 'unreadable'; passed: boolean }>;
+}
+
+/** Keys listed per kind in {@link DrillDetails} (the counts carry the totals). */
+export const MAX_DETAIL_KEYS = 20;
 
 /** Text attributes are cut so one history item stays far below DynamoDB's 400 KB. */
 const MAX_REASON = 1_000;
