@@ -88,7 +88,7 @@ async function sendBatch(
     try {
       const response = await clients.dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
       left = response.UnprocessedItems?.[table] ?? [];
-      if ((response.$metadata.attempts ?? 1) > 1) {
+      if ((response.$metadata?.attempts ?? 1) > 1) {
         tally.throttled = true;
         options.onThrottle?.();
       }
@@ -270,7 +270,7 @@ export class SeedWriter {
         );
         this.totals.calls++;
         this.totals.written++;
-        if ((response.$metadata.attempts ?? 1) > 1) throttled = true;
+        if ((response.$metadata?.attempts ?? 1) > 1) throttled = true;
         break;
       } catch (error) {
         if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
