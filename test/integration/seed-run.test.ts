@@ -6,7 +6,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { CreateTableCommand, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
 import type { RetryClock } from '../../functions/aws/apply/retry.ts';
 import { runSeed, SeedTableMissing, type SeedSource } from '../../functions/run/seed.ts';
@@ -98,6 +98,9 @@ describe('runSeed against the local AWS', () => {
     await local.reset();
     aws = createClients(local.clientConfig);
     await createTable(aws);
+  });
+  afterEach(async () => {
+    await local.server.clearFaults();
   });
 
   it('seeds an empty table in the default mode (insert-if-empty) and reports every count', async () => {
@@ -196,6 +199,83 @@ describe('runSeed against the local AWS', () => {
     expect(report.counts.written).toBeGreaterThan(0);
     expect(await scanAll(aws)).toHaveLength(report.counts.written);
   });
+
+  it('ends truncated JSON as failed with the item before the damage written and counted; an empty file fails writing nothing', async () => {
+    // Prepare: test/corpus/seed/01-truncated-array.json, with this table's key.
+    const truncated = source('[{"customerID":"a"},\n{"customerID":"b","x":', 'seed/t.json');
+    // Act
+    const report = await runSeed({ clients: aws, table: TABLE, source: truncated });
+    const empty = await runSeed({ clients: aws, table: 'Customers', source: source('  \n', 'seed/e.json'), mode: 'upsert' });
+    // Assess
+    expect(report).toMatchObject({ status: 'failed', counts: { read: 1, written: 1, rejected: 0 } });
+    expect(report.reason).toBe(
+      'reading stopped: the file ends inside item 1 (which starts at byte 21, line 2): the JSON is truncated (byte 43, line 2); 1 item(s) written before it stopped, 0 valid item(s) read but not written',
+    );
+    expect(empty).toMatchObject({ status: 'failed', counts: { read: 0, written: 0 } });
+    expect(empty.reason).toMatch(/^reading stopped: the seed file is empty/);
+    expect((await scanAll(aws)).map((item) => item.customerID?.S)).toEqual(['a']);
+  });
+
+  it('writes DynamoDB-JSON export lines with sets, binary and exact numbers', async () => {
+    // Prepare
+    const file = source(
+      '{"Item":{"customerID":{"S":"d1"},"tags":{"SS":["a","b"]},"scores":{"NS":["1","12345678901234567890123"]},"blob":{"B":"AQID"},"bins":{"BS":["AQ==","Ag=="]}}}\n',
+      'seed/export.json',
+    );
+    // Act
+    const report = await runSeed({ clients: aws, table: TABLE, source: file });
+    const got = await aws.dynamodb.send(new GetItemCommand({ TableName: TABLE, Key: { customerID: { S: 'd1' } }, ConsistentRead: true }));
+    // Assess
+    expect(report).toMatchObject({ status: 'completed', format: 'dynamodb-json', counts: { written: 1 } });
+    expect(new Set(got.Item?.tags?.SS)).toEqual(new Set(['a', 'b']));
+    expect(new Set(got.Item?.scores?.NS)).toEqual(new Set(['1', '12345678901234567890123']));
+    expect(Buffer.from(got.Item!.blob!.B!)).toEqual(Buffer.from([1, 2, 3]));
+    expect(got.Item?.bins?.BS?.map((value) => Buffer.from(value).toString('base64')).sort()).toEqual(['AQ==', 'Ag==']);
+  });
+
+  it('reports progress after batches and at the end, with raw bytes against the stored size', async () => {
+    // Prepare
+    const file = source(lines(100));
+    const seen: { recordsRead: number; written: number; bytesRead: number; sizeBytes?: number }[] = [];
+    // Act
+    await runSeed({ clients: aws, table: TABLE, source: file, onProgress: (progress) => seen.push(progress) });
+    // Assess
+    expect(seen.length).toBeGreaterThanOrEqual(4);
+    expect(seen.at(-1)).toMatchObject({ recordsRead: 100, written: 100, bytesRead: file.sizeBytes, sizeBytes: file.sizeBytes });
+    expect(seen.map((progress) => progress.written)).toEqual([...seen.map((progress) => progress.written)].sort((a, b) => a - b));
+  });
+
+  it('insert-only under throttled conditional puts: every new key written once, every existing one skipped', async () => {
+    // Prepare: 20% of PutItem calls throttled; one attempt per SDK call, so the writer resends them itself.
+    const seeded = createClients({ ...local.clientConfig, retryMode: 'standard', maxAttempts: 1 });
+    for (const id of ['c00003', 'c00010', 'c00042']) await aws.dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: { customerID: { S: id }, n: { N: '-1' } } }));
+    await local.server.setFaults({ rate: 0.2, seed: 11, kinds: ['throttle'], services: ['dynamodb'], operations: ['PutItem'] });
+    // Act
+    const report = await runSeed({ clients: seeded, table: TABLE, source: source(lines(150)), mode: 'insert-only', clock: virtualClock() });
+    const stats = await local.server.clearFaults();
+    // Assess
+    expect(stats.injected.throttle).toBeGreaterThan(10);
+    expect(report).toMatchObject({ status: 'completed', counts: { read: 150, written: 147, skipped: 3 } });
+    expect(report.counts.retried).toBe(stats.injected.throttle);
+    expect(report.skippedKeys).toEqual(expect.arrayContaining([{ customerID: 'c00003' }, { customerID: 'c00010' }, { customerID: 'c00042' }]));
+    const items = await scanAll(aws);
+    expect(items).toHaveLength(150);
+    expect(items.filter((item) => item.n?.N === '-1')).toHaveLength(3);
+  });
+
+  it('with the SDK retrying throttled calls itself (standard mode, default attempts), every item is written', async () => {
+    // Prepare
+    const seeded = createClients({ ...local.clientConfig, retryMode: 'standard' });
+    await local.server.setFaults({ rate: 0.2, seed: 3, kinds: ['throttle'], services: ['dynamodb'], operations: ['BatchWriteItem'] });
+    // Act
+    const report = await runSeed({ clients: seeded, table: TABLE, source: source(lines(200)), clock: virtualClock() });
+    const stats = await local.server.clearFaults();
+    // Assess
+    expect(stats.injected.throttle).toBeGreaterThan(0);
+    expect(seeded.calls.all().some((call) => call.action === 'dynamodb:BatchWriteItem' && (call.attempts ?? 1) > 1)).toBe(true);
+    expect(report).toMatchObject({ status: 'completed', counts: { read: 200, written: 200 } });
+    expect(await scanAll(aws)).toHaveLength(200);
+  }, 20_000);
 
   describe('the manifest', () => {
     beforeEach(async () => {
