@@ -177,23 +177,40 @@ export async function listTableTags(dynamodb: DynamoDBClient, arn: string): Prom
  */
 export async function deleteDrillTable(dynamodb: DynamoDBClient, name: string, timing: DataTiming): Promise<CleanupResult> {
   const retry = <T>(what: string, fn: () => Promise<T>) => retryLater(fn, { deadline: timing.deadline, clock: timing.clock ?? realClock, retryIf: retryableCleanup, what, table: name });
-  const missing = (error: unknown) => errorName(error) === 'ResourceNotFoundException';
+  const missing = (error: unknown) => errorName(error) === 'ResourceNotFoundException' || errorName((error as { cause?: unknown } | undefined)?.cause) === 'ResourceNotFoundException';
+  let table;
   try {
-    const table = (await retry(`describe ${name}`, () => dynamodb.send(new DescribeTableCommand({ TableName: name })))).Table;
-    const status = table?.TableStatus;
-    if (status === 'DELETING') return { table: name, outcome: 'gone', reason: `${name} is already being deleted` };
-    if (!table?.TableArn) return { table: name, outcome: 'refused', reason: `refused to delete ${name}: DescribeTable returned no ARN, so its tags can't be read` };
-    const tags = await retry(`list tags of ${name}`, () => listTableTags(dynamodb, table.TableArn as string));
-    const decision = mayDeleteDrillTable(name, tags);
-    if (!decision.allowed) return { table: name, outcome: 'refused', reason: decision.reason };
-    if (status === 'CREATING') return { table: name, outcome: 'waiting', reason: `${name} is still being created; DynamoDB deletes it once it is ACTIVE` };
+    table = (await retry(`describe ${name}`, () => dynamodb.send(new DescribeTableCommand({ TableName: name })))).Table;
+  } catch (error) {
+    if (missing(error)) return { table: name, outcome: 'gone', reason: `${name} does not exist (cleaned already)` };
+    throw error;
+  }
+  const status = table?.TableStatus;
+  if (status === 'DELETING') return { table: name, outcome: 'gone', reason: `${name} is already being deleted` };
+  // A table being created can be neither tagged, nor listed for tags, nor deleted (DynamoDB answers as if it did
+  // not exist): come back once it is ACTIVE. Nothing is deleted here, so the guard is not needed yet.
+  if (status === 'CREATING') return { table: name, outcome: 'waiting', reason: `${name} is still being created; it can be deleted once it is ACTIVE` };
+  if (!table?.TableArn) return { table: name, outcome: 'refused', reason: `refused to delete ${name}: DescribeTable returned no ARN, so its tags can't be read` };
+  const arn = table.TableArn;
+  let tags: Record<string, string>;
+  try {
+    tags = await retry(`list tags of ${name}`, () => listTableTags(dynamodb, arn));
+  } catch (error) {
+    // Not "gone": DescribeTable just saw it. Without its tags the guard can't pass; come back later.
+    if (missing(error)) return { table: name, outcome: 'waiting', reason: `the tags of ${name} can't be read yet` };
+    throw error;
+  }
+  const decision = mayDeleteDrillTable(name, tags);
+  if (!decision.allowed) return { table: name, outcome: 'refused', reason: decision.reason };
+  try {
     if (table.DeletionProtectionEnabled) {
       await retry(`turn deletion protection off on ${name}`, () => dynamodb.send(new UpdateTableCommand({ TableName: name, DeletionProtectionEnabled: false })));
     }
     await retry(`delete ${name}`, () => dynamodb.send(new DeleteTableCommand({ TableName: name })));
     return { table: name, outcome: 'deleted', reason: `deleted ${name}` };
   } catch (error) {
-    if (missing(error) || missing((error as { cause?: unknown }).cause)) return { table: name, outcome: 'gone', reason: `${name} does not exist (cleaned already)` };
+    // Deleted by someone else between our DescribeTable and DeleteTable: cleaned all the same.
+    if (missing(error)) return { table: name, outcome: 'gone', reason: `${name} does not exist (cleaned already)` };
     throw error;
   }
 }

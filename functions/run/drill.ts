@@ -454,7 +454,9 @@ export async function runDrillLocally(deps: DrillDependencies, input: StartDrill
   try {
     options.onProgress?.('cleaning-up', drill);
     let delay = options.pollMs ?? 1_000;
-    const cleanupDeadline = clock.now() + STEP_RETRY_MS * 5;
+    // A copy still being created can't be deleted: wait for it as long as a restore may take (the state machine
+    // loops the same way), at least 10 minutes.
+    const cleanupDeadline = clock.now() + Math.max(10 * 60_000, 2 * drill.maxRestoreMinutes * 60_000);
     drill = await cleanupDrill(deps, { drill, ...(error ? { error } : {}) }, options);
     while (drill.cleanup?.outcome === 'waiting' && clock.now() + delay <= cleanupDeadline) {
       await clock.sleep(delay);

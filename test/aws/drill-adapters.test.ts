@@ -337,6 +337,17 @@ describe('cleanup', () => {
     expect(inputs(dynamodb, DeleteTableCommand)).toEqual([{ TableName: copy }, { TableName: copy }]);
   });
 
+  it('waits (no tag read, no delete) while the copy is still being created', async () => {
+    // Prepare
+    dynamodb.on(DescribeTableCommand).resolves({ Table: { TableName: copy, TableArn: copyArn, TableStatus: 'CREATING' } });
+    // Act
+    const result = await deleteDrillTable(clients.dynamodb, copy, { deadline: 0 });
+    // Assess
+    expect(result).toEqual({ table: copy, outcome: 'waiting', reason: `${copy} is still being created; it can be deleted once it is ACTIVE` });
+    expect(dynamodb.commandCalls(ListTagsOfResourceCommand)).toHaveLength(0);
+    expect(dynamodb.commandCalls(DeleteTableCommand)).toHaveLength(0);
+  });
+
   it('counts a missing table as cleaned', async () => {
     // Prepare
     dynamodb.on(DescribeTableCommand).rejects(Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' }));
