@@ -8,7 +8,8 @@
  * - the CLI plan's wall time as a ratio to the local AWS's roof (the same number of DescribeTable calls in a tight
  *   loop at the same concurrency);
  * - pure planner time per table at 100, 1,000 and 10,000 tables (synthetic, in memory);
- * - the Reconcile workflow's worst-case history events (H9's calculator on the synthesized ASL) and largest payload.
+ * - the Reconcile workflow's worst-case history events (H9's calculator on the synthesized ASL) and largest payload;
+ * - issue 10's seeding figures (bench/seed.ts: throughput against the same kind of local AWS, parse rate, peak RSS).
  *
  * Benchmarks are never assertions in the test suite: this reports each figure with its target and a verdict. Set
  * TW_BENCH_SIZES=10,100 to try other account sizes (then nothing is written).
@@ -25,6 +26,7 @@ import { plannerFigure, type PlannerFigure } from './support/planner.ts';
 import { describeMachine, resultsOf, type Figure } from './support/report.ts';
 import { median, round, timed } from './support/stats.ts';
 import { workflowBudget } from './support/workflow-budget.ts';
+import { measureSeed, withSeedSection } from './seed.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -114,6 +116,8 @@ const accounts = await measureAccounts(started);
 const planner = await measurePlanner();
 const workflow = await workflowBudget(WORKFLOW_TABLES, OPERATOR_BATCH_SIZE);
 log(`workflow at ${WORKFLOW_TABLES} tables: worst-case history ${workflow.worstEvents} events; payload ${'bytes' in workflow.payload ? `${workflow.payload.bytes} bytes` : workflow.payload.error}`);
+// Issue 10's seeding figures (bench/seed.ts; its sizes come from TW_BENCH_SEED_*).
+const seed = await measureSeed();
 
 const figures: Figure[] = [];
 for (const row of accounts) {
@@ -159,8 +163,8 @@ const method = {
   planner: PLANNER,
   workflow: { tables: WORKFLOW_TABLES, batches: workflow.batches, loopIterations: workflow.loopIterations, maxApplyRounds: MAX_APPLY_ROUNDS, payloadRounds: 'rounds' in workflow.payload ? workflow.payload.rounds : null },
 };
-const results = resultsOf(figures, machine, method);
-const markdown = renderMarkdown({ figures, accounts, planner, workflow, machine, targetSize: TARGET_SIZE, roofConcurrency: ROOF_CONCURRENCY, operatorBatchSize: OPERATOR_BATCH_SIZE });
+const results = resultsOf([...figures, ...seed.figures], machine, { ...method, seed: seed.method });
+const markdown = withSeedSection(renderMarkdown({ figures, accounts, planner, workflow, machine, targetSize: TARGET_SIZE, roofConcurrency: ROOF_CONCURRENCY, operatorBatchSize: OPERATOR_BATCH_SIZE }), seed.markdown);
 if (WRITE) {
   writeFileSync(fileURLToPath(new URL('./results.json', import.meta.url)), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url)), markdown);

@@ -9,9 +9,9 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 
-/** A target: the figure must be at most (or exactly) `limit`. */
+/** A target: the figure must be at most, at least (a throughput), or exactly `limit`. */
 export interface Target {
-  op: '<=' | '=';
+  op: '<=' | '>=' | '=';
   limit: number;
 }
 
@@ -32,13 +32,13 @@ export function verdictOf(figure: Figure): Verdict {
   if (figure.value === null) return 'not measured';
   if (!figure.target) return 'no target';
   const { op, limit } = figure.target;
-  return (op === '<=' ? figure.value <= limit : figure.value === limit) ? 'met' : 'missed';
+  return (op === '<=' ? figure.value <= limit : op === '>=' ? figure.value >= limit : figure.value === limit) ? 'met' : 'missed';
 }
 
 /** `≤ 4`, `= 0`, or `—`. */
 export function targetText(target: Target | undefined, unit = ''): string {
   if (!target) return '—';
-  return `${target.op === '<=' ? '≤' : '='} ${target.limit.toLocaleString('en')}${unit ? ` ${unit}` : ''}`;
+  return `${target.op === '<=' ? '≤' : target.op === '>=' ? '≥' : '='} ${target.limit.toLocaleString('en')}${unit ? ` ${unit}` : ''}`;
 }
 
 /** The machine the figures were measured on (metadata only: nothing compares against it). */
