@@ -4,7 +4,7 @@
  * Every valid item must be in the table exactly once (counted by a Scan, keys compared), and every invalid one in
  * the report's rejections with its index and reason.
  */
-import { CreateTableCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, ScanCommand, type AttributeValue, type BatchWriteItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
 import { runSeed, type SeedSource } from '../../functions/run/seed.ts';
@@ -55,6 +55,19 @@ function source(text: string): SeedSource {
   };
 }
 
+/** Counts the put requests the client sends in BatchWriteItem calls (resends included). */
+function countPutsSent(aws: AwsClients): { sent: number } {
+  const counter = { sent: 0 };
+  aws.dynamodb.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'BatchWriteItemCommand') counter.sent += (args.input as BatchWriteItemCommandInput).RequestItems?.[TABLE]?.length ?? 0;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countPutsSent' },
+  );
+  return counter;
+}
+
 async function scanKeys(aws: AwsClients): Promise<string[]> {
   const keys: string[] = [];
   let start: Record<string, AttributeValue> | undefined;
@@ -80,6 +93,7 @@ describe('seeding loses nothing under throttling and partial writes', () => {
     // virtual clock, so backoff takes no real time; the SDK's own backoff would sleep 0.5 s and more per
     // throttle). Standard retry mode, as a seed's clients use (see AwsConnection.retryMode).
     const aws = createClients({ ...local.clientConfig, retryMode: 'standard', maxAttempts: 1 });
+    const puts = countPutsSent(aws);
     await aws.dynamodb.send(
       new CreateTableCommand({
         TableName: TABLE,
@@ -112,6 +126,8 @@ describe('seeding loses nothing under throttling and partial writes', () => {
     expect(new Set(keys)).toEqual(valid);
     expect(report.counts).toEqual({ read: TOTAL, written: valid.size, rejected: invalid.size, skipped: 0, retried: report.counts.retried });
     expect(report.counts.retried).toBeGreaterThanOrEqual(stats.injected.unprocessed);
+    // Nothing sent twice but what DynamoDB did not take: every put request sent is a first send or a counted resend.
+    expect(puts.sent).toBe(valid.size + report.counts.retried);
     // Every invalid one in the rejections, with its index and reason.
     expect(report.rejections.map((rejection) => rejection.index)).toEqual([...invalid.keys()]);
     for (const rejection of report.rejections) {
@@ -120,5 +136,47 @@ describe('seeding loses nothing under throttling and partial writes', () => {
       else expect(rejection.reason, `record ${rejection.index}`).toMatch(reason);
       expect(rejection.line).toBe(rejection.index + 1);
     }
+  }, 30_000);
+
+  it('a seed cut into parts at deadlines, under the same faults, still writes every valid item exactly once', async () => {
+    // Prepare
+    const aws = createClients({ ...local.clientConfig, retryMode: 'standard', maxAttempts: 1 });
+    const puts = countPutsSent(aws);
+    await aws.dynamodb.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        AttributeDefinitions: [{ AttributeName: 'customerID', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'customerID', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    const { text, valid, invalid } = buildFile();
+    const clock = {
+      t: 0,
+      now: () => clock.t++,
+      sleep: async (ms: number) => {
+        clock.t += ms;
+      },
+      random: () => 0.5,
+    };
+    await local.server.setFaults({ rate: 0.2, seed: 7, kinds: ['throttle'], services: ['dynamodb'], operations: ['BatchWriteItem'], unprocessed: 0.2 });
+    // Act: each part gets 3,000 ticks of the clock (each record and each backoff moves it).
+    const parts = [];
+    let report = await runSeed({ clients: aws, table: TABLE, source: source(text), mode: 'insert-if-empty', clock, deadline: clock.t + 3_000 });
+    parts.push(report);
+    while (report.status === 'checkpointed' && parts.length < 50) {
+      report = await runSeed({ clients: aws, table: TABLE, source: source(text), mode: 'insert-if-empty', clock, deadline: clock.t + 3_000, resume: report.checkpoint! });
+      parts.push(report);
+    }
+    await local.server.clearFaults();
+    const keys = await scanKeys(aws);
+    // Assess
+    expect(parts.length).toBeGreaterThan(2);
+    expect(report.status).toBe('completed');
+    expect(keys).toHaveLength(valid.size);
+    expect(new Set(keys)).toEqual(valid);
+    expect(report.counts).toMatchObject({ read: TOTAL, written: valid.size, rejected: invalid.size, skipped: 0 });
+    expect(report.rejections.map((rejection) => rejection.index)).toEqual([...invalid.keys()]);
+    expect(puts.sent).toBe(valid.size + report.counts.retried);
   }, 30_000);
 });
