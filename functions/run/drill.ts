@@ -250,7 +250,9 @@ export async function validateDrill(deps: DrillDependencies, input: { target: Dr
   const copy = observed.tables[copyTable];
   if (!copy) throw new Error(`could not observe the copy ${copyTable}: ${observed.errors[copyTable] ?? 'not found'}`);
 
-  const shape = compareShape(source, copy, drill.expectedSse ?? source.sse);
+  // Declared encryption: the copy must have exactly it. None declared: the copy keeps the source's (normalised, so an
+  // AWS managed key is AWS_MANAGED on both sides).
+  const shape = compareShape(source, copy, spec.encryption && drill.expectedSse ? drill.expectedSse : source.sse);
   const keySchema = source.keySchema;
   const timing = { clock, deadline: clock.now() + STEP_RETRY_MS };
   const [copyItems, copySample, sourceSample] = await Promise.all([
