@@ -15,10 +15,10 @@
 import { BACKUP_ROLE_ENV } from '../core/backup-plan-selection.ts';
 import { compareSamples, compareShape, evaluateChecks, checkKey, type ExpectedSse } from '../core/drill/compare.ts';
 import { keyOf, type DrillItem } from '../core/drill/checksum.ts';
-import { droppedSettings, type DroppedSetting } from '../core/drill/dropped-settings.ts';
+import { compactDropped, droppedSettings, type DroppedSetting } from '../core/drill/dropped-settings.ts';
 import { drillTableName, drillTags } from '../core/drill/names.ts';
 import { drillHistoryItem, MAX_DETAIL_KEYS, type DrillCounts, type DrillDetails, type DrillReport } from '../core/drill/record.ts';
-import { drillVerdict, restoreDeadline, rtoSeconds, scanSegments } from '../core/drill/verdict.ts';
+import { compactReasons, drillVerdict, restoreDeadline, rtoSeconds, scanSegments } from '../core/drill/verdict.ts';
 import type { Policy } from '../core/desired/schema.ts';
 import type { DesiredTable } from '../core/model/desired.ts';
 import type { AccountIndex, ObservedKmsKey } from '../core/model/observed.ts';
@@ -177,7 +177,7 @@ export async function startDrill(deps: DrillDependencies, input: StartDrillInput
     state.restore = 'restoring';
   } catch (error) {
     // Nothing was created: the drill failed to start. Cleanup (which finds no copy) releases the lock.
-    return { ...state, restore: 'failed', restoreDetail: `the restore failed to start: ${describeError(error)}` };
+    return { ...state, restore: 'failed', restoreDetail: compactReasons([`the restore failed to start: ${describeError(error)}`])[0] as string };
   }
   try {
     state.tagged = await tagDrillCopy(deps.clients, state.copyArn as string, drillTags(table.name, { kind: found.source.kind, id: sourceId(found.source) }, startedAt), {
@@ -197,7 +197,7 @@ export async function checkRestore(deps: DrillDependencies, input: { drill: Dril
   const now = nowOf(input.now);
   const clock = options.clock ?? realClock;
   const check = await checkRestoreOnce(deps.clients, { copyTable: drill.copyTable, ...(drill.restoreJobId ? { restoreJobId: drill.restoreJobId } : {}) });
-  if (check.state === 'failed') return { ...drill, restore: 'failed', restoreDetail: check.reason };
+  if (check.state === 'failed') return { ...drill, restore: 'failed', restoreDetail: compactReasons([check.reason])[0] as string };
   const next: DrillState = { ...drill };
   if (!next.tagged && next.source && next.copyArn) {
     next.tagged = await tagDrillCopy(deps.clients, next.copyArn, drillTags(drill.table, { kind: next.source.kind, id: sourceId(next.source) }, new Date(drill.startedAt)), {
@@ -293,7 +293,7 @@ export async function validateDrill(deps: DrillDependencies, input: { target: Dr
     unreadable: named(comparison.unreadable),
     checks: checkResults.slice(0, 100),
   };
-  return { ...drill, validation: { passed: verdict.passed, reasons: verdict.reasons.slice(0, 20).map((reason) => reason.slice(0, 1_000)), counts, dropped: dropped.slice(0, 40), details } };
+  return { ...drill, validation: { passed: verdict.passed, reasons: compactReasons(verdict.reasons), counts, dropped: compactDropped(dropped), details } };
 }
 
 /** The aliases the KMS observer should know, so the key behind the declared alias carries its alias name. */

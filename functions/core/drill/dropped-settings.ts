@@ -58,3 +58,11 @@ export function droppedSettings(input: DroppedSettingsInput): DroppedSetting[] {
   const pending = (tablePlan.pending ?? []).map((step): DroppedSetting => ({ control: step.control, action: step.action.type, risk: step.action.risk, reason: step.description, pending: true }));
   return [...actions, ...pending];
 }
+
+/** At most this many dropped settings travel in a drill's state; each reason is cut to 160 characters. */
+export const MAX_STATE_DROPPED = 16;
+
+/** The dropped settings as they travel between steps (a few KB at most). */
+export function compactDropped(settings: readonly DroppedSetting[]): DroppedSetting[] {
+  return settings.slice(0, MAX_STATE_DROPPED).map((setting) => (setting.reason.length > 160 ? { ...setting, reason: `${setting.reason.slice(0, 159)}…` } : setting));
+}

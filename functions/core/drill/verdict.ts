@@ -90,3 +90,18 @@ export function drillVerdict(findings: DrillFindings): DrillVerdict {
   }
   return { passed: reasons.length === 0, reasons };
 }
+
+/** At most this many reasons travel in a drill's state (the first ones; the count of the rest is kept). */
+export const MAX_STATE_REASONS = 8;
+/** Each reason in a drill's state is cut to this many characters. */
+export const MAX_STATE_REASON_CHARS = 300;
+
+/**
+ * The reasons as they travel between state machine steps: the first {@link MAX_STATE_REASONS}, each cut to
+ * {@link MAX_STATE_REASON_CHARS}, plus one line counting the rest. Keeps a drill's state a few KB whatever fails.
+ */
+export function compactReasons(reasons: readonly string[]): string[] {
+  const cut = (text: string) => (text.length > MAX_STATE_REASON_CHARS ? `${text.slice(0, MAX_STATE_REASON_CHARS - 1)}…` : text);
+  const kept = reasons.slice(0, MAX_STATE_REASONS).map(cut);
+  return reasons.length > MAX_STATE_REASONS ? [...kept, `and ${reasons.length - MAX_STATE_REASONS} more reasons`] : kept;
+}

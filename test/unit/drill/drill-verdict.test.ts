@@ -146,3 +146,18 @@ describe('timing', () => {
     expect(segmentQuotas(size, segments)).toEqual(quotas);
   });
 });
+
+describe('state size', () => {
+  it('keeps the reasons a drill state carries to a few KB, however many there are', async () => {
+    // Prepare
+    const { compactReasons, MAX_STATE_REASONS } = await import('../../../functions/core/drill/verdict.ts');
+    const reasons = Array.from({ length: 50 }, (_, i) => `reason ${i} ${'x'.repeat(2_000)}`);
+    // Act
+    const compact = compactReasons(reasons);
+    // Assess
+    expect(compact).toHaveLength(MAX_STATE_REASONS + 1);
+    expect(compact.at(-1)).toBe('and 42 more reasons');
+    expect(JSON.stringify(compact).length).toBeLessThan(3_000);
+    expect(compactReasons(['short'])).toEqual(['short']);
+  });
+});
