@@ -190,14 +190,19 @@ export class SeedWriter {
     return this.limiter.limit;
   }
 
-  /** Queue one item; waits while the in-flight limit is reached. */
-  async add(item: SeedItem): Promise<void> {
-    this.throwIfFailed();
-    if (this.options.method === 'conditional') {
-      await this.dispatch(() => this.putIfAbsent(item));
-      return;
-    }
-    for (const batch of this.packer.add(item, putRequestWireBytes(item))) await this.dispatch(() => this.writeBatch(batch));
+  /**
+   * Queue one item. Returns a promise only when the caller must wait (a batch is ready and the in-flight limit is
+   * reached, or a failure is to be thrown); most items just join the current batch, and a reader of 100,000 items/s
+   * should not pay a promise for each of them.
+   */
+  add(item: SeedItem): Promise<void> | undefined {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.options.method === 'conditional') return this.dispatch(() => this.putIfAbsent(item));
+    const ready = this.packer.add(item, putRequestWireBytes(item));
+    if (ready.length === 0) return undefined;
+    return (async () => {
+      for (const batch of ready) await this.dispatch(() => this.writeBatch(batch));
+    })();
   }
 
   /** Send what is queued, wait for every call in flight; throws the first failure after all have settled. */

@@ -14,7 +14,7 @@
  * when a manifest exists (and the run is not forced or resuming) the file is hashed first, without writing, unless
  * its stored size already differs from the manifest's: an unchanged seed costs one read of the file and no write.
  *
- * Deadline and checkpoint (Lambda's 15 minutes): after `deadline` no new record is taken; the partial batch is sent,
+ * Deadline and checkpoint (Lambda's 15 minutes): after `deadline` (or `maxRecords` new records) no new record is taken; the partial batch is sent,
  * in-flight writes finish (each within its retry window, so set the deadline at least that far before the hard
  * limit), and the run returns `checkpointed` with the number of records done and the byte offset of the next one.
  * Resuming re-reads the file from byte 0 and skips the first `recordsDone` records without writing them. Re-reading
@@ -90,6 +90,11 @@ export interface SeedRunOptions {
   force?: boolean;
   /** Epoch ms: stop reading new items after it, drain in-flight writes, return a checkpoint. */
   deadline?: number;
+  /**
+   * Stop after this many new records (as at the deadline: drain, return a checkpoint). A bound on one part's work,
+   * set by the seed Lambda from SEED_MAX_RECORDS_PER_INVOCATION (tests force several checkpoints with it).
+   */
+  maxRecords?: number;
   resume?: SeedCheckpoint;
   /** Default 8 batches in flight; adaptive below it. */
   maxConcurrency?: number;
@@ -188,6 +193,7 @@ export async function runSeed(options: SeedRunOptions): Promise<SeedRunReport> {
   });
 
   let stoppedAt: number | undefined;
+  let stoppedBy: string | undefined;
   let failure: unknown;
   try {
     for await (const record of reader) {
@@ -195,13 +201,20 @@ export async function runSeed(options: SeedRunOptions): Promise<SeedRunReport> {
         throw new SeedResumeMismatch(`${source.uri} changed since the checkpoint: record ${skip} is at byte ${record.offset}, the checkpoint says byte ${resume.byteOffset}; start the seed over`);
       }
       // At least one new record per part, so a chain of resumed parts always ends.
-      if (taken > skip && options.deadline !== undefined && now() >= options.deadline) {
-        stoppedAt = record.offset;
-        break;
+      if (taken > skip) {
+        if (options.deadline !== undefined && now() >= options.deadline) stoppedBy = 'at the deadline';
+        else if (options.maxRecords !== undefined && taken - skip >= options.maxRecords) stoppedBy = `at this part's limit of ${options.maxRecords} records`;
+        if (stoppedBy !== undefined) {
+          stoppedAt = record.offset;
+          break;
+        }
       }
       taken++;
       if (record.kind === 'rejected') rejections.push(record);
-      else if (taken > skip) await writer.add(record.item);
+      else if (taken > skip) {
+        const wait = writer.add(record.item);
+        if (wait !== undefined) await wait;
+      }
     }
     if (stoppedAt === undefined && taken < skip) {
       throw new SeedResumeMismatch(`${source.uri} changed since the checkpoint: it has ${taken} records, the checkpoint says ${skip} were done; start the seed over`);
@@ -250,7 +263,7 @@ export async function runSeed(options: SeedRunOptions): Promise<SeedRunReport> {
       ...common,
       checkpoint,
       ...(contentDrift === undefined ? {} : { contentDrift }),
-      reason: `stopped at the deadline after ${taken} records (byte ${stoppedAt}); resume with the checkpoint to continue`,
+      reason: `stopped ${stoppedBy ?? 'at the deadline'} after ${taken} records (byte ${stoppedAt}); resume with the checkpoint to continue`,
     });
   }
 

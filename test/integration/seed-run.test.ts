@@ -344,6 +344,20 @@ describe('runSeed against the local AWS', () => {
       expect(sent).toBe(Math.ceil(done / 25) + Math.ceil((240 - done) / 25));
     });
 
+    it('maxRecords bounds one part: a chain of parts of 30 new records each writes all 100 items once', async () => {
+      // Prepare
+      const file = source(lines(100), 'seed/c.jsonl', 500);
+      // Act
+      const parts = [await runSeed({ clients: aws, table: TABLE, source: file, maxRecords: 30 })];
+      while (parts.at(-1)!.status === 'checkpointed') parts.push(await runSeed({ clients: aws, table: TABLE, source: file, maxRecords: 30, resume: parts.at(-1)!.checkpoint! }));
+      // Assess
+      expect(parts.map((part) => part.checkpoint?.recordsDone)).toEqual([30, 60, 90, undefined]);
+      expect(parts[0]!.reason).toMatch(/^stopped at this part's limit of 30 records after 30 records \(byte \d+\); resume with the checkpoint to continue$/);
+      expect(parts.at(-1)).toMatchObject({ status: 'completed', counts: { read: 100, written: 100 } });
+      expect(writes(aws, 'dynamodb:BatchWriteItem')).toBe(3 * 2 + 1); // 25 + 5 in each part of 30, then 10
+      expect(await scanAll(aws)).toHaveLength(100);
+    });
+
     it('a resume of its own checkpoint is not refused in insert-if-empty mode, and a changed file is refused', async () => {
       // Prepare
       let t = 0;

@@ -95,6 +95,8 @@ export function batchEnvelopeBytes(table: string): number {
   return '{"RequestItems":{:[]}}'.length + jsonStringBytes(table);
 }
 
+const NOTHING_READY: readonly never[] = Object.freeze([]);
+
 /**
  * Packs items into BatchWriteItem calls: a batch is sent when it holds 25 items, or when the next item would take
  * the body past {@link BATCH_WRITE_MAX_BYTES}. An item too large for any batch can't exist (the reader rejects items
@@ -118,13 +120,13 @@ export class BatchPacker<T> {
   }
 
   /** Adds one item of `wireBytes`; returns the batch to send now (the earlier items) when this one doesn't fit, or a full batch. */
-  add(item: T, wireBytes: number): T[][] {
-    const ready: T[][] = [];
-    if (this.items.length > 0 && this.bytes + wireBytes > this.maxBytes) ready.push(this.take());
+  add(item: T, wireBytes: number): readonly T[][] {
+    let ready: T[][] | undefined;
+    if (this.items.length > 0 && this.bytes + wireBytes > this.maxBytes) ready = [this.take()];
     this.items.push(item);
     this.bytes += wireBytes;
-    if (this.items.length >= this.maxItems) ready.push(this.take());
-    return ready;
+    if (this.items.length >= this.maxItems) (ready ??= []).push(this.take());
+    return ready ?? NOTHING_READY;
   }
 
   /** The partial batch, if any (at the end or at a checkpoint). */
