@@ -13,7 +13,15 @@
  *   or a 5xx that outlived the SDK's retries is treated the same way (every request of the call is unprocessed;
  *   puts are idempotent);
  * - the in-flight limit adapts (AIMD, functions/run/core/seed.ts): halved when a call came back throttled (the SDK
- *   needed more than one attempt, or items came back unprocessed), one more after a clean call.
+ *   needed more than one attempt, or items came back unprocessed), one more after a clean call. Give a seed clients
+ *   in the SDK's 'standard' retry mode (AwsConnection.retryMode): the 'adaptive' mode's client-side token bucket is a
+ *   second controller that, under sustained throttling, falls towards 0.5 requests/s.
+ *
+ * insert-only sends one PutItem per item with `attribute_not_exists(<partition key>)` (with a sort key, the
+ * condition is still checked against the item with the full key). ConditionalCheckFailed means the key existed:
+ * skipped and reported. Caveat: a put resent after a 5xx whose first attempt did land (by the SDK or by us) comes
+ * back ConditionalCheckFailed and is reported as skipped although this run wrote it; the item is in the table
+ * either way, only the written/skipped split is off by it.
  *
  * Numbers: the reader keeps each number's exact text and DynamoDB's low-level `N` is a string, so a 23-digit
  * number is sent as those 23 digits (no JS number, no NumberValue round trip needed).
@@ -30,6 +38,7 @@ import {
 import type { SeedItem, SeedKeySchema, KeyAttributeType } from '../core/seed/attribute-value.ts';
 import {
   AimdLimit,
+  BATCH_WRITE_MAX_ITEMS,
   BatchPacker,
   MAX_REPORTED_SKIPPED_KEYS,
   SeedTableMissing,
@@ -45,9 +54,6 @@ import {
 } from '../run/core/seed.ts';
 import type { AwsClients } from './clients.ts';
 import { realClock, type RetryClock } from './apply/retry.ts';
-
-/** DynamoDB's per-call limit. */
-export const BATCH_WRITE_LIMIT = 25;
 
 /** How long one batch keeps resending unprocessed items before the run fails (default). */
 export const DEFAULT_RETRY_WINDOW_MS = 120_000;
@@ -123,9 +129,9 @@ export async function batchWriteAll(
   options: { retryWindowMs?: number; clock?: RetryClock } = {},
 ): Promise<void> {
   const clock = options.clock ?? realClock;
-  for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
+  for (let start = 0; start < requests.length; start += BATCH_WRITE_MAX_ITEMS) {
     const deadline = clock.now() + (options.retryWindowMs ?? DEFAULT_RETRY_WINDOW_MS);
-    await sendBatch(clients, table, requests.slice(start, start + BATCH_WRITE_LIMIT), { clock, deadline });
+    await sendBatch(clients, table, requests.slice(start, start + BATCH_WRITE_MAX_ITEMS), { clock, deadline });
   }
 }
 

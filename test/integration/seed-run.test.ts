@@ -216,6 +216,34 @@ describe('runSeed against the local AWS', () => {
     expect((await scanAll(aws)).map((item) => item.customerID?.S)).toEqual(['a']);
   });
 
+  it("throws the source's own error when nothing was written, and reports failed once something was", async () => {
+    // Prepare
+    const missing: SeedSource = {
+      uri: 's3://bucket/missing.json',
+      open: () => ({
+        [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' })) }),
+      }),
+    };
+    const bytes = Buffer.from(lines(60));
+    const dropping: SeedSource = {
+      uri: 's3://bucket/c.jsonl',
+      async *open() {
+        yield bytes.subarray(0, 2_000);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw Object.assign(new Error('socket hang up'), { name: 'Error', code: 'ECONNRESET' });
+      },
+    };
+    // Act
+    const thrown = await runSeed({ clients: aws, table: TABLE, source: missing }).catch((error: unknown) => error);
+    const report = await runSeed({ clients: aws, table: TABLE, source: dropping, maxConcurrency: 1 });
+    // Assess
+    expect(thrown).toMatchObject({ name: 'NoSuchKey', message: 'The specified key does not exist.' });
+    expect(report.status).toBe('failed');
+    expect(report.counts.written).toBeGreaterThan(0);
+    expect(report.reason).toMatch(new RegExp(`^Error: socket hang up; ${report.counts.written} item\\(s\\) written before it stopped, \\d+ valid item\\(s\\) read but not written$`));
+    expect(await scanAll(aws)).toHaveLength(report.counts.written);
+  });
+
   it('writes DynamoDB-JSON export lines with sets, binary and exact numbers', async () => {
     // Prepare
     const file = source(
