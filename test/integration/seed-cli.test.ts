@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { CreateTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -93,6 +94,26 @@ describe('tablewarden seed', () => {
     // Assess
     expect(result.exitCode).toBe(0);
     expect(Items?.[0]?.['balance']).toEqual({ N: '12345678901234567890.12' });
+  });
+
+  it('seeds a gzipped DynamoDB export (Item lines) from S3 with --format auto, and draws a redrawn progress line on a terminal', async () => {
+    // Prepare
+    await createCustomers();
+    const lines = Array.from({ length: 60 }, (_, i) => JSON.stringify({ Item: { customerID: { S: `c${i}` }, tags: { SS: ['a', 'b'] }, total: { N: '12345678901234567890123' } } }));
+    await s3().send(new PutObjectCommand({ Bucket: 'seeds', Key: 'export/data.json.gz', Body: gzipSync(lines.join('\n') + '\n') }));
+    const io = captureIo();
+    const err = { write: (text: string) => io.err.write(text), isTTY: true };
+    // Act
+    const result = await runSeedCommand('Customers', { from: 's3://seeds/export/data.json.gz' }, { io: { out: io.out, err }, clients, manifestTable: null, progress: { now: () => 0, columns: 200 } });
+    const { Items } = await clients.dynamodb.send(new ScanCommand({ TableName: 'Customers' }));
+    // Assess
+    expect(result.exitCode).toBe(0);
+    expect(result.report).toMatchObject({ format: 'dynamodb-json', counts: { written: 60, rejected: 0 } });
+    expect(Items).toHaveLength(60);
+    expect(Items?.[0]?.['total']).toEqual({ N: '12345678901234567890123' });
+    const redraws = io.stderr().split('\r').slice(1);
+    expect(redraws.at(-1)).toMatch(/^\[#{20}\] 100% {2}60 items /);
+    expect(redraws.at(-1)!.endsWith('\u001b[K\n')).toBe(true);
   });
 
   it('exits 3 with rejected records: valid items still written, the first N on screen, all in --report FILE.rejections.jsonl', async () => {
