@@ -129,6 +129,7 @@ describe('runSeed against the local AWS', () => {
     expect(report.reason).toMatch(/Customers already has items .* insert-if-empty .* upsert .* insert-only/);
     expect(report.counts).toEqual({ read: 0, written: 0, rejected: 0, skipped: 0, retried: 0 });
     expect(writes(aws, 'dynamodb:BatchWriteItem')).toBe(0);
+    expect(writes(aws, 'dynamodb:Scan')).toBe(1); // one Scan, Limit 1
     expect(await scanAll(aws)).toHaveLength(1);
   });
 
@@ -160,6 +161,34 @@ describe('runSeed against the local AWS', () => {
     expect(items.find((item) => item.customerID?.S === 'c00002')?.n).toEqual({ N: '-2' });
     expect(writes(aws, 'dynamodb:BatchWriteItem')).toBe(0);
     expect(writes(aws, 'dynamodb:PutItem')).toBe(2 + 6);
+  });
+
+  it('insert-only on a table with a sort key: the key schema comes from DescribeTable, an existing full key is skipped', async () => {
+    // Prepare
+    await aws.dynamodb.send(
+      new CreateTableCommand({
+        TableName: 'Orders',
+        AttributeDefinitions: [
+          { AttributeName: 'customerID', AttributeType: 'S' },
+          { AttributeName: 'orderNo', AttributeType: 'N' },
+        ],
+        KeySchema: [
+          { AttributeName: 'customerID', KeyType: 'HASH' },
+          { AttributeName: 'orderNo', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    await aws.dynamodb.send(new PutItemCommand({ TableName: 'Orders', Item: { customerID: { S: 'c1' }, orderNo: { N: '1' }, old: { BOOL: true } } }));
+    const file = source('{"customerID":"c1","orderNo":1}\n{"customerID":"c1","orderNo":2}\n{"customerID":"c2","orderNo":1}\n{"customerID":"c3","orderNo":"7"}\n', 'seed/orders.jsonl');
+    // Act
+    const report = await runSeed({ clients: aws, table: 'Orders', source: file, mode: 'insert-only' });
+    // Assess
+    expect(report).toMatchObject({ status: 'completed', counts: { read: 4, written: 2, skipped: 1, rejected: 1 }, skippedKeys: [{ customerID: 'c1', orderNo: '1' }] });
+    expect(report.rejections[0]).toMatchObject({ index: 3, reason: "sort key 'orderNo' is S, the table declares N" });
+    const items = await scanAll(aws, 'Orders');
+    expect(items).toHaveLength(3);
+    expect(items.find((item) => item.customerID?.S === 'c1' && item.orderNo?.N === '1')?.old).toEqual({ BOOL: true });
   });
 
   it('writes a 23-digit number as the same 23 digits (read back with the low-level client)', async () => {
