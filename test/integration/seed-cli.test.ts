@@ -215,6 +215,18 @@ describe('tablewarden seed', () => {
     expect(clients.calls.all()).toEqual([]);
   });
 
+  it('a --report naming a directory is one line, exit 1, before any AWS call', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'seed-cli-'));
+    const io = captureIo();
+    // Act
+    const result = await seed('Customers', { from: 's3://seeds/x.json', report: dir }, io);
+    // Assess
+    expect(result.exitCode).toBe(1);
+    expect(io.stderr()).toBe(`tablewarden: --report ${dir}: is a directory; name the report file (e.g. ${join(dir, 'seed-report.json')})\n`);
+    expect(clients.calls.all()).toEqual([]);
+  });
+
   it.each([
     ['a missing S3 key', 's3://seeds/nope.json', 'tablewarden: --from s3://seeds/nope.json: no such object (NoSuchKey)\n'],
     ['a missing bucket', 's3://nobucket/x.json', 'tablewarden: --from s3://nobucket/x.json: no such bucket (NoSuchBucket)\n'],

@@ -13,9 +13,9 @@
  * failed; 2 not applied: the table has items and the mode is insert-if-empty; 3 completed with rejected records).
  */
 import { createWriteStream } from 'node:fs';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, stat, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { once } from 'node:events';
 import type { AwsClients } from '../../aws/clients.ts';
 import { findOperatorStateTable } from '../../aws/run-lock.ts';
@@ -94,6 +94,8 @@ export async function checkSeedFlags(table: string | undefined, options: SeedCom
     } catch {
       throw new UsageError(`--report ${options.report}: the directory ${directory} does not exist or is not writable`);
     }
+    const existing = await stat(options.report).catch(() => undefined);
+    if (existing?.isDirectory()) throw new UsageError(`--report ${options.report}: is a directory; name the report file (e.g. ${join(options.report, 'seed-report.json')})`);
   }
   return { table, from: options.from, format, mode, ...(options.report !== undefined ? { report: options.report } : {}) };
 }
@@ -143,7 +145,16 @@ export async function runSeedCommand(table: string | undefined, options: SeedCom
     });
     progress.finish();
     progress = undefined;
-    const rejectionsFile = flags.report !== undefined ? await writeReport(flags.report, report) : undefined;
+    // The report is written before the summary (which points at it); a failure to write it still shows the summary.
+    let rejectionsFile: string | undefined;
+    let reportError: unknown;
+    if (flags.report !== undefined) {
+      try {
+        rejectionsFile = await writeReport(flags.report, report);
+      } catch (error) {
+        reportError = error;
+      }
+    }
     io.out.write(
       '\n' +
         renderSeedSummary(report, {
@@ -152,7 +163,8 @@ export async function runSeedCommand(table: string | undefined, options: SeedCom
           ...(rejectionsFile !== undefined ? { rejectionsFile } : {}),
         }),
     );
-    if (flags.report !== undefined) io.out.write(`\nReport written to ${flags.report}${rejectionsFile ? ` (rejections: ${rejectionsFile})` : ''}.\n`);
+    if (reportError !== undefined) return { exitCode: reportFailure(new Error(`--report ${flags.report}: could not write the report (${(reportError as Error).message})`), io), report };
+    if (flags.report !== undefined) io.out.write(`\nReport written to ${flags.report} (rejections: ${rejectionsFile}).\n`);
     return { exitCode: seedExitCode(report), report };
   } catch (error) {
     progress?.clear();
