@@ -4,14 +4,18 @@
  *
  * Exit codes are a contract for scripts: validate 0 valid / 1 invalid; plan 0 no changes / 2 changes pending /
  * 1 errors (invalid tables, refusals, AWS failures); apply 0 every managed table in sync / 1 otherwise; seed 0 written
- * (or unchanged) / 1 error or failed / 2 not applied (table not empty) / 3 completed with rejected records.
+ * (or unchanged) / 1 error or failed / 2 not applied (table not empty) / 3 completed with rejected records; drill 0 passed /
+ * 1 could not run / 2 failed / 3 no recovery point / 4 copy not deleted; restore 0 restored and in its declared posture /
+ * 1 refused or failed / 2 restored, a step pending.
  */
 import { Command, Option } from 'commander';
 import { runApply } from './commands/apply.ts';
+import { DRILL_EXIT_CODES_HELP, runDrillCommand } from './commands/drill.ts';
 import { runLocal } from './commands/local.ts';
 import { runPlan } from './commands/plan.ts';
 import { runPublish } from './commands/publish.ts';
 import { runReconcileCommand } from './commands/reconcile.ts';
+import { RESTORE_EXIT_CODES_HELP, runRestoreCommand } from './commands/restore.ts';
 import { runSchema } from './commands/schema.ts';
 import { runSeedCommand, SEED_EXIT_CODES_HELP, SEED_FORMATS } from './commands/seed.ts';
 import { runValidate } from './commands/validate.ts';
@@ -113,6 +117,36 @@ export function buildProgram(): Command {
       .addHelpText('after', SEED_EXIT_CODES_HELP),
   ).action(async (table: string | undefined, options) => {
     process.exitCode = (await runSeedCommand(table, options)).exitCode;
+  });
+
+  connection(
+    program
+      .command('drill')
+      .description('restore the table\'s newest backup into a tw-drill-* copy, validate it (count, sampled items, checks, keys, indexes, encryption), measure RTO, delete the copy, and report')
+      .argument('[table]', 'a table declared in desired-state/tables')
+      .option('--source <source>', 'aws-backup | dynamodb-backup | pitr (default: the table\'s restoreDrill.source)')
+      .option('--time <time>', 'pitr only: restore to this ISO-8601 time (default: the latest restorable time)')
+      .option('--remote', 'start the deployed Drill state machine and follow it, instead of running the drill here')
+      .addOption(new Option('--state-machine <arn>', 'with --remote: the Drill state machine (default: found by its tags; stack output DrillStateMachineArn)').env('TABLEWARDEN_DRILL_STATE_MACHINE'))
+      .option('--dir <dir>', 'desired-state directory', 'desired-state')
+      .addHelpText('after', DRILL_EXIT_CODES_HELP),
+  ).action(async (table: string | undefined, options) => {
+    process.exitCode = (await runDrillCommand(table, options)).exitCode;
+  });
+
+  connection(
+    program
+      .command('restore')
+      .description('restore a declared table into a new table (an incident restore), then plan and apply the table\'s declared posture to it, ending with an empty plan')
+      .argument('[table]', 'a table declared in desired-state/tables')
+      .option('--to <new-name>', 'the new table (must not exist; not tw-drill-*)')
+      .option('--from <source>', 'pitr | dynamodb-backup | aws-backup (default: the table\'s restoreDrill.source, else pitr)')
+      .option('--time <time>', 'pitr only: restore to this ISO-8601 time (default: the latest restorable time)')
+      .option('--auto-approve', 'apply the posture without asking (required when stdin is not a terminal)')
+      .option('--dir <dir>', 'desired-state directory', 'desired-state')
+      .addHelpText('after', RESTORE_EXIT_CODES_HELP),
+  ).action(async (table: string | undefined, options) => {
+    process.exitCode = (await runRestoreCommand(table, options)).exitCode;
   });
 
   program
