@@ -98,6 +98,11 @@ export interface SeedRunOptions {
   resume?: SeedCheckpoint;
   /** Default 8 batches in flight; adaptive below it. */
   maxConcurrency?: number;
+  /**
+   * How long one batch keeps resending unprocessed items before the run fails (default 120 s). In-flight batches
+   * still finish after the deadline, so a Lambda sets `deadline` at least this far before its own end.
+   */
+  retryWindowMs?: number;
   onProgress?: (progress: SeedProgress) => void;
   /** Backoff sleeps and jitter (functions/aws/apply/retry.ts); also the time source when `now` is not given. */
   clock?: RetryClock;
@@ -188,6 +193,7 @@ export async function runSeed(options: SeedRunOptions): Promise<SeedRunReport> {
     keySchema,
     method: mode === 'insert-only' ? 'conditional' : 'batch',
     ...(options.maxConcurrency === undefined ? {} : { maxConcurrency: options.maxConcurrency }),
+    ...(options.retryWindowMs === undefined ? {} : { retryWindowMs: options.retryWindowMs }),
     clock,
     onSettled: progress,
   });

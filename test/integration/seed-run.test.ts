@@ -273,6 +273,20 @@ describe('runSeed against the local AWS', () => {
     expect(await scanAll(aws)).toHaveLength(report.counts.written);
   });
 
+  it('fails with the count of items not written when DynamoDB keeps items unprocessed past the retry window', async () => {
+    // Prepare: every write request comes back unprocessed.
+    await local.server.setFaults({ seed: 1, services: ['dynamodb'], operations: ['BatchWriteItem'], unprocessed: 1 });
+    const clock = virtualClock();
+    // Act
+    const report = await runSeed({ clients: aws, table: TABLE, source: source(lines(30)), clock, retryWindowMs: 10_000, maxConcurrency: 1 });
+    // Assess
+    expect(report.status).toBe('failed');
+    expect(report.counts).toMatchObject({ read: 30, written: 0 });
+    expect(report.reason).toMatch(/^BatchWriteItem to Customers: 25 item\(s\) still unprocessed after \d+ attempts; gave up at the retry deadline, so 25 item\(s\) were not written; 0 item\(s\) written before it stopped, 30 valid item\(s\) read but not written$/);
+    expect(clock.t - 1_800_000_000_000).toBeLessThanOrEqual(10_000);
+    expect(await scanAll(aws)).toHaveLength(0);
+  });
+
   it('writes DynamoDB-JSON export lines with sets, binary and exact numbers', async () => {
     // Prepare
     const file = source(
