@@ -61,13 +61,17 @@ export function iamActionsFor(service: string, operation: string, input: unknown
     const derived = dynamodbDerivedActions(operation, input);
     if (derived !== undefined && derived.length > 0) return derived.map((name) => `dynamodb:${name}`);
   }
-  const own = IAM_ACTION_NAMES[`${service}:${operation}`] ?? `${service}:${operation}`;
+  // Reading one version of an object (a VersionId in the request) is authorised as s3:GetObjectVersion.
+  const versioned = service === 's3' && (operation === 'GetObject' || operation === 'HeadObject') && (input as { VersionId?: unknown } | undefined)?.VersionId !== undefined;
+  const own = versioned ? 's3:GetObjectVersion' : (IAM_ACTION_NAMES[`${service}:${operation}`] ?? `${service}:${operation}`);
   return [own, ...dependentActions(service, operation, (input ?? {}) as Record<string, unknown>)];
 }
 
-/** API operations whose IAM action has another name. */
+/** API operations whose IAM action has another name (Service Authorization Reference). */
 const IAM_ACTION_NAMES: Record<string, string> = {
   's3:ListObjectsV2': 's3:ListBucket',
+  // HeadObject has no action of its own: "you must have READ access to the object" (s3:GetObject).
+  's3:HeadObject': 's3:GetObject',
 };
 
 /**

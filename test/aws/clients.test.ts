@@ -310,6 +310,12 @@ describe('CallRecorder', () => {
     ['dynamodb', 'BatchExecuteStatement', { Statements: [{ Statement: 'UPDATE t SET a=1' }, { Statement: 'DELETE FROM t' }] }, ['dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete']],
     ['dynamodb', 'ExecuteTransaction', { TransactStatements: [{ Statement: 'SELECT * FROM t' }] }, ['dynamodb:PartiQLSelect']],
     ['dynamodb', 'TransactGetItems', { TransactItems: [{ Get: {} }] }, ['dynamodb:GetItem']],
+    // S3 (Service Authorization Reference, Amazon S3 actions): HeadObject has no action of its own, and reading a
+    // given version of an object is s3:GetObjectVersion.
+    ['s3', 'HeadObject', { Bucket: 'b', Key: 'k' }, ['s3:GetObject']],
+    ['s3', 'HeadObject', { Bucket: 'b', Key: 'k', VersionId: 'v1' }, ['s3:GetObjectVersion']],
+    ['s3', 'GetObject', { Bucket: 'b', Key: 'k' }, ['s3:GetObject']],
+    ['s3', 'GetObject', { Bucket: 'b', Key: 'k', VersionId: 'v1' }, ['s3:GetObjectVersion']],
     ['dynamodb', 'TransactWriteItems', { TransactItems: [{ Update: {} }, { Delete: {} }, { Update: {} }] }, ['dynamodb:UpdateItem', 'dynamodb:DeleteItem']],
   ])('iamActionsFor(%s, %s)', (service, operation, input, expected) => {
     expect(iamActionsFor(service, operation, input)).toEqual(expected);
