@@ -10,7 +10,7 @@
  * seed run touches the table, so a missing object fails with one line and no DynamoDB write. A `Range: bytes=0-0`
  * GetObject answers both (Content-Range carries the total size; NoSuchKey/NoSuchBucket come back as for a full
  * GET) without holding an unread body open while the run prepares. Each `open()` is then a fresh GetObject from
- * byte 0 with `If-Match` on the probe's ETag (and the version id when the bucket is versioned): a resumed seed
+ * byte 0 with `If-Match` on the probe's ETag: a resumed seed
  * skips the records it already wrote by count, which is only right if the bytes are the same, so an object
  * replaced between the probe and a resume fails with PreconditionFailed instead of skipping the wrong records.
  * A local file gets the same guard from its size and modification time.
@@ -108,12 +108,10 @@ function totalSize(probe: GetObjectCommandOutput): number | undefined {
 async function openS3(uri: string, { bucket, key }: S3Location, s3: S3Client): Promise<SeedSource> {
   let sizeBytes: number | undefined;
   let etag: string | undefined;
-  let versionId: string | undefined;
   try {
     const probe = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: 'bytes=0-0' }));
     sizeBytes = totalSize(probe);
     etag = probe.ETag;
-    versionId = probe.VersionId;
     // Release the connection: the probe's body is at most one byte (or the whole object when the range was ignored).
     (probe.Body as { destroy?: () => void } | undefined)?.destroy?.();
   } catch (error) {
@@ -124,11 +122,13 @@ async function openS3(uri: string, { bucket, key }: S3Location, s3: S3Client): P
   return {
     uri,
     ...(sizeBytes !== undefined ? { sizeBytes } : {}),
-    open: () => streamS3(uri, s3, { Bucket: bucket, Key: key, ...(etag ? { IfMatch: etag } : {}), ...(versionId ? { VersionId: versionId } : {}) }),
+    // If-Match, not VersionId: the ETag pins the same bytes in any bucket, and a VersionId would need
+    // s3:GetObjectVersion on top of s3:GetObject.
+    open: () => streamS3(uri, s3, { Bucket: bucket, Key: key, ...(etag ? { IfMatch: etag } : {}) }),
   };
 }
 
-async function* streamS3(uri: string, s3: S3Client, input: { Bucket: string; Key: string; IfMatch?: string; VersionId?: string }): AsyncGenerator<Uint8Array> {
+async function* streamS3(uri: string, s3: S3Client, input: { Bucket: string; Key: string; IfMatch?: string }): AsyncGenerator<Uint8Array> {
   let response: GetObjectCommandOutput;
   try {
     response = await s3.send(new GetObjectCommand(input));

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
 import { openSeedSource, parseS3Uri, SeedSourceError } from '../../functions/aws/seed-source.ts';
@@ -69,6 +69,19 @@ describe('s3:// seed sources', () => {
     expect(sha(second.bytes)).toBe(sha(body));
     // The probe, then one GetObject per open(); nothing else (no DynamoDB call, no listing).
     expect(recorded.calls.all().map((call) => `${call.service}:${call.operation}`)).toEqual(['s3:GetObject', 's3:GetObject', 's3:GetObject']);
+  });
+
+  it('need only s3:GetObject on a versioned bucket (the ETag pins the bytes; no VersionId, so no s3:GetObjectVersion)', async () => {
+    // Prepare
+    await s3().send(new PutBucketVersioningCommand({ Bucket: 'seeds', VersioningConfiguration: { Status: 'Enabled' } }));
+    await s3().send(new PutObjectCommand({ Bucket: 'seeds', Key: 'v.json', Body: '[{"customerID":"a"}]' }));
+    const recorded = clients();
+    // Act
+    const source = await openSeedSource('s3://seeds/v.json', { clients: recorded });
+    const read = await collect(source.open());
+    // Assess
+    expect(read.bytes.toString()).toBe('[{"customerID":"a"}]');
+    expect(recorded.calls.all().map((call) => call.action)).toEqual(['s3:GetObject', 's3:GetObject']);
   });
 
   it('give an empty object size 0 and no bytes', async () => {
