@@ -6,14 +6,19 @@
  * as a bundle (what a merge does), and the *synthesized* Reconcile state machine runs with the real Lambda
  * handlers, state by state. Then the plan again and the posture before and after. Then seed/customers.json is
  * uploaded to the local S3 and seeded into Customers by `tablewarden seed`'s own code path, and the report's written
- * count is checked against a Scan. Nothing reaches real AWS.
- * Exits 1 unless every managed table converges and the seed's report matches the table.
+ * count is checked against a Scan. Then AWS Backup takes a recovery point of the seeded Customers and
+ * `tablewarden drill Customers` restores it into a tw-drill-* copy, validates it and deletes it, printing its report.
+ * Nothing reaches real AWS.
+ * Exits 1 unless every managed table converges, the seed's report matches the table, the drill passes and no
+ * tw-drill-* table is left.
  */
 import { readFileSync } from 'node:fs';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { StartBackupJobCommand } from '@aws-sdk/client-backup';
+import { DescribeTableCommand, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createClients } from '../functions/aws/clients.ts';
 import { seedS3Client } from '../functions/aws/seed-source.ts';
+import { runDrillCommand } from '../functions/cli/commands/drill.ts';
 import { runSeedCommand } from '../functions/cli/commands/seed.ts';
 import { observeAndPlan } from '../functions/run/observe-and-plan.ts';
 import { runReconcileCommand } from '../functions/cli/commands/reconcile.ts';
@@ -21,8 +26,11 @@ import { readDesiredStateFiles } from '../functions/cli/desired-files.ts';
 import { painter, renderPlanText } from '../functions/cli/render-plan.ts';
 import { renderPostureTable } from '../functions/cli/render-posture.ts';
 import { parseDesiredState } from '../functions/core/desired/parse.ts';
+import { DRILL_TABLE_PREFIX } from '../functions/core/drill/names.ts';
+import { setRestoreSeconds } from './clock.ts';
 import { createDriftedAccount } from './drifted-account.ts';
 import { startLocalAws } from './local-aws.ts';
+import { LOCAL_BACKUP_ROLE_ARN } from './operator-env.ts';
 
 // The lockfile pins an AWS SDK that supports Node 20; its "Node 22 after January 2027" notice is for upgrades.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -79,6 +87,27 @@ try {
     const agrees = seeded.exitCode === 0 && written === scanned;
     process.stdout.write(`\n    report: ${written ?? 'no report'} written; Scan COUNT of Customers: ${scanned} ${agrees ? paint('green', '(match)') : paint('red', '(MISMATCH)')}\n`);
     if (!agrees) process.exitCode = 1;
+
+    if (agrees) {
+      // Restore drill (issue 9): AWS Backup takes the recovery point its nightly plan would (now with the seeded
+      // items), then `tablewarden drill Customers` (the same function the CLI runs) restores it from the declared
+      // source into a tw-drill-* copy, validates it, deletes it and prints the report. The local restore stays
+      // CREATING for a short, emulated delay here so the demo stays quick.
+      const drillClients = createClients(connection);
+      const customersArn = (await drillClients.dynamodb.send(new DescribeTableCommand({ TableName: 'Customers' }))).Table!.TableArn!;
+      step('AWS Backup takes a recovery point of Customers (StartBackupJob into tablewarden-vault, as the daily-35d plan does)');
+      await drillClients.backup.send(new StartBackupJobCommand({ BackupVaultName: 'tablewarden-vault', ResourceArn: customersArn, IamRoleArn: LOCAL_BACKUP_ROLE_ARN }));
+      await setRestoreSeconds(local.endpoint, 2);
+      step('tablewarden drill Customers (restore the newest recovery point into tw-drill-Customers-*, validate, clean up)');
+      // The drifted account has an untagged look-alike (tw-drill-Customers-20261127) that cleanup must never touch:
+      // what counts is that the drill leaves no table behind.
+      const drillTables = async () => (await drillClients.dynamodb.send(new ListTablesCommand({}))).TableNames?.filter((name) => name.startsWith(DRILL_TABLE_PREFIX)) ?? [];
+      const before = new Set(await drillTables());
+      const drilled = await runDrillCommand('Customers', { dir: 'desired-state' }, { clients: drillClients, pollMs: 500 });
+      const left = (await drillTables()).filter((name) => !before.has(name));
+      process.stdout.write(`\n    drill exit code ${drilled.exitCode}; tw-drill-* tables the drill left: ${left.length === 0 ? paint('green', 'none') : paint('red', left.join(', '))}\n`);
+      if (drilled.exitCode !== 0 || left.length > 0) process.exitCode = 1;
+    }
   }
 } finally {
   await local.stop();
