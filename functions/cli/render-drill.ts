@@ -11,7 +11,8 @@
  * Exit codes ({@link drillExitCode}, also in `--help` and the README):
  *   0  the drill passed
  *   1  the drill could not run: a bad flag, a table not declared or invalid, no restoreDrill and no --source,
- *      another drill of the table running, no operator state table, an AWS error before the restore started
+ *      another drill of the table running, no operator state table, an AWS error before the restore started, a
+ *      `--remote` execution that ended without a report
  *   2  the drill ran and failed: the restore failed or timed out, validation found a difference, RTO over target
  *   3  no recovery point to restore from
  *   4  the drill copy could not be deleted (the report names it; the nightly sweep retries)
@@ -26,7 +27,8 @@ export const DRILL_EXIT_CODES_HELP = `
 Exit codes:
   0  the drill passed
   1  the drill could not run: bad flag, table not declared or invalid, no restoreDrill and no --source,
-     another drill of the table running, no operator state table, an AWS error before the restore started
+     another drill of the table running, no operator state table, an AWS error before the restore started,
+     a --remote execution that ended without a report
   2  the drill ran and failed (restore failed or timed out, items missing or changed, a check failed,
      wrong key schema, indexes or encryption, RTO over maxRestoreMinutes)
   3  no recovery point to restore from (no backup, recovery point or PITR window)
