@@ -99,8 +99,9 @@ const NOTHING_READY: readonly never[] = Object.freeze([]);
 
 /**
  * Packs items into BatchWriteItem calls: a batch is sent when it holds 25 items, or when the next item would take
- * the body past {@link BATCH_WRITE_MAX_BYTES}. An item too large for any batch can't exist (the reader rejects items
- * over 400 KB, and 25 of the largest wire forms fit), but is still sent alone rather than dropped.
+ * the body past {@link BATCH_WRITE_MAX_BYTES}. No single item can pass 16 MB on its own (the reader rejects items
+ * over 400 KB stored, at most about 2.4 MB on the wire when every byte is an escaped control character); if one
+ * did, it would still be sent alone, and DynamoDB's refusal reported, rather than dropped.
  */
 export class BatchPacker<T> {
   private items: T[] = [];
