@@ -51,7 +51,7 @@ import {
 import { LambdaInvoke, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DEFAULT_BATCH_SIZE, RECONCILE_INPUT_DEFAULTS } from '../functions/run/core/input.ts';
-import type { HandlerName } from '../functions/handlers/registry.ts';
+import type { HandlerName, HandlersOf } from '../functions/handlers/registry.ts';
 
 /** Defaults filled in for fields the input leaves out: one home, functions/run/core/input.ts. */
 export { RECONCILE_INPUT_DEFAULTS };
@@ -121,7 +121,7 @@ const TRANSIENT_RETRY: RetryProps = {
 };
 
 /** The Lambda functions the workflow calls, by handler name (functions/handlers/registry.ts, the one list). */
-export type ReconcileFunctions = Record<HandlerName, IFunction>;
+export type ReconcileFunctions = Record<HandlersOf<'reconcile'>, IFunction>;
 
 /** Knobs of the Reconcile definition. */
 export interface ReconcileDefinitionProps {
@@ -137,7 +137,24 @@ export interface ReconcileDefinitionProps {
   lockTtlSeconds?: number;
   /** Per-task timeouts (a Lambda's own timeout plus a margin). Defaults: lock 1 min, others 16 min. */
   taskTimeouts?: Partial<Record<keyof ReconcileFunctions, Duration>>;
+  /**
+   * Seeding (`spec.seed`, issue 10): after a successful apply run has released the lock, the seed-triggers function
+   * decides which tables to seed now and one Seed execution is started for each, fire-and-forget (a seed can take
+   * hours and must not hold the lock). Absent: no seeding states.
+   */
+  seeding?: ReconcileSeeding;
 }
+
+/** What the Reconcile run's seeding step needs: the seed-triggers function and the Seed state machine. */
+export interface ReconcileSeeding {
+  triggers: IFunction;
+  seed: IStateMachine;
+  /** FindSeeds' task timeout. Default 6 minutes. */
+  taskTimeout?: Duration;
+}
+
+/** Seed executions the StartSeeds Map starts side by side. */
+export const SEED_START_CONCURRENCY = 10;
 
 /** The states every Lambda task is built with: payload in, the handler's result out, transient errors retried. */
 function lambdaTasks(scope: Construct, props: Pick<ReconcileDefinitionProps, 'functions' | 'taskTimeouts'>) {
@@ -411,7 +428,8 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
   const releaseLock = invoke('ReleaseLock', 'lock', { action: 'release', owner }, '$.release');
   catchInto(releaseLock, onReleaseFailed);
   const markSucceeded = new Pass(scope, 'MarkSucceeded', { result: Result.fromString('succeeded'), resultPath: '$.outcome' });
-  markSucceeded.next(report).next(releaseLock).next(new Succeed(scope, 'Done', { outputPath: '$.report' }));
+  const done = new Succeed(scope, 'Done', { outputPath: '$.report' });
+  markSucceeded.next(report).next(releaseLock).next(props.seeding ? seedingStates(scope, props.seeding, done) : done);
   const markBlocked = new Pass(scope, 'MarkBlocked', { result: Result.fromString('blocked'), resultPath: '$.outcome' }).next(report);
 
   acquireLock.next(load).next(planBatches).next(beforeGate);
@@ -423,6 +441,50 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
   );
   applyBatches.next(markSucceeded);
   return inputDefaults;
+}
+
+/**
+ * The seeding step, after the lock is released (so it only ever runs once the run's report stands): for an apply
+ * run that succeeded, FindSeeds (seed-triggers) returns the Seed executions to start, bounded in count and bytes
+ * (functions/run/core/seed-trigger.ts), and StartSeeds starts each one fire-and-forget, named after the table and
+ * the object version: Step Functions refuses a name twice (ExecutionAlreadyExists), which is how a seed already
+ * started for that object is not started again. The state is first cut to the report and the batch list, so the
+ * start requests never sit beside the run's plans and results (payload budget). A seeding failure does not fail
+ * the run: the apply already stands, the trigger Lambda's error alarm fires, and the next run tries again.
+ */
+function seedingStates(scope: Construct, seeding: ReconcileSeeding, done: IChainable): IChainable {
+  const findSeeds = new LambdaInvoke(scope, 'FindSeeds', {
+    lambdaFunction: seeding.triggers,
+    payload: TaskInput.fromObject({ runId: JsonPath.stringAt('$$.Execution.Name'), batches: JsonPath.listAt('$.batches') }),
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false,
+    resultPath: '$.seeds',
+    taskTimeout: Timeout.duration(seeding.taskTimeout ?? Duration.minutes(6)),
+  }).addRetry(TRANSIENT_RETRY);
+  const startSeed = new StepFunctionsStartExecution(scope, 'StartSeed', {
+    stateMachine: seeding.seed,
+    integrationPattern: IntegrationPattern.REQUEST_RESPONSE,
+    name: JsonPath.stringAt('$.name'),
+    input: TaskInput.fromJsonPathAt('$.input'),
+    resultSelector: { executionArn: JsonPath.stringAt('$.ExecutionArn') },
+  });
+  startSeed.addRetry({ errors: ['StepFunctions.ExecutionLimitExceededException', 'StepFunctions.SdkClientException'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 3, jitterStrategy: JitterType.FULL });
+  startSeed.addCatch(new Pass(scope, 'SeedAlreadyStarted', { comment: 'A Seed of this table and object version was started before (running, or ended).' }), {
+    errors: ['StepFunctions.ExecutionAlreadyExistsException'],
+    resultPath: '$.error',
+  });
+  startSeed.addCatch(new Pass(scope, 'SeedNotStarted'), { errors: ['States.ALL'], resultPath: '$.error' });
+  const startSeeds = new MapState(scope, 'StartSeeds', { itemsPath: '$.seeds.starts', maxConcurrency: SEED_START_CONCURRENCY, resultPath: JsonPath.DISCARD }).itemProcessor(startSeed);
+  const seedsStarted = new Pass(scope, 'SeedsStarted', { parameters: { counts: JsonPath.objectAt('$.seeds.counts') }, resultPath: '$.seeds' });
+  const seedingFailed = new Pass(scope, 'SeedingFailed', { comment: 'The run stands; the seed-triggers alarm and the execution history say why.', resultPath: JsonPath.DISCARD });
+  findSeeds.addCatch(seedingFailed, { errors: ['States.ALL'], resultPath: '$.seedingError' });
+  startSeeds.addCatch(seedingFailed, { errors: ['States.ALL'], resultPath: '$.seedingError' });
+  const seedingInput = new Pass(scope, 'SeedingInput', { parameters: { report: JsonPath.objectAt('$.report'), batches: JsonPath.listAt('$.load.batches') } });
+  findSeeds.next(startSeeds).next(seedsStarted).next(done);
+  seedingFailed.next(done);
+  return new Choice(scope, 'SeedAfterApply?')
+    .when(Condition.and(Condition.stringEquals('$.mode', 'apply'), Condition.stringEquals('$.outcome', 'succeeded')), seedingInput.next(findSeeds))
+    .otherwise(done);
 }
 
 /** Props of {@link ReconcileStateMachine}. */

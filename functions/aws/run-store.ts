@@ -25,6 +25,11 @@ export class S3RunStore implements RunStorePort {
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }));
   }
 
+  /** Write text as is (JSON Lines and other non-JSON artefacts). */
+  async putText(key: string, text: string, contentType: string): Promise<void> {
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: text, ContentType: contentType }));
+  }
+
   /** Read a JSON document; undefined when the key does not exist. */
   async get(key: string): Promise<unknown> {
     try {

@@ -27,6 +27,11 @@ import { S3RunStore } from '../aws/run-store.ts';
 export interface RunStore {
   get(key: string): Promise<unknown>;
   put(key: string, value: unknown): Promise<void>;
+  /**
+   * Write text as is (e.g. a seed's rejection list as JSON Lines, which `put` would wrap in one JSON string).
+   * Optional: only the S3 store has it; the seed step needs it.
+   */
+  putText?(key: string, text: string, contentType: string): Promise<void>;
   /** Every key under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
   /** Where a key lives, for messages (e.g. `s3://bucket/key`). */

@@ -22,6 +22,11 @@
  *    "Start a new state machine from a running execution" page (connect-stepfunctions) and the DescribeExecution API;
  *    LocalStack's parser (vendored in moto 5.2.1, snapshot-tested against AWS) behaves the same, and records
  *    `TaskSubmitted` after `TaskStarted` for `.sync` tasks, as the runner does.
+ *  - `arn:aws:states:::states:startExecution` (fire-and-forget): the machine starts as a detached execution and the
+ *    task result is `{ ExecutionArn, StartDate }` at once; the execution runs on after its starter ends (as in AWS)
+ *    and is listed in `result.startedExecutions` with a promise of its result. Execution names are unique per state
+ *    machine within the run family: the same name and input while it runs is idempotent, anything else fails with
+ *    `StepFunctions.ExecutionAlreadyExistsException` (StartExecution API reference).
  *  - any other resource: `overrides.tasks[stateName]`, else the run fails with `Local.NoTaskHandler`.
  * `lambdas` is keyed by function ARN, function name or logical id (pass the extractor's `lambdaFunctions` so a
  * logical id also matches a function that has an explicit FunctionName). Events and results cross a JSON
@@ -150,6 +155,21 @@ export interface RunResult {
   historyEventCount: number;
   /** Child executions started by `startExecution.sync[:2]` Tasks, in start order (each with its own events and count). */
   childExecutions: RunResult[];
+  /**
+   * Executions started fire-and-forget (`states:startExecution` without `.sync`), by this execution or any execution
+   * of its family, in start order. They run on after the starter ends, as in AWS: await `result` to see them finish.
+   */
+  startedExecutions: StartedExecution[];
+}
+
+/** An execution a `states:startExecution` Task started without waiting for it. */
+export interface StartedExecution {
+  name: string;
+  executionArn: string;
+  stateMachineArn: string;
+  input: unknown;
+  /** How it ends (never rejects for a failed execution: that is `status`). */
+  result: Promise<RunResult>;
 }
 
 /** The runner itself was misused (unsupported ASL, a bad option); distinct from a failed execution. */
@@ -464,7 +484,7 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
   for (const name of [...Object.keys(typeof overrides.waits === 'object' ? overrides.waits : {}), ...Object.keys(overrides.tasks ?? {})]) {
     if (!known.has(name)) throw new LocalRunnerError(`override for unknown state "${name}"`);
   }
-  return runExecution(options, { depth: 0, faultsUsed: new Map() });
+  return runExecution(options, { depth: 0, faultsUsed: new Map(), started: [], names: new Map() });
 }
 
 /** What a child execution shares with its parent (and what tells them apart). */
@@ -473,6 +493,10 @@ interface ExecutionScope {
   depth: number;
   /** `transientLambdaFailures` count invocations across the whole family, as the faults are per function. */
   faultsUsed: Map<string, number>;
+  /** Fire-and-forget executions of the family, in start order. */
+  started: StartedExecution[];
+  /** Their names per state machine (`<machine arn>|<name>`): Step Functions refuses a name twice (see startChildExecution). */
+  names: Map<string, { input: string; running: boolean; response: Record<string, unknown> }>;
 }
 
 /** The `DescribeExecution` response a `.sync` / `.sync:2` task returns (keys as Step Functions writes them). */
@@ -614,8 +638,8 @@ async function runExecution(options: RunStateMachineOptions, scope: ExecutionSco
   const machinesByArn = new Map((options.stateMachines ?? []).map((machine) => [machine.arn, machine]));
   const startChildExecution = async (resource: string, taskInput: unknown, submitted: (output: unknown) => void): Promise<unknown> => {
     const version = START_EXECUTION_PATTERN.exec(resource)?.[1];
-    if (version !== '.sync' && version !== '.sync:2') {
-      throw new StatesError('Local.Unsupported', `${resource}: the local runner runs child executions only with .sync or .sync:2 (it waits for them)`, false, false);
+    if (version !== undefined && version !== '.sync' && version !== '.sync:2') {
+      throw new StatesError('Local.Unsupported', `${resource}: the local runner runs child executions with .sync, .sync:2 or fire-and-forget, not ${version}`, false, false);
     }
     if (!isRecord(taskInput) || typeof taskInput.StateMachineArn !== 'string') {
       throw new StatesError('States.Runtime', 'states:startExecution Parameters must be an object with a StateMachineArn string', false, false);
@@ -644,6 +668,7 @@ async function runExecution(options: RunStateMachineOptions, scope: ExecutionSco
     const name = typeof taskInput.Name === 'string' ? taskInput.Name : randomUUID();
     const childDefaults = defaultsFrom(target.arn);
     const childArn = `arn:${childDefaults.partition}:states:${childDefaults.region}:${childDefaults.account}:execution:${target.arn.split(':').at(-1)}:${name}`;
+    if (version === undefined) return startDetached(target, name, childArn, childInput);
     submitted({ ExecutionArn: childArn, StartDate: new Date().toISOString() });
     const child = await runExecution(
       {
@@ -658,13 +683,60 @@ async function runExecution(options: RunStateMachineOptions, scope: ExecutionSco
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
         ...(options.stateMachines ? { stateMachines: options.stateMachines } : {}),
       },
-      { depth: scope.depth + 1, faultsUsed },
+      { ...scope, depth: scope.depth + 1, faultsUsed },
     );
     childExecutions.push(child);
     const described = describeChildExecution(child, target.arn, name, childInput, version);
     // A child that did not succeed fails the task with States.TaskFailed and the DescribeExecution JSON as Cause.
     if (child.status !== 'SUCCEEDED') throw new StatesError('States.TaskFailed', JSON.stringify(described));
     return described;
+  };
+
+  /**
+   * Fire-and-forget StartExecution (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html):
+   * the task result is `{ ExecutionArn, StartDate }` and the execution runs on its own. A name is unique per state
+   * machine: the same name with the same input while that execution runs returns the original response (idempotent);
+   * a different input, or an execution that has ended, fails with ExecutionAlreadyExists. Names are checked within
+   * the family of one `runStateMachine` call (AWS keeps them for 90 days per account and region).
+   */
+  const startDetached = (target: NonNullable<RunStateMachineOptions['stateMachines']>[number], name: string, childArn: string, childInput: unknown): Record<string, unknown> => {
+    // eslint-disable-next-line no-control-regex -- StartExecution refuses control characters in a name (API reference)
+    if (name.length < 1 || name.length > 80 || /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/.test(name)) {
+      throw new StatesError('StepFunctions.InvalidNameException', `Invalid Name: '${name}' (Service: AWSStepFunctions; Status Code: 400; Error Code: InvalidName; Request ID: ${requestId()}; Proxy: null)`);
+    }
+    const key = `${target.arn}|${name}`;
+    const inputText = JSON.stringify(childInput);
+    const known = scope.names.get(key);
+    if (known !== undefined) {
+      if (known.running && known.input === inputText) return known.response;
+      throw new StatesError(
+        'StepFunctions.ExecutionAlreadyExistsException',
+        `Execution Already Exists: '${childArn}' (Service: AWSStepFunctions; Status Code: 400; Error Code: ExecutionAlreadyExists; Request ID: ${requestId()}; Proxy: null)`,
+      );
+    }
+    const response = { ExecutionArn: childArn, StartDate: new Date().toISOString() };
+    const entry = { input: inputText, running: true, response };
+    scope.names.set(key, entry);
+    const result = runExecution(
+      {
+        definition: target.definition,
+        arn: target.arn,
+        input: childInput,
+        executionName: name,
+        lambdas: options.lambdas,
+        lambdaFunctions: { ...logicalIds, ...target.lambdaFunctions },
+        overrides,
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+        ...(options.stateMachines ? { stateMachines: options.stateMachines } : {}),
+      },
+      { ...scope, depth: scope.depth + 1 },
+    ).finally(() => {
+      entry.running = false;
+    });
+    // Not the starter's to await; a runner error still surfaces through `result`.
+    result.catch(() => undefined);
+    scope.started.push({ name, executionArn: childArn, stateMachineArn: target.arn, input: childInput, result });
+    return response;
   };
 
   // ---- one override per Task state
@@ -970,7 +1042,7 @@ async function runExecution(options: RunStateMachineOptions, scope: ExecutionSco
   if (quotaReached) status = 'FAILED';
 
   const terminal = events.at(-1);
-  const result: RunResult = { status, executionArn, events, historyEventCount: countHistoryEvents(events), childExecutions };
+  const result: RunResult = { status, executionArn, events, historyEventCount: countHistoryEvents(events), childExecutions, startedExecutions: scope.started };
   if (status === 'SUCCEEDED') result.output = output;
   if (terminal?.error !== undefined) result.error = terminal.error;
   if (terminal?.cause !== undefined && status !== 'TIMED_OUT') result.cause = terminal.cause;

@@ -166,7 +166,7 @@ export const seedSchema = z.strictObject({
   source: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+/, 'must be an s3://bucket/key URI'),
   format: z.enum(['json', 'jsonl', 'dynamodb-json']),
   compression: z.enum(['none', 'gzip']).optional(),
-  mode: z.enum(['insert-if-empty', 'upsert']).default('insert-if-empty'),
+  mode: z.enum(['insert-if-empty', 'upsert', 'insert-only']).default('insert-if-empty'),
 });
 
 /** An accepted exception to one control for one table, with an owner and an expiry. */

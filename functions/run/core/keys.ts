@@ -22,3 +22,14 @@ export function parseResultKey(key: string): { index: number; round: number } | 
   const match = /\/results\/(\d+)\/(\d+)\.json$/.exec(key);
   return match ? { index: Number(match[1]), round: Number(match[2]) } : undefined;
 }
+
+/**
+ * Keys of one Seed execution's artefacts: `runs/seed/<execution name>/…` (under `runs/`, so the same lifecycle rule
+ * expires them and the same grants cover them). Each part of a seed rewrites both: a resumed part re-reads the file
+ * from byte 0, so its report and rejection list cover the whole file read so far.
+ */
+export const seedRunKeys = {
+  report: (executionName: string) => `runs/seed/${executionName}/report.json`,
+  /** Every rejected record, one JSON object a line (index, line, offset, reason). */
+  rejections: (executionName: string) => `runs/seed/${executionName}/rejections.jsonl`,
+};
