@@ -8,7 +8,9 @@
  * construct only renders these grants into policy statements (resource kinds → ARNs).
  *
  * Safety invariants encoded here, each with a test in test/infra:
- * - no `dynamodb:DeleteTable` (restore drills get it later, on `table/tw-drill-*` only, in their own role);
+ * - `dynamodb:DeleteTable` only for drill-cleanup's role, only on `table/tw-drill-*`, only when the table carries
+ *   the tag `tablewarden:drill=true` ({@link DRILL_DELETE_GRANT}; proven over the synthesized policies with an IAM
+ *   policy simulator in test/infra/drill-iam-simulation.test.ts);
  * - no `kms:ScheduleKeyDeletion`, `kms:DisableKey` or any KMS wildcard;
  * - `iam:PassRole` only on the AWS Backup role, only to `backup.amazonaws.com`;
  * - an action with no entry in {@link CONTROL_ACTION_SCOPES} fails the synth instead of silently getting `*`.
@@ -30,7 +32,11 @@ export { HANDLER_NAMES, type HandlerName };
  * - `state-table`, `bucket`, `bundles` (objects under `bundles/`), `runs` (objects under `runs/`), `topic`,
  *   `operator-key`: the operator's own resources;
  * - `bundle-mac-key`: the HMAC KMS key that authenticates desired-state bundles (verify only: the publisher, not
- *   the operator, makes MACs).
+ *   the operator, makes MACs);
+ * - `drill-tables`: restore-drill copies, `table/tw-drill-*` (functions/core/drill/names.ts);
+ * - `dynamodb-backups`: on-demand DynamoDB backups of any table (`table/<any>/backup/<any>`), what RestoreTableFromBackup is
+ *   authorised on;
+ * - `recovery-points`: AWS Backup recovery points, what StartRestoreJob is authorised on.
  */
 export type ResourceKind =
   | 'any'
@@ -46,7 +52,10 @@ export type ResourceKind =
   | 'runs'
   | 'topic'
   | 'operator-key'
-  | 'bundle-mac-key';
+  | 'bundle-mac-key'
+  | 'drill-tables'
+  | 'dynamodb-backups'
+  | 'recovery-points';
 
 /** IAM condition block: operator → key → value(s). */
 export type Conditions = Record<string, Record<string, string | string[]>>;
@@ -58,8 +67,13 @@ export interface Grant {
   actions: string[];
   resources: ResourceKind[];
   conditions?: Conditions;
-  /** Services allowed to use the operator key on the handler's behalf (`kms:ViaService`), rendered per region. */
+  /** Services allowed to use the key on the handler's behalf (`kms:ViaService`), rendered per region. */
   viaServices?: Array<'dynamodb' | 's3' | 'sns'>;
+  /**
+   * Actions AWS authorises on the handler's behalf during another call, which the handler never calls itself (a
+   * restore writes the new table with the caller's permissions): why. Left out of {@link handlerApiActions}.
+   */
+  implied?: string;
 }
 
 /** Where a control-declared action may be used, and under which condition. */
@@ -229,6 +243,96 @@ export const OWN_RESOURCE_GRANTS: Readonly<Record<HandlerName, readonly Grant[]>
     { sid: 'StateTableKey', actions: DYNAMODB_KEY_USE, resources: ['operator-key'], viaServices: ['dynamodb'] },
     { sid: 'BucketAndTopicKey', actions: [...new Set([...S3_KEY_USE, ...SNS_KEY_USE])], resources: ['operator-key'], viaServices: ['s3', 'sns'] },
   ],
+  // ---- Restore drills: the operator's own resources (the drill grants proper are DRILL_GRANTS below).
+  'drill-targets': [
+    { sid: 'ListBucket', actions: ['s3:ListBucket'], resources: ['bucket'] },
+    { sid: 'ReadBundles', actions: ['s3:GetObject'], resources: ['bundles'] },
+    { sid: 'BucketKey', actions: S3_KEY_USE, resources: ['operator-key'], viaServices: ['s3'] },
+    { sid: 'VerifyBundleMac', actions: ['kms:VerifyMac'], resources: ['bundle-mac-key'] },
+  ],
+  'drill-start': [
+    { sid: 'DrillLock', actions: ['dynamodb:PutItem'], resources: ['state-table'] },
+    { sid: 'StateTableKey', actions: DYNAMODB_KEY_USE, resources: ['operator-key'], viaServices: ['dynamodb'] },
+  ],
+  'drill-check': [],
+  'drill-validate': [],
+  'drill-cleanup': [
+    { sid: 'DrillLock', actions: ['dynamodb:DeleteItem'], resources: ['state-table'] },
+    { sid: 'StateTableKey', actions: DYNAMODB_KEY_USE, resources: ['operator-key'], viaServices: ['dynamodb'] },
+  ],
+  'drill-record': [
+    { sid: 'DrillHistory', actions: ['dynamodb:PutItem'], resources: ['state-table'] },
+    { sid: 'StateTableKey', actions: DYNAMODB_KEY_USE, resources: ['operator-key'], viaServices: ['dynamodb'] },
+  ],
+};
+
+/** The drill tag a copy must carry to be deleted (functions/core/drill/names.ts DRILL_TAG), as an IAM condition. */
+export const DRILL_TAG_CONDITION: Conditions = { StringEquals: { 'aws:ResourceTag/tablewarden:drill': 'true' } };
+
+/**
+ * The one grant of dynamodb:DeleteTable in the stack: drill-cleanup's, on `table/tw-drill-*` only, and only for a
+ * table that carries `tablewarden:drill=true`. DynamoDB authorises table actions with `aws:ResourceTag` conditions
+ * (attribute-based access control on tables and indexes:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/abac-tables.html), so IAM enforces the same
+ * rule as the code's guard (mayDeleteDrillTable): a `tw-drill-` name AND the tag. UpdateTable is held the same way
+ * (cleanup turns deletion protection off only on a drill copy).
+ */
+export const DRILL_DELETE_GRANT: Grant = { sid: 'DeleteDrillCopy', actions: ['dynamodb:DeleteTable', 'dynamodb:UpdateTable'], resources: ['drill-tables'], conditions: DRILL_TAG_CONDITION };
+
+/**
+ * What a restore needs besides the restore action (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/backuprestore_IAM.html:
+ * "DynamoDB RestoreTableFromBackup permissions are necessary on the source backup, and DynamoDB read and write
+ * permissions on the target table are necessary for restore functionality"; the same for RestoreTableToPointInTime on
+ * the source table). The target is always a drill copy.
+ */
+const RESTORE_TARGET_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'];
+
+/**
+ * A restore with an SSE override to a customer managed key (the table's declared key): DynamoDB creates the copy's
+ * grant and uses the key with the caller's permissions, only through DynamoDB (no wildcard actions: each one named).
+ */
+const RESTORE_KEY_USE = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
+
+/**
+ * Each drill handler's grants on customer tables, keys and backups. Least privilege decides the split: only
+ * drill-start restores (and passes the AWS Backup role), only drill-validate reads items, only drill-cleanup deletes,
+ * and only drill copies; drill-check looks at the restore; drill-record writes history and the validation result.
+ */
+export const DRILL_GRANTS: Readonly<Partial<Record<HandlerName, readonly Grant[]>>> = {
+  'drill-start': [
+    { sid: 'ReadSource', actions: ['dynamodb:DescribeContinuousBackups', 'dynamodb:DescribeTable', 'dynamodb:RestoreTableToPointInTime'], resources: ['tables'] },
+    // ListBackups, ListRecoveryPointsByResource: no resource type (Service Authorization Reference), so "*".
+    { sid: 'FindRecoveryPoints', actions: ['backup:ListRecoveryPointsByResource', 'dynamodb:ListBackups'], resources: ['any'] },
+    { sid: 'RestoreFromBackup', actions: ['dynamodb:RestoreTableFromBackup'], resources: ['dynamodb-backups'] },
+    { sid: 'RestoreTarget', actions: RESTORE_TARGET_ACTIONS, resources: ['drill-tables'], implied: 'DynamoDB authorises the restore\'s writes to the new table with the caller\'s permissions' },
+    { sid: 'TagCopy', actions: ['dynamodb:TagResource'], resources: ['drill-tables'] },
+    { sid: 'ResolveKey', actions: ['kms:DescribeKey'], resources: ['kms-keys'] },
+    { sid: 'CopyKey', actions: RESTORE_KEY_USE, resources: ['kms-keys'], viaServices: ['dynamodb'], implied: 'DynamoDB uses the declared key for the copy with the caller\'s permissions' },
+    { sid: 'CopyKeyGrant', actions: ['kms:CreateGrant'], resources: ['kms-keys'], conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } }, viaServices: ['dynamodb'], implied: 'DynamoDB creates the copy\'s grant on the declared key' },
+    { sid: 'StartRestoreJob', actions: ['backup:StartRestoreJob'], resources: ['recovery-points'] },
+    { sid: 'PassBackupRole', actions: ['iam:PassRole'], resources: ['backup-role'], conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } } },
+  ],
+  'drill-check': [
+    { sid: 'InspectCopy', actions: ['dynamodb:DescribeTable', 'dynamodb:TagResource'], resources: ['drill-tables'] },
+    // DescribeRestoreJob: no resource type.
+    { sid: 'RestoreJob', actions: ['backup:DescribeRestoreJob'], resources: ['any'] },
+  ],
+  'drill-validate': [
+    // The source and the copy: items (sample, count, declared checks) and settings, read-only.
+    { sid: 'ReadTables', actions: ['dynamodb:BatchGetItem', 'dynamodb:DescribeContinuousBackups', 'dynamodb:DescribeContributorInsights', 'dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:Scan'], resources: ['tables'] },
+    { sid: 'CopyTags', actions: ['dynamodb:ListTagsOfResource'], resources: ['drill-tables'] },
+    { sid: 'ReadKeys', actions: ['kms:DescribeKey', 'kms:GetKeyRotationStatus'], resources: ['kms-keys'] },
+  ],
+  'drill-cleanup': [
+    // ListTables: no resource type; the sweep lists to find stale copies.
+    { sid: 'ListTables', actions: ['dynamodb:ListTables'], resources: ['any'] },
+    { sid: 'InspectCopy', actions: ['dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'dynamodb:TagResource'], resources: ['drill-tables'] },
+    DRILL_DELETE_GRANT,
+  ],
+  'drill-record': [
+    // PutRestoreValidationResult: no resource type.
+    { sid: 'RestoreValidation', actions: ['backup:PutRestoreValidationResult'], resources: ['any'] },
+  ],
 };
 
 /**
@@ -265,6 +369,12 @@ export const HANDLER_CONTROL_ACCESS: Readonly<Record<HandlerName, 'none' | 'inde
   gate: 'none',
   'apply-batch': 'apply',
   report: 'none',
+  'drill-targets': 'none',
+  'drill-start': 'none',
+  'drill-check': 'none',
+  'drill-validate': 'none',
+  'drill-cleanup': 'none',
+  'drill-record': 'none',
 };
 
 /** Every grant of one handler: its own resources, then the controls' actions. */
@@ -276,7 +386,7 @@ export function handlerGrants(handler: HandlerName, controls: readonly ControlPe
     : access === 'observe' ? controlGrants('ObserveTables', without(observeActions(controls), INDEX_ONLY_ACTIONS.plan))
     : access === 'apply' ? controlGrants('ApplyTables', without(applyActions(controls), INDEX_ONLY_ACTIONS.apply))
     : [];
-  return [...OWN_RESOURCE_GRANTS[handler], ...control];
+  return [...OWN_RESOURCE_GRANTS[handler], ...control, ...(DRILL_GRANTS[handler] ?? [])];
 }
 
 /**
@@ -286,7 +396,7 @@ export function handlerGrants(handler: HandlerName, controls: readonly ControlPe
 export function handlerApiActions(handler: HandlerName, controls: readonly ControlPermissions[] = CONTROLS): string[] {
   return sortedUnique(
     handlerGrants(handler, controls)
-      .filter((grant) => grant.viaServices === undefined)
+      .filter((grant) => grant.viaServices === undefined && grant.implied === undefined)
       .flatMap((grant) => grant.actions),
   );
 }

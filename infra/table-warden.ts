@@ -29,10 +29,12 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { BACKUP_ROLE_ENV } from '../functions/core/backup-plan-selection.ts';
 import { BUNDLE_MAC_KEY_ENV } from '../functions/core/bundle.ts';
 import { OPERATOR_TAG } from '../functions/core/plan/planner.ts';
+import { DRILL_TABLE_PREFIX } from '../functions/core/drill/names.ts';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ReconcileStateMachine } from '../state-machines/reconcile.ts';
-import { HANDLERS } from '../functions/handlers/registry.ts';
+import { DRILL_CADENCES, DrillStateMachines, type DrillFunctions } from '../state-machines/drill.ts';
+import { HANDLERS, handlersOf } from '../functions/handlers/registry.ts';
 import { handlerCode } from './handler-bundle.ts';
 import { HANDLER_NAMES, handlerGrants, type Grant, type HandlerName, type ResourceKind } from './permissions.ts';
 
@@ -75,7 +77,20 @@ export interface TableWardenProps {
    * whose IAM policy allows kms:GenerateMac on the key).
    */
   bundlePublisherArns?: string[];
+  /**
+   * EventBridge Scheduler expressions of the restore-drill schedules, one per cadence: each starts DrillSchedule for
+   * the tables whose `restoreDrill.schedule` is that cadence. Defaults: daily `cron(0 4 * * ? *)`, weekly
+   * `cron(0 5 ? * SUN *)`, monthly `cron(0 6 1 * ? *)` (UTC, after the 02:00 reconcile).
+   */
+  drillSchedules?: Partial<Record<(typeof DRILL_CADENCES)[number], string>>;
 }
+
+/** The default drill schedules (see {@link TableWardenProps.drillSchedules}). */
+export const DEFAULT_DRILL_SCHEDULES: Record<(typeof DRILL_CADENCES)[number], string> = {
+  daily: 'cron(0 4 * * ? *)',
+  weekly: 'cron(0 5 ? * SUN *)',
+  monthly: 'cron(0 6 1 * ? *)',
+};
 
 /** Sizing of one handler's function (its name, module and construct id come from the handler registry). */
 interface HandlerSettings {
@@ -91,6 +106,12 @@ const HANDLER_SETTINGS: Record<HandlerName, HandlerSettings> = {
   gate: { memoryMb: 256, timeout: Duration.seconds(30), description: 'Account-wide blast-radius guard over every batch plan' },
   'apply-batch': { memoryMb: 1024, timeout: Duration.minutes(15), description: 'Apply one round of approved changes to one batch' },
   report: { memoryMb: 512, timeout: Duration.minutes(5), description: 'Write the run report, table history, and notify' },
+  'drill-targets': { memoryMb: 512, timeout: Duration.minutes(2), description: 'Restore drills: the tables of a cadence, or one table\'s declared spec, from the bundle' },
+  'drill-start': { memoryMb: 256, timeout: Duration.minutes(2), description: 'Restore drills: start the restore into a tw-drill- copy' },
+  'drill-check': { memoryMb: 256, timeout: Duration.minutes(1), description: 'Restore drills: one look at the restore' },
+  'drill-validate': { memoryMb: 1024, timeout: Duration.minutes(15), description: 'Restore drills: validate the copy (shape, count, sample, checks)' },
+  'drill-cleanup': { memoryMb: 256, timeout: Duration.minutes(5), description: 'Restore drills: delete drill copies (tw-drill-*, tagged) only' },
+  'drill-record': { memoryMb: 256, timeout: Duration.minutes(1), description: 'Restore drills: record the verdict and metrics' },
 };
 
 /** The AWS managed policies of AWS Backup's service role, for backups and for restores. */
@@ -124,6 +145,8 @@ export class TableWarden extends Construct {
   readonly bundleMacKey: Key;
   /** The role AWS Backup assumes to back up and restore the tables (see {@link createBackupRole}). */
   readonly backupRole: Role;
+  /** The restore-drill state machines: Drill (one table) and DrillSchedule (one cadence). */
+  readonly drills: DrillStateMachines;
 
   constructor(scope: Construct, id: string, props: TableWardenProps = {}) {
     super(scope, id);
@@ -207,6 +230,9 @@ export class TableWarden extends Construct {
     functions['apply-batch'].addEnvironment(BACKUP_ROLE_ENV, this.backupRole.roleArn);
     // Bundle MAC key: only load-desired-state verifies bundles (its grant: kms:VerifyMac on this key, permissions.ts).
     functions['load-desired-state'].addEnvironment(BUNDLE_MAC_KEY_ENV, this.bundleMacKey.keyArn);
+    // Restore drills: drill-targets reads bundles as load does; drill-start passes the backup role to StartRestoreJob.
+    functions['drill-targets'].addEnvironment(BUNDLE_MAC_KEY_ENV, this.bundleMacKey.keyArn);
+    functions['drill-start'].addEnvironment(BACKUP_ROLE_ENV, this.backupRole.roleArn);
     this.roles = roles;
     this.functions = functions;
 
@@ -222,7 +248,7 @@ export class TableWarden extends Construct {
     // The child state machine (one execution per batch) has the same shape of role: invoke on its function, logs, X-Ray.
     this.applyBatchRounds = reconcile.applyBatchRounds;
     ignoreRedundantRoleDependency(this.applyBatchRounds.node.defaultChild as CfnResource);
-    const invoked = (child: boolean) => HANDLER_NAMES.filter((handler) => (handler === 'apply-batch') === child);
+    const invoked = (child: boolean) => handlersOf('reconcile').filter((handler) => (handler === 'apply-batch') === child);
     for (const [role, handlers] of [
       [this.stateMachine.role, invoked(false)],
       [this.applyBatchRounds.role, invoked(true)],
@@ -246,8 +272,68 @@ export class TableWarden extends Construct {
         "StartExecution.sync:2 (RUN_JOB) polls and stops the child executions it starts (states:DescribeExecution, states:StopExecution): executions of the ApplyBatchRounds state machine only, whose names are not known before they start.",
     });
 
+    // --- Restore drills (state-machines/drill.ts) -----------------------------------------------------------------
+    this.drills = new DrillStateMachines(this, 'Drills', {
+      functions: Object.fromEntries(handlersOf('drill').map((handler) => [handler, functions[handler]])) as unknown as DrillFunctions,
+      taskTimeouts: Object.fromEntries(handlersOf('drill').map((handler) => [handler, HANDLER_SETTINGS[handler].timeout.plus(Duration.minutes(1))])),
+      logGroup: new LogGroup(this, 'DrillLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN }),
+    });
+    this.acknowledgeDrillRoles();
+    // --- end of restore drills ------------------------------------------------------------------------------------
+
     this.createTriggers(props);
+    this.createDrillSchedules(props);
     this.createAlarms();
+  }
+
+  /** cdk-nag findings of the drill state machines' roles that are the design, each with its reason. */
+  private acknowledgeDrillRoles(): void {
+    const stack = Stack.of(this);
+    const { drill, schedule } = this.drills;
+    for (const [machine, handlers] of [
+      [drill, handlersOf('drill')],
+      [schedule, ['drill-targets', 'drill-cleanup'] as const],
+    ] as const) {
+      ignoreRedundantRoleDependency(machine.node.defaultChild as CfnResource);
+      for (const handler of handlers) {
+        Validations.of(machine.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.functions[handler].node.defaultChild as CfnFunction)}.Arn>:*]`,
+          reason: `Step Functions' Lambda integration grants invoke on the ${handler} function's qualified ARNs (versions and aliases) of this one function, not other functions.`,
+        });
+      }
+      Validations.of(machine.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Execution logging to CloudWatch Logs (logs:CreateLogDelivery and related delivery actions) and X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) have no resource-level permissions.',
+      });
+    }
+    const drillId = stack.getLogicalId(drill.node.defaultChild as CfnResource);
+    Validations.of(schedule.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${drillId}"}]}]}*]`,
+      reason:
+        'StartExecution.sync:2 (RUN_JOB) polls and stops the Drill executions it starts (states:DescribeExecution, states:StopExecution): executions of the Drill state machine only, whose names are not known before they start.',
+    });
+  }
+
+  /** One EventBridge Scheduler schedule per drill cadence, each starting DrillSchedule with its cadence. */
+  private createDrillSchedules(props: TableWardenProps): void {
+    const stack = Stack.of(this);
+    const role = new Role(this, 'DrillScheduleRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+      description: 'EventBridge Scheduler: start the tablewarden restore-drill schedules',
+    });
+    for (const cadence of DRILL_CADENCES) {
+      new Schedule(this, `Drill${cadence[0]!.toUpperCase()}${cadence.slice(1)}`, {
+        description: `tablewarden: ${cadence} restore drills of every table declaring restoreDrill.schedule: ${cadence}`,
+        schedule: ScheduleExpression.expression(props.drillSchedules?.[cadence] ?? DEFAULT_DRILL_SCHEDULES[cadence]),
+        target: new StepFunctionsStartExecution(this.drills.schedule, {
+          role,
+          input: ScheduleTargetInput.fromObject({ cadence }),
+          retryAttempts: 3,
+          maxEventAge: Duration.hours(1),
+        }),
+      });
+    }
   }
 
   /** The operator key: rotation on; no principal may schedule its deletion or disable it. */
@@ -447,6 +533,9 @@ export class TableWarden extends Construct {
       'backup-plans': regional('backup', 'backup-plan:*'),
       bundles: `<${bucket}.Arn>/bundles/*`,
       runs: `<${bucket}.Arn>/runs/*`,
+      'drill-tables': regional('dynamodb', `table/${DRILL_TABLE_PREFIX}*`),
+      'dynamodb-backups': regional('dynamodb', 'table/*/backup/*'),
+      'recovery-points': regional('backup', 'recovery-point:*'),
     };
     const kinds = new Set(grants.flatMap((grant) => grant.resources).filter((kind): kind is WildcardKind => kind in printed));
     return [...kinds].map((kind) => [kind, printed[kind]]);
@@ -472,6 +561,9 @@ export class TableWarden extends Construct {
       topic: () => [this.topic.topicArn],
       'operator-key': () => [this.key.keyArn],
       'bundle-mac-key': () => [this.bundleMacKey.keyArn],
+      'drill-tables': () => [regional('dynamodb', 'table', `${DRILL_TABLE_PREFIX}*`)],
+      'dynamodb-backups': () => [regional('dynamodb', 'table', '*/backup/*')],
+      'recovery-points': () => [regional('backup', 'recovery-point', '*', ArnFormat.COLON_RESOURCE_NAME)],
     };
     const conditions: Record<string, Record<string, unknown>> = { ...(grant.conditions ?? {}) };
     if (grant.viaServices) {
@@ -564,6 +656,9 @@ export class TableWarden extends Construct {
     const period = Duration.minutes(5);
     alarm('ReconcileFailedAlarm', this.stateMachine.metricFailed({ period, statistic: 'Sum' }), 'A tablewarden reconcile execution failed (see its execution history and run report).');
     alarm('ReconcileTimedOutAlarm', this.stateMachine.metricTimedOut({ period, statistic: 'Sum' }), 'A tablewarden reconcile execution timed out.');
+    alarm('DrillFailedAlarm', this.drills.drill.metricFailed({ period, statistic: 'Sum' }), 'A tablewarden restore drill failed, found no recovery point or did not start (see its execution and the drill history).');
+    alarm('DrillTimedOutAlarm', this.drills.drill.metricTimedOut({ period, statistic: 'Sum' }), 'A tablewarden restore drill execution timed out.');
+    alarm('DrillScheduleFailedAlarm', this.drills.schedule.metricFailed({ period, statistic: 'Sum' }), 'A tablewarden drill schedule failed (its tables could not be listed).');
     for (const handler of HANDLER_NAMES) {
       alarm(`${HANDLERS[handler].functionId}ErrorsAlarm`, this.functions[handler].metricErrors({ period, statistic: 'Sum' }), `The tablewarden ${handler} Lambda function reported errors.`);
     }
@@ -579,7 +674,7 @@ function ignoreRedundantRoleDependency(resource: CfnResource): void {
   resource.addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
 }
 
-type WildcardKind = 'tables' | 'kms-keys' | 'kms-aliases' | 'backup-vaults' | 'backup-plans' | 'bundles' | 'runs';
+type WildcardKind = 'tables' | 'kms-keys' | 'kms-aliases' | 'backup-vaults' | 'backup-plans' | 'bundles' | 'runs' | 'drill-tables' | 'dynamodb-backups' | 'recovery-points';
 
 const WILDCARD_REASONS: Record<WildcardKind, string> = {
   tables: 'The operator observes and reconciles every DynamoDB table declared in git (names unknown at deploy time), in this account and region only; no DeleteTable is granted.',
@@ -589,4 +684,7 @@ const WILDCARD_REASONS: Record<WildcardKind, string> = {
   'backup-plans': 'Backup plans and selections are named in policy.yaml (unknown at deploy time); read, create, tag only, in this account and region; nothing is deleted.',
   bundles: 'Desired-state bundles are keyed by git revision (unknown at deploy time); read-only, under bundles/ only.',
   runs: 'Run artefacts are keyed by execution name (unknown at deploy time); under runs/ only, which a lifecycle rule expires.',
+  'drill-tables': 'Restore-drill copies are named tw-drill-<table>-<UTC time> at run time; only tables with that prefix, in this account and region; DeleteTable and UpdateTable only when the table also carries the tag tablewarden:drill=true.',
+  'dynamodb-backups': 'Restore drills restore the newest on-demand backup of a declared table (names and backup ids unknown at deploy time), in this account and region; restore only.',
+  'recovery-points': 'Restore drills restore the newest AWS Backup recovery point of a declared table (ids unknown at deploy time), in this account and region; StartRestoreJob only.',
 };

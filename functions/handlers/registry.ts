@@ -16,6 +16,8 @@ export interface HandlerEntry {
   readonly file: `functions/handlers/${string}.ts`;
   /** Its construct id in the stack (`<functionId>` → logical id `Warden<functionId>…`, alarms `<functionId>ErrorsAlarm`). */
   readonly functionId: string;
+  /** The state machines that invoke it: Reconcile (and its ApplyBatchRounds child), or Drill and DrillSchedule. */
+  readonly workflow: 'reconcile' | 'drill';
 }
 
 /**
@@ -24,22 +26,38 @@ export interface HandlerEntry {
  * don't depend on it, but template diffs do).
  */
 export const HANDLERS = {
-  lock: { file: 'functions/handlers/lock.ts', functionId: 'Lock' },
-  'load-desired-state': { file: 'functions/handlers/load-desired-state.ts', functionId: 'LoadDesiredState' },
-  'plan-batch': { file: 'functions/handlers/plan-batch.ts', functionId: 'PlanBatch' },
-  gate: { file: 'functions/handlers/gate.ts', functionId: 'Gate' },
-  'apply-batch': { file: 'functions/handlers/apply-batch.ts', functionId: 'ApplyBatch' },
-  report: { file: 'functions/handlers/report.ts', functionId: 'Report' },
+  lock: { file: 'functions/handlers/lock.ts', functionId: 'Lock', workflow: 'reconcile' },
+  'load-desired-state': { file: 'functions/handlers/load-desired-state.ts', functionId: 'LoadDesiredState', workflow: 'reconcile' },
+  'plan-batch': { file: 'functions/handlers/plan-batch.ts', functionId: 'PlanBatch', workflow: 'reconcile' },
+  gate: { file: 'functions/handlers/gate.ts', functionId: 'Gate', workflow: 'reconcile' },
+  'apply-batch': { file: 'functions/handlers/apply-batch.ts', functionId: 'ApplyBatch', workflow: 'reconcile' },
+  report: { file: 'functions/handlers/report.ts', functionId: 'Report', workflow: 'reconcile' },
+  // Restore drills (state-machines/drill.ts). Split by what each may touch (infra/permissions.ts): only drill-cleanup
+  // may delete a table, and only a drill copy.
+  'drill-targets': { file: 'functions/handlers/drill-targets.ts', functionId: 'DrillTargets', workflow: 'drill' },
+  'drill-start': { file: 'functions/handlers/drill-start.ts', functionId: 'DrillStart', workflow: 'drill' },
+  'drill-check': { file: 'functions/handlers/drill-check.ts', functionId: 'DrillCheck', workflow: 'drill' },
+  'drill-validate': { file: 'functions/handlers/drill-validate.ts', functionId: 'DrillValidate', workflow: 'drill' },
+  'drill-cleanup': { file: 'functions/handlers/drill-cleanup.ts', functionId: 'DrillCleanup', workflow: 'drill' },
+  'drill-record': { file: 'functions/handlers/drill-record.ts', functionId: 'DrillRecord', workflow: 'drill' },
 } as const satisfies Record<string, HandlerEntry>;
 
-/** One Lambda handler (`lock`, `load-desired-state`, `plan-batch`, `gate`, `apply-batch`, `report`). */
+/** One Lambda handler (`lock`, `load-desired-state`, ..., `drill-record`). */
 export type HandlerName = keyof typeof HANDLERS;
+
+/** The handlers of one workflow, as a type (`HandlersOf<'reconcile'>`: lock … report). */
+export type HandlersOf<W extends HandlerEntry['workflow']> = { [K in HandlerName]: (typeof HANDLERS)[K]['workflow'] extends W ? K : never }[HandlerName];
 
 /** A handler's construct id (`Lock`, `LoadDesiredState`, ...). */
 export type HandlerFunctionId = (typeof HANDLERS)[HandlerName]['functionId'];
 
 /** The handler names in {@link HANDLERS} order, for loops and `it.each`. */
 export const HANDLER_NAMES = Object.keys(HANDLERS) as readonly HandlerName[];
+
+/** The handlers of one workflow, in {@link HANDLERS} order. */
+export function handlersOf(workflow: HandlerEntry['workflow']): HandlerName[] {
+  return HANDLER_NAMES.filter((name) => HANDLERS[name].workflow === workflow);
+}
 
 /** The handler whose construct id is `functionId` (e.g. a state machine's task resource), or undefined. */
 export function handlerByFunctionId(functionId: string): HandlerName | undefined {

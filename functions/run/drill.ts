@@ -346,9 +346,10 @@ export async function cleanupDrill(deps: DrillDependencies, input: { drill: Dril
   if (drill.copyTable) {
     const ours = drill.copyTable === drillTableName(drill.table, new Date(drill.startedAt));
     if (ours && !drill.tagged && drill.source && drill.copyArn) {
+      // One attempt: a copy still being created can't be tagged, and the caller comes back after a wait ('waiting').
       await tagDrillCopy(deps.clients, drill.copyArn, drillTags(drill.table, { kind: drill.source.kind, id: sourceId(drill.source) }, new Date(drill.startedAt)), {
         clock,
-        deadline: clock.now() + TAG_AT_START_MS,
+        deadline: clock.now(),
       }).catch(() => false);
     }
     cleanup = await deleteDrillTable(deps.clients.dynamodb, drill.copyTable, timing);

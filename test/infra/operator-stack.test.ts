@@ -43,6 +43,11 @@ const STAR_ONLY = new Set([
   'backup:ListBackupPlans',
   'backup:ListProtectedResources',
   'backup-storage:MountCapsule',
+  // Restore drills (no resource type in the Service Authorization Reference).
+  'dynamodb:ListBackups',
+  'backup:ListRecoveryPointsByResource',
+  'backup:DescribeRestoreJob',
+  'backup:PutRestoreValidationResult',
 ]);
 
 const allowed = (statements: Statement[]) => statements.filter((statement) => statement.Effect === 'Allow');
@@ -69,7 +74,7 @@ describe('synthesis', () => {
     // Assess
     console.info(`operator stack synth (6 esbuild bundles, cdk-nag, default rules): ${synthMs} ms`);
     expect(synthMs).toBeLessThan(60_000);
-    expect(Object.keys(resourcesOfType(template, 'AWS::Lambda::Function'))).toHaveLength(6);
+    expect(Object.keys(resourcesOfType(template, 'AWS::Lambda::Function'))).toHaveLength(HANDLER_NAMES.length);
   });
 
   it('bundles every handler into an ES module that loads and runs on Node (the deployed artefact, not the source)', async () => {
@@ -215,7 +220,8 @@ describe('bundle MAC key', () => {
     // Assess
     expect(onMacKey('load-desired-state').map((statement) => ({ actions: statement.Action, resources: statement.Resource.map(render) }))).toEqual([{ actions: ['kms:VerifyMac'], resources: [macKeyArn] }]);
     expect(allowed(roleStatements(template, roleId('load-desired-state'))).filter((statement) => statement.Action.includes('kms:VerifyMac')).flatMap((statement) => statement.Resource.map(render))).toEqual([macKeyArn]);
-    for (const handler of HANDLER_NAMES.filter((name) => name !== 'load-desired-state')) {
+    // drill-targets reads bundles as load does (test/infra/drill-stack.test.ts checks its VerifyMac).
+    for (const handler of HANDLER_NAMES.filter((name) => name !== 'load-desired-state' && name !== 'drill-targets')) {
       expect(onMacKey(handler), handler).toEqual([]);
       expect(macActions(handler), handler).toEqual([]);
     }
@@ -227,7 +233,7 @@ describe('bundle MAC key', () => {
     const variables = (handler: HandlerName) => (props(logicalId(stack.warden.functions[handler]))['Environment'] as { Variables: Record<string, unknown> }).Variables;
     // Assess
     expect(variables('load-desired-state')['BUNDLE_MAC_KEY_ARN']).toEqual(macKeyArn);
-    for (const handler of HANDLER_NAMES.filter((name) => name !== 'load-desired-state')) expect(variables(handler)).not.toHaveProperty('BUNDLE_MAC_KEY_ARN');
+    for (const handler of HANDLER_NAMES.filter((name) => name !== 'load-desired-state' && name !== 'drill-targets')) expect(variables(handler)).not.toHaveProperty('BUNDLE_MAC_KEY_ARN');
     expect(template.Outputs).toMatchObject({ BundleMacKeyArn: { Value: macKeyArn } });
   });
 });
@@ -348,7 +354,7 @@ describe('state machine', () => {
     const child = invokes(stack.warden.applyBatchRounds.role);
     // Assess
     expect(parent.actions).toEqual(['lambda:InvokeFunction']);
-    expect(parent.resources).toEqual(arns(HANDLER_NAMES.filter((handler) => handler !== 'apply-batch')));
+    expect(parent.resources).toEqual(arns(HANDLER_NAMES.filter((handler) => handler !== 'apply-batch' && !handler.startsWith('drill-'))));
     // startExecution.sync:2: start the child, poll and stop its executions, and the managed rule that reports them.
     expect(actionsOf(parent.statements).filter((action) => !action.startsWith('logs:') && !action.startsWith('xray:')).sort()).toEqual(
       ['events:DescribeRule', 'events:PutRule', 'events:PutTargets', 'lambda:InvokeFunction', 'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution'].sort(),
@@ -410,7 +416,8 @@ describe('alarms', () => {
     const topic = { Ref: logicalId(stack.warden.topic) };
     // Assess
     for (const alarm of alarms) expect(alarm['AlarmActions']).toEqual([topic]);
-    expect(alarms.filter((alarm) => alarm['Namespace'] === 'AWS/States').map((alarm) => alarm['MetricName']).sort()).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut']);
+    const onReconcile = (alarm: Record<string, unknown>) => JSON.stringify(alarm['Dimensions']).includes(`"${logicalId(stack.warden.stateMachine)}"`);
+    expect(alarms.filter((alarm) => alarm['Namespace'] === 'AWS/States' && onReconcile(alarm)).map((alarm) => alarm['MetricName']).sort()).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut']);
     const lambdaAlarms = alarms.filter((alarm) => alarm['Namespace'] === 'AWS/Lambda' && alarm['MetricName'] === 'Errors');
     expect(lambdaAlarms.map((alarm) => (alarm['Dimensions'] as Array<{ Value: { Ref: string } }>)[0]!.Value.Ref).sort()).toEqual(HANDLER_NAMES.map((handler) => logicalId(stack.warden.functions[handler])).sort());
   });
@@ -464,11 +471,18 @@ describe('IAM', () => {
     expect(actionsOf(statements).filter((action) => !own.includes(action) && !PLATFORM_ACTIONS.includes(action))).toEqual(applying.filter((action) => !own.includes(action)));
   });
 
-  it('no statement anywhere allows dynamodb:DeleteTable, even through a wildcard', () => {
+  it('no statement anywhere allows dynamodb:DeleteTable, even through a wildcard, but drill-cleanup\'s on tagged tw-drill-* tables', () => {
     // Act
     const offending = allStatements(template).filter(({ statement }) => statement.Effect === 'Allow' && statement.Action.some((pattern) => actionMatches(pattern, 'dynamodb:DeleteTable')));
-    // Assess
-    expect(offending).toEqual([]);
+    // Assess: the one grant (test/infra/drill-iam-simulation.test.ts simulates it).
+    expect(offending.map(({ resource, statement }) => ({ resource, actions: statement.Action, resources: statement.Resource.map(render), condition: statement.Condition }))).toEqual([
+      {
+        resource: expect.stringMatching(/^TableWardenDrillCleanupRoleDefaultPolicy/),
+        actions: ['dynamodb:DeleteTable', 'dynamodb:UpdateTable'],
+        resources: ['arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/tw-drill-*'],
+        condition: { StringEquals: { 'aws:ResourceTag/tablewarden:drill': 'true' } },
+      },
+    ]);
   });
 
   it('no statement anywhere names or matches kms:ScheduleKeyDeletion or kms:DisableKey', () => {
@@ -488,7 +502,8 @@ describe('IAM', () => {
     // Assess
     expect(statements.filter(({ statement }) => statement.NotAction !== undefined)).toEqual([]);
     const forbidden = statements.flatMap(({ id, statement }) => FORBIDDEN_ACTIONS.filter((action) => statement.Effect === 'Allow' && statement.Action.some((pattern) => actionMatches(pattern, action))).map((action) => `${id}: ${action}`));
-    expect(forbidden).toEqual([]);
+    // The one exception, DeleteTable on tagged drill copies, is pinned by the DeleteTable test above.
+    expect(forbidden.filter((entry) => !(entry.startsWith(`${roleId('drill-cleanup')}: `) && entry.endsWith(': dynamodb:DeleteTable')))).toEqual([]);
   });
 
   it('uses "*" only for actions without resource-level permissions', () => {
@@ -509,12 +524,14 @@ describe('IAM', () => {
     // Act
     const passRole = HANDLER_NAMES.flatMap((handler) => allowed(roleStatements(template, roleId(handler))).filter((statement) => statement.Action.includes('iam:PassRole')).map((statement) => ({ handler, statement })));
     // Assess
-    expect(passRole.map(({ handler }) => handler)).toEqual(['apply-batch']);
-    const [{ statement }] = passRole as unknown as [{ statement: Statement }];
-    expect(statement.Action).toEqual(['iam:PassRole']);
-    // The backup role the stack creates, not a guessed AWSBackupDefaultServiceRole that may not exist.
-    expect(statement.Resource.map(render)).toEqual([`\${${logicalId(stack.warden.backupRole)}.Arn}`]);
-    expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } });
+    // drill-start passes it to StartRestoreJob (restore drills from AWS Backup).
+    expect(passRole.map(({ handler }) => handler)).toEqual(['apply-batch', 'drill-start']);
+    for (const { statement } of passRole) {
+      expect(statement.Action).toEqual(['iam:PassRole']);
+      // The backup role the stack creates, not a guessed AWSBackupDefaultServiceRole that may not exist.
+      expect(statement.Resource.map(render)).toEqual([`\${${logicalId(stack.warden.backupRole)}.Arn}`]);
+      expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } });
+    }
   });
 
   it('creates the role AWS Backup assumes, with the AWS Backup service-role policies, and gives apply-batch its ARN', () => {
@@ -531,7 +548,10 @@ describe('IAM', () => {
       'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores',
     ]);
     expect(role.Policies).toBeUndefined();
-    expect(Object.entries(environments).filter(([, value]) => value !== undefined).map(([handler, value]) => [handler, render(value)])).toEqual([['apply-batch', `\${${id}.Arn}`]]);
+    expect(Object.entries(environments).filter(([, value]) => value !== undefined).map(([handler, value]) => [handler, render(value)])).toEqual([
+      ['apply-batch', `\${${id}.Arn}`],
+      ['drill-start', `\${${id}.Arn}`],
+    ]);
   });
 
   it('lets DynamoDB create key grants for tables, and nothing else', () => {

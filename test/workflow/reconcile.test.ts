@@ -233,7 +233,8 @@ describe('Reconcile workflow (synthesized ASL, real handlers, local AWS)', () =>
       },
     };
     const report: string[] = [];
-    for (const handler of HANDLER_NAMES) {
+    // The drill handlers' calls are compared in test/workflow/drill-faults.test.ts.
+    for (const handler of HANDLER_NAMES.filter((name) => !name.startsWith('drill-'))) {
       const called = new Set((handlerCallRecorders.get(handler)?.all() ?? []).flatMap((call) => call.iamActions).filter((action) => action !== 'sts:GetCallerIdentity'));
       const granted = new Set(handlerApiActions(handler));
       const excused = notExercisedLocally[handler] ?? {};
