@@ -1,19 +1,20 @@
 /**
  * `tablewarden drill` against the local AWS: the repository's Customers (applied with `tablewarden apply`, seeded,
- * backed up by AWS Backup) drilled from its declared source, the report and exit codes (0 passed, 2 failed with the
- * changed key named, 3 no recovery point), the one-line refusals that call nothing, and `--remote` through a fake
+ * backed up by AWS Backup) drilled from its declared source through the synthesized Drill state machine (and once on
+ * the run layer's steps in-process), the report and exit codes (0 passed, 2 failed with the changed key named, 3 no
+ * recovery point), the one-line refusals that call nothing, and `--remote` through a fake
  * Step Functions port. Every test asserts that no `tw-drill-*` table is left.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchWriteItemCommand, CreateTableCommand, DescribeTableCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, CreateTableCommand, DescribeTableCommand, ListTablesCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
 import type { DrillExecutions, ExecutionView } from '../../functions/aws/drill-remote.ts';
 import { runApply } from '../../functions/cli/commands/apply.ts';
-import { runDrillCommand, type DrillCommandOptions } from '../../functions/cli/commands/drill.ts';
+import { runDrillCommand, runDrillInProcess, type DrillCommandOptions } from '../../functions/cli/commands/drill.ts';
 import type { DrillReport } from '../../functions/core/drill/record.ts';
 import { operatorStateTableInput } from '../../local/operator-env.ts';
 import { useLocalAws } from '../helpers/local-aws.ts';
@@ -99,8 +100,8 @@ describe('tablewarden drill (local AWS)', () => {
     await appliedCustomers(30);
     await clients.dynamodb.send(new UpdateItemCommand({ TableName: 'Customers', Key: { customerID: { S: 'c-0003' } }, UpdateExpression: 'SET balance = :b', ExpressionAttributeValues: { ':b': { N: '1' } } }));
     const io = captureIo();
-    // Act
-    const result = await drill('Customers', {}, io);
+    // Act: on the run layer's steps in this process (the path for an account that is not a local AWS)
+    const result = await drill('Customers', {}, io, { runner: runDrillInProcess });
     // Assess
     expect(result.exitCode).toBe(2);
     expect(io.stdout()).toContain('Restore drill of Customers: FAILED');
@@ -112,7 +113,7 @@ describe('tablewarden drill (local AWS)', () => {
   it('reports "no recovery point" (exit 3) for a table without one, creating nothing', async () => {
     // Prepare: Customers has items but no on-demand DynamoDB backup.
     await appliedCustomers(5, false);
-    const writesBefore = clients.calls.writes().length;
+    const tablesBefore = (await clients.dynamodb.send(new ListTablesCommand({}))).TableNames;
     const io = captureIo();
     // Act
     const result = await drill('Customers', { source: 'dynamodb-backup' }, io);
@@ -121,7 +122,9 @@ describe('tablewarden drill (local AWS)', () => {
     expect(io.stdout()).toContain('Restore drill of Customers: NO RECOVERY POINT');
     expect(io.stdout()).toContain('  - no recovery point: Customers has no AVAILABLE on-demand DynamoDB backup');
     expect(io.stdout()).toContain('copy        none (nothing was restored)');
-    expect(clients.calls.writes().slice(writesBefore).map((call) => call.action)).toEqual(['dynamodb:PutItem']); // the history item only
+    expect((await clients.dynamodb.send(new ListTablesCommand({}))).TableNames).toEqual(tablesBefore);
+    const history = await clients.dynamodb.send(new QueryCommand({ TableName: STATE_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'DRILL#Customers' } } }));
+    expect(history.Items?.map((item) => item.verdict?.S)).toEqual(['no-recovery-point']);
   });
 
   it.each([
@@ -189,6 +192,24 @@ describe('tablewarden drill (local AWS)', () => {
     expect(io.stderr()).toContain('drill Customers: running (0.0 s): execution cli-drill-Customers-20261201T080000Z RUNNING');
     expect(io.stdout()).toContain('source      point-in-time recovery, the latest restorable time (2026-12-01T07:55:00.000Z)');
     expect(io.stdout()).toContain('RTO         ✓ 2.5 min from the restore');
+  });
+
+  it.each([
+    ['DrillFailed', 2],
+    ['NoRecoveryPoint', 3],
+  ] as const)('--remote: an execution that ends in %s exits %i with the report summary', async (error, code) => {
+    // Prepare
+    const executions: DrillExecutions = {
+      findStateMachine: async () => 'arn:aws:states:us-east-1:123456789012:stateMachine:Drill',
+      start: async () => 'arn:aws:states:us-east-1:123456789012:execution:Drill:x',
+      describe: async () => ({ status: 'FAILED', error, cause: 'drill of Customers failed: missing from the copy: customerID=c-0042' }),
+    };
+    const io = captureIo();
+    // Act
+    const result = await drill('Customers', { remote: true }, io, { executions, clock: { now: () => 0, sleep: async () => {}, random: () => 0.5 } });
+    // Assess
+    expect(result.exitCode).toBe(code);
+    expect(io.stderr()).toContain(`ended ${error}: drill of Customers failed: missing from the copy: customerID=c-0042`);
   });
 
   it('--remote: an execution that fails without a report is exit 1, with its error', async () => {

@@ -3,10 +3,14 @@
  * prove that the table's newest backup restores. The table's declared `restoreDrill` says where from and what to
  * check; flags override it.
  *
- * Without `--remote` the drill runs here, step by step as the Drill state machine runs it (restore, wait with
- * backoff, validate, always clean up, record), against whatever account the connection flags point at; its lock and
- * history go to the operator's state table (found by its tag, as `apply` finds it). With `--remote` the deployed Drill
- * state machine runs it (StartExecution, then DescribeExecution until it ends) and its output is the report.
+ * Where the drill runs:
+ * - `--remote`: the deployed Drill state machine (StartExecution, then DescribeExecution until it ends); its output
+ *   is the report (a failed drill ends in DrillFailed / NoRecoveryPoint with the report's summary as the cause).
+ * - a local AWS (a loopback `--endpoint-url`): the synthesized Drill state machine with the real handlers in-process
+ *   (functions/cli/drill-workflow.ts), the definition the operator deploys.
+ * - any other account without `--remote`: the run layer's drill steps in this process (functions/run/drill.ts
+ *   runDrillLocally: restore, wait with backoff, validate, always clean up, record, as the machine's Catch does); its
+ *   lock and history go to the operator's state table (found by its tag, as `apply` finds it).
  *
  * Progress: restoring / validating / cleaning up with the elapsed time, a live line on a terminal and plain lines
  * otherwise; then the drill report (functions/cli/render-drill.ts). Exit codes: see {@link DRILL_EXIT_CODES_HELP}.
@@ -20,10 +24,12 @@ import { realClock, type RetryClock } from '../../aws/apply/retry.ts';
 import type { DrillReport } from '../../core/drill/record.ts';
 import { drillTimestamp } from '../../core/drill/names.ts';
 import { closestMatch } from '../../core/desired/suggest.ts';
+import type { SourceFile } from '../../core/desired/parse.ts';
 import type { Policy } from '../../core/desired/schema.ts';
 import type { DesiredTable } from '../../core/model/desired.ts';
 import { runDrillLocally, type DrillDependencies, type DrillSourceKind, type StartDrillInput } from '../../run/drill.ts';
 import { declaredFile, declaredTable } from '../declared-table.ts';
+import { isLocalEndpoint, runDrillWorkflow } from '../drill-workflow.ts';
 import { processIo, type CommandIo } from '../io.ts';
 import { readAndValidate } from '../read-desired.ts';
 import { DrillProgressRenderer, drillExitCode, renderDrillReport, type DrillProgressEvent, type DrillProgressOptions } from '../render-drill.ts';
@@ -99,6 +105,8 @@ export interface DrillCommandResult {
 /** The checked request: the declared table and the effective source. */
 interface DrillRequest {
   table: DesiredTable;
+  /** The validated files (published as the bundle the local Drill state machine reads). */
+  files: SourceFile[];
   /** The account policy (the dropped-settings plan runs the planner, which needs it). */
   policy: Policy;
   source: DrillSourceKind;
@@ -129,14 +137,14 @@ async function checkRequest(tableName: string | undefined, options: DrillCommand
   const dir = options.dir ?? 'desired-state';
   const flagSource = checkSource(options.source);
   if (tableName === undefined || tableName.trim() === '') throw new UsageError(`<table>: the table to drill is required (${USAGE})`);
-  const { validation } = await readAndValidate(dir, io, now);
+  const { files, validation } = await readAndValidate(dir, io, now);
   const table = declaredTable(validation, dir, tableName, USAGE);
   const source = flagSource ?? table.spec.restoreDrill?.source;
   if (source === undefined) {
     throw new UsageError(`${declaredFile(table, dir)}: spec.restoreDrill: ${table.name} declares no restore drill; add restoreDrill (source, maxRestoreMinutes) or pass --source aws-backup|dynamodb-backup|pitr`);
   }
   const time = checkRestoreTime(options.time, source);
-  return { table, policy: validation.state.policy, source, ...(time ? { time } : {}) };
+  return { table, files, policy: validation.state.policy, source, ...(time ? { time } : {}) };
 }
 
 /** Run `drill`; returns the exit code and, when the drill ran, its report. */
@@ -163,6 +171,10 @@ export async function runDrillCommand(tableName: string | undefined, options: Dr
   } catch (error) {
     progress?.clear();
     if (error instanceof DrillRunning || error instanceof DrillRemoteUnavailable) return { exitCode: reportFailure(new UsageError(error.message), io) };
+    if (error instanceof RemoteDrillEnded) {
+      reportFailure(new UsageError(error.message), io);
+      return { exitCode: error.exitCode };
+    }
     return { exitCode: reportFailure(error, io) };
   } finally {
     if (ticker) clearInterval(ticker);
@@ -171,6 +183,20 @@ export async function runDrillCommand(tableName: string | undefined, options: Dr
 
 /** The drill in this process, on the run layer's steps; its lock and history in the operator's state table. */
 async function runLocal(request: DrillRequest, clients: AwsClients, progress: DrillProgressRenderer, dependencies: DrillCommandDependencies, now: () => Date): Promise<DrillReport> {
+  const endpoint = clients.connection.settings.endpoint;
+  if (!dependencies.runner && isLocalEndpoint(endpoint)) {
+    // A local AWS: the synthesized Drill state machine, as the operator runs it (functions/cli/drill-workflow.ts).
+    return runDrillWorkflow({
+      endpoint,
+      region: clients.region,
+      files: request.files,
+      table: request.table.name,
+      source: request.source,
+      ...(request.time ? { time: request.time } : {}),
+      now: now(),
+      onProgress: (event) => progress.update(event),
+    });
+  }
   const stateTable = dependencies.stateTable ?? (await findOperatorStateTable(clients));
   if (stateTable === undefined) {
     throw new UsageError(
@@ -225,11 +251,27 @@ async function runRemote(
       return report;
     }
     if (execution.status !== 'RUNNING') {
+      // The Drill machine ends a failed drill in a Fail state named for the verdict, the report's summary as its cause.
+      const verdict = execution.error ? REMOTE_VERDICTS[execution.error] : undefined;
+      if (verdict) throw new RemoteDrillEnded(verdict, `the drill execution ${executionArn} ended ${execution.error}: ${(execution.cause ?? '').slice(0, 1_000)}`);
       throw new Error(`the drill execution ${executionArn} ended ${execution.status}${execution.error ? `: ${execution.error}` : ''}${execution.cause ? `: ${execution.cause.slice(0, 500)}` : ''}`);
     }
     progress.update({ phase: 'running', detail: `execution ${executionArn.slice(executionArn.lastIndexOf(':') + 1)} RUNNING` });
     await clock.sleep(delay);
     delay = Math.min(15_000, delay * 2);
+  }
+}
+
+/** The Drill machine's Fail states and the exit code each stands for. */
+const REMOTE_VERDICTS: Record<string, 2 | 3> = { DrillFailed: 2, NoRecoveryPoint: 3 };
+
+/** A remote drill that ended failed (or with no recovery point): the execution's cause is all the CLI gets. */
+class RemoteDrillEnded extends Error {
+  constructor(
+    readonly exitCode: 2 | 3,
+    message: string,
+  ) {
+    super(message);
   }
 }
 
