@@ -9,6 +9,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchWriteItemCommand, CreateBackupCommand, CreateTableCommand, DescribeContinuousBackupsCommand, DescribeTableCommand, ListTagsOfResourceCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
 import { runApply, type Confirmation } from '../../functions/cli/commands/apply.ts';
@@ -85,6 +86,26 @@ describe('tablewarden restore (local AWS)', () => {
     const customers = state.tables.find((entry) => entry.name === 'Customers')!;
     const { plan } = await observeAndPlan(createClients(local.clientConfig), { ...state, tables: [{ ...customers, name: 'Customers-restored' }] }, { now: new Date(), only: ['Customers-restored'] });
     expect(plan.tables.map((entry) => [entry.name, entry.status, entry.actions.length])).toEqual([['Customers-restored', 'in-sync', 0]]);
+  });
+
+  it.each([
+    ['its declared source (AWS Backup, restoreDrill.source)', {}, 'aws-backup'],
+    ['point-in-time recovery at the latest restorable time', { from: 'pitr' }, 'pitr'],
+  ] as const)('restores from %s and ends with an empty plan', async (_case, options, kind) => {
+    // Prepare: a recovery point of the items (AWS Backup), and PITR's window past the 5-minute lag (emulator clock).
+    await backedUpCustomers();
+    const arn = (await clients.dynamodb.send(new DescribeTableCommand({ TableName: 'Customers' }))).Table!.TableArn!;
+    await clients.backup.send(new StartBackupJobCommand({ BackupVaultName: 'tablewarden-vault', ResourceArn: arn, IamRoleArn: process.env.TABLEWARDEN_BACKUP_ROLE_ARN! }));
+    await local.server.advanceClock(10 * 60);
+    const io = captureIo();
+    // Act
+    const result = await restore('Customers', { to: 'Customers-restored', autoApprove: true, ...options }, io);
+    // Assess
+    expect(result.exitCode, io.stdout() + io.stderr()).toBe(0);
+    expect(io.stdout()).toContain(`Restored Customers into Customers-restored from ${kind}.`);
+    expect(io.stdout()).toMatch(/Plan for Customers-restored after the restore:\n\nNo changes\./);
+    expect((await clients.dynamodb.send(new ScanCommand({ TableName: 'Customers-restored', Select: 'COUNT' }))).Count).toBe(40);
+    expect((await clients.dynamodb.send(new DescribeTableCommand({ TableName: 'Customers-restored' }))).Table?.DeletionProtectionEnabled).toBe(true);
   });
 
   it('asks before applying the posture and stops on anything but yes, saying the restored table exists', async () => {
