@@ -21,6 +21,11 @@ import type { DrillReport } from '../core/drill/record.ts';
 import type { DrillSourceKind } from '../aws/restore.ts';
 import type { DrillPhase, DrillProgressEvent } from './render-drill.ts';
 
+/** The Drill machine ended in DrillNotStarted: nothing was restored (the drill's start failed before the restore). */
+export class DrillNotStarted extends Error {
+  override name = 'DrillNotStarted';
+}
+
 /** Whether an endpoint is a local AWS (loopback): only there does the drill run the synthesized machine here. */
 export function isLocalEndpoint(endpoint: string | undefined): endpoint is string {
   if (!endpoint) return false;
@@ -87,6 +92,7 @@ export async function runDrillWorkflow(request: WorkflowDrillRequest): Promise<D
 
   let report: DrillReport | undefined;
   let copyTable: string | undefined;
+  let notStarted = false;
   const run = await runDrillWorkflowLocally(
     { table: request.table, revision, source: request.source, ...(request.time ? { time: request.time } : {}) },
     {
@@ -94,6 +100,7 @@ export async function runDrillWorkflow(request: WorkflowDrillRequest): Promise<D
       executionName: `cli-drill-${request.now.getTime()}`,
       onEvent: (event) => {
         if (!event.state) return;
+        if (event.state === 'RecordNotStarted') notStarted = true;
         if (event.type.endsWith('StateExited')) {
           const drill = drillIn(event.output);
           if (drill?.copyTable) copyTable = drill.copyTable;
@@ -111,6 +118,9 @@ export async function runDrillWorkflow(request: WorkflowDrillRequest): Promise<D
     },
   );
   if (run.status === 'SUCCEEDED' && reportIn({ report: run.output })) return run.output as DrillReport;
+  // Nothing was restored: the drill could not start (another drill of the table holds its lock, the table is not in
+  // the bundle, the source can't be read): the command's "could not run", as the in-process path throws it.
+  if (notStarted) throw new DrillNotStarted(`the drill did not start: ${report?.reasons.join('; ') || run.cause || run.error || 'no reason recorded'}`);
   if (report) return report;
   throw new Error(`the Drill execution ${run.status}${run.error ? `: ${run.error}` : ''}${run.cause ? `: ${run.cause.slice(0, 500)}` : ''} (no drill report)`);
 }

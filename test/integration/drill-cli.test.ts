@@ -12,6 +12,7 @@ import { BatchWriteItemCommand, CreateTableCommand, DescribeTableCommand, ListTa
 import { StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
+import { acquireDrillLock } from '../../functions/aws/drill-data.ts';
 import type { DrillExecutions, ExecutionView } from '../../functions/aws/drill-remote.ts';
 import { runApply } from '../../functions/cli/commands/apply.ts';
 import { runDrillCommand, runDrillInProcess, type DrillCommandOptions } from '../../functions/cli/commands/drill.ts';
@@ -125,6 +126,21 @@ describe('tablewarden drill (local AWS)', () => {
     expect((await clients.dynamodb.send(new ListTablesCommand({}))).TableNames).toEqual(tablesBefore);
     const history = await clients.dynamodb.send(new QueryCommand({ TableName: STATE_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'DRILL#Customers' } } }));
     expect(history.Items?.map((item) => item.verdict?.S)).toEqual(['no-recovery-point']);
+  });
+
+  it('refuses to start while another drill of the table holds its lock (exit 1), restoring nothing', async () => {
+    // Prepare
+    await appliedCustomers(5);
+    const expiresAt = new Date(Date.now() + 366 * 24 * 3_600_000);
+    await acquireDrillLock(clients.dynamodb, { stateTable: STATE_TABLE, table: 'Customers', owner: 'tw-drill-Customers-other', now: new Date(), expiresAt });
+    const tablesBefore = (await clients.dynamodb.send(new ListTablesCommand({}))).TableNames;
+    const io = captureIo();
+    // Act
+    const result = await drill('Customers', {}, io);
+    // Assess
+    expect(result.exitCode).toBe(1);
+    expect(io.stderr()).toMatch(/^tablewarden: the drill did not start: drill step failed: DrillRunning: .*a drill of Customers is already running \(tw-drill-Customers-other, lock until /m);
+    expect((await clients.dynamodb.send(new ListTablesCommand({}))).TableNames).toEqual(tablesBefore);
   });
 
   it.each([

@@ -29,7 +29,7 @@ import type { Policy } from '../../core/desired/schema.ts';
 import type { DesiredTable } from '../../core/model/desired.ts';
 import { runDrillLocally, type DrillDependencies, type DrillSourceKind, type StartDrillInput } from '../../run/drill.ts';
 import { declaredFile, declaredTable } from '../declared-table.ts';
-import { isLocalEndpoint, runDrillWorkflow } from '../drill-workflow.ts';
+import { DrillNotStarted, isLocalEndpoint, runDrillWorkflow } from '../drill-workflow.ts';
 import { processIo, type CommandIo } from '../io.ts';
 import { readAndValidate } from '../read-desired.ts';
 import { DrillProgressRenderer, drillExitCode, renderDrillReport, type DrillProgressEvent, type DrillProgressOptions } from '../render-drill.ts';
@@ -170,7 +170,7 @@ export async function runDrillCommand(tableName: string | undefined, options: Dr
     return { exitCode: drillExitCode(report), report };
   } catch (error) {
     progress?.clear();
-    if (error instanceof DrillRunning || error instanceof DrillRemoteUnavailable) return { exitCode: reportFailure(new UsageError(error.message), io) };
+    if (error instanceof DrillRunning || error instanceof DrillRemoteUnavailable || error instanceof DrillNotStarted) return { exitCode: reportFailure(new UsageError(error.message), io) };
     if (error instanceof RemoteDrillEnded) {
       reportFailure(new UsageError(error.message), io);
       return { exitCode: error.exitCode };
