@@ -75,7 +75,7 @@ describe('dynamodb:DeleteTable over the synthesized policies (IAM policy simulat
     // Act
     const allowed: string[] = [];
     for (const role of roles) {
-      for (const context of [{}, DRILL_TAGGED]) {
+      for (const context of [{}, DRILL_TAGGED] as Array<Record<string, string>>) {
         if ((await simulate(role, 'dynamodb:DeleteTable', table('Customers'), context)) === 'Allowed') allowed.push(`${role.logicalId} ${JSON.stringify(context)}`);
       }
     }
@@ -87,7 +87,7 @@ describe('dynamodb:DeleteTable over the synthesized policies (IAM policy simulat
     // Act
     const allowed: string[] = [];
     for (const role of roles) {
-      for (const context of [{}, { 'aws:ResourceTag/tablewarden:drill': 'false' }, { 'aws:ResourceTag/other': 'true' }]) {
+      for (const context of [{}, { 'aws:ResourceTag/tablewarden:drill': 'false' }, { 'aws:ResourceTag/other': 'true' }] as Array<Record<string, string>>) {
         if ((await simulate(role, 'dynamodb:DeleteTable', table('tw-drill-x'), context)) === 'Allowed') allowed.push(`${role.logicalId} ${JSON.stringify(context)}`);
       }
     }
