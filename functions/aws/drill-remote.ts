@@ -30,6 +30,8 @@ export interface ExecutionView {
 
 /** What `drill --remote` needs from Step Functions; tests pass a fake. */
 export interface DrillExecutions {
+  /** Loads what the port needs (the SDK client), before anything is started. @throws DrillRemoteUnavailable */
+  ready?(): Promise<void>;
   /** The Drill state machine's ARN, or undefined when the account has none. */
   findStateMachine(): Promise<string | undefined>;
   /** Start an execution; resolves with its ARN. */
@@ -88,6 +90,9 @@ export function sfnDrillExecutions(clients: AwsClients): DrillExecutions {
       return { sfn, send: (command: unknown) => built.send(command) };
     })());
   return {
+    ready: async () => {
+      await sfnClient();
+    },
     findStateMachine: () => findDrillStateMachine(clients),
     async start(stateMachineArn, name, input) {
       const { sfn, send } = await sfnClient();

@@ -156,6 +156,8 @@ export async function runDrillCommand(tableName: string | undefined, options: Dr
   try {
     const request = await checkRequest(tableName, options, io, now());
     const clients = dependencies.clients ?? clientsFor(options);
+    // --remote: the state machine and the client first, so a missing one is one line and nothing starts.
+    const remote = options.remote ? await remoteTarget(options, clients, dependencies) : undefined;
     progress = new DrillProgressRenderer(io.err, `drill ${request.table.name}`, dependencies.progress);
     const renderer = progress;
     if (renderer.live) {
@@ -163,7 +165,7 @@ export async function runDrillCommand(tableName: string | undefined, options: Dr
       ticker.unref();
     }
     renderer.update({ phase: 'starting', detail: `from ${request.source}${options.remote ? ' (the deployed Drill state machine)' : ''}` });
-    const report = options.remote ? await runRemote(request, options, clients, renderer, dependencies, now) : await runLocal(request, clients, renderer, dependencies, now);
+    const report = remote ? await runRemote(request, remote, renderer, dependencies, now) : await runLocal(request, clients, renderer, dependencies, now);
     renderer.finish();
     progress = undefined;
     io.out.write('\n' + renderDrillReport(report, { color: useColor(io) }));
@@ -224,23 +226,29 @@ export function remoteExecutionName(table: string, at: Date): string {
   return `cli-drill-${safe}-${drillTimestamp(at)}`.slice(0, 80);
 }
 
-/** Start the deployed Drill state machine and follow it until it ends; its output is the report. */
-async function runRemote(
-  request: DrillRequest,
-  options: DrillCommandOptions,
-  clients: AwsClients,
-  progress: DrillProgressRenderer,
-  dependencies: DrillCommandDependencies,
-  now: () => Date,
-): Promise<DrillReport> {
+/** The deployed Drill state machine and the port to start it. */
+interface RemoteTarget {
+  executions: DrillExecutions;
+  stateMachine: string;
+}
+
+/** Find the Drill state machine (flag, environment, else its tags) and load the client. @throws UsageError when there is none */
+async function remoteTarget(options: DrillCommandOptions, clients: AwsClients, dependencies: DrillCommandDependencies): Promise<RemoteTarget> {
   const executions = dependencies.executions ?? sfnDrillExecutions(clients);
-  const clock = dependencies.clock ?? realClock;
   const stateMachine = options.stateMachine ?? process.env['TABLEWARDEN_DRILL_STATE_MACHINE'] ?? (await executions.findStateMachine());
   if (!stateMachine) {
     throw new UsageError(
       'no Drill state machine (tags tablewarden:role=operator, tablewarden:workflow=drill) in this account and region: deploy the operator stack, or pass --state-machine ARN (stack output DrillStateMachineArn)',
     );
   }
+  await executions.ready?.();
+  return { executions, stateMachine };
+}
+
+/** Start the deployed Drill state machine and follow it until it ends; its output is the report. */
+async function runRemote(request: DrillRequest, remote: RemoteTarget, progress: DrillProgressRenderer, dependencies: DrillCommandDependencies, now: () => Date): Promise<DrillReport> {
+  const { executions, stateMachine } = remote;
+  const clock = dependencies.clock ?? realClock;
   const executionArn = await executions.start(stateMachine, remoteExecutionName(request.table.name, now()), remoteDrillInput({ table: request.table.name, source: request.source, ...(request.time ? { time: request.time } : {}) }));
   let delay = dependencies.pollMs ?? 2_000;
   for (;;) {
