@@ -55,7 +55,8 @@ export type ResourceKind =
   | 'bundle-mac-key'
   | 'drill-tables'
   | 'dynamodb-backups'
-  | 'recovery-points';
+  | 'recovery-points'
+  | 'seed-sources';
 
 /** IAM condition block: operator → key → value(s). */
 export type Conditions = Record<string, Record<string, string | string[]>>;
@@ -264,6 +265,29 @@ export const OWN_RESOURCE_GRANTS: Readonly<Record<HandlerName, readonly Grant[]>
     { sid: 'DrillHistory', actions: ['dynamodb:PutItem'], resources: ['state-table'] },
     { sid: 'StateTableKey', actions: DYNAMODB_KEY_USE, resources: ['operator-key'], viaServices: ['dynamodb'] },
   ],
+  // ---- Seeding (issue 10). `seed-sources`: the objects under the stack's `seedSources` (default: the operator
+  // bucket's seed/ prefix), the only S3 objects outside runs/ and bundles/ the operator reads.
+  'seed-triggers': [
+    { sid: 'RunArtefacts', actions: ['s3:GetObject'], resources: ['runs'] },
+    // HeadObject is authorised as s3:GetObject; no body is read.
+    { sid: 'SeedSourceVersions', actions: ['s3:GetObject'], resources: ['seed-sources'] },
+    { sid: 'SeedTriggerRecords', actions: ['dynamodb:GetItem'], resources: ['state-table'] },
+    // Whether a seeded table exists and is ACTIVE yet (the tables are named in git: unknown at deploy time).
+    { sid: 'SeededTables', actions: ['dynamodb:DescribeTable'], resources: ['tables'] },
+    { sid: 'BucketKey', actions: S3_KEY_USE, resources: ['operator-key'], viaServices: ['s3'] },
+    { sid: 'StateTableKey', actions: DYNAMODB_KEY_USE, resources: ['operator-key'], viaServices: ['dynamodb'] },
+  ],
+  seed: [
+    // HeadObject (the object's version) and GetObject with If-Match on the ETag (functions/aws/seed-source.ts).
+    { sid: 'ReadSeedSources', actions: ['s3:GetObject'], resources: ['seed-sources'] },
+    // The key schema, insert-if-empty's emptiness check (Scan, Limit 1), batches and insert-only's conditional puts.
+    { sid: 'SeedTables', actions: ['dynamodb:BatchWriteItem', 'dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:Scan'], resources: ['tables'] },
+    // The manifest (the checksum seeded) and the trigger record (the object version seeded).
+    { sid: 'SeedManifest', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: ['state-table'] },
+    { sid: 'SeedReports', actions: ['s3:PutObject'], resources: ['runs'] },
+    { sid: 'BucketKey', actions: S3_KEY_USE, resources: ['operator-key'], viaServices: ['s3'] },
+    { sid: 'StateTableKey', actions: DYNAMODB_KEY_USE, resources: ['operator-key'], viaServices: ['dynamodb'] },
+  ],
 };
 
 /** The drill tag a copy must carry to be deleted (functions/core/drill/names.ts DRILL_TAG), as an IAM condition. */
@@ -375,6 +399,8 @@ export const HANDLER_CONTROL_ACCESS: Readonly<Record<HandlerName, 'none' | 'inde
   'drill-validate': 'none',
   'drill-cleanup': 'none',
   'drill-record': 'none',
+  'seed-triggers': 'none',
+  seed: 'none',
 };
 
 /** Every grant of one handler: its own resources, then the controls' actions. */

@@ -33,6 +33,7 @@ import { DRILL_TABLE_PREFIX } from '../functions/core/drill/names.ts';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ReconcileStateMachine } from '../state-machines/reconcile.ts';
+import { SeedStateMachine } from '../state-machines/seed.ts';
 import { DRILL_CADENCES, DrillStateMachines, type DrillFunctions } from '../state-machines/drill.ts';
 import { HANDLERS, handlersOf } from '../functions/handlers/registry.ts';
 import { handlerCode } from './handler-bundle.ts';
@@ -83,6 +84,13 @@ export interface TableWardenProps {
    * `cron(0 5 ? * SUN *)`, monthly `cron(0 6 1 * ? *)` (UTC, after the 02:00 reconcile).
    */
   drillSchedules?: Partial<Record<(typeof DRILL_CADENCES)[number], string>>;
+  /**
+   * Where `spec.seed` sources may live, as `s3://bucket/prefix` (a whole bucket: `s3://bucket`): the seed Lambdas
+   * get s3:GetObject on exactly these objects, and refuse other sources with a clear error.
+   * Default: the operator's own bucket under `seed/` (least privilege: no other bucket is readable). Objects
+   * encrypted with a customer managed key of another bucket also need that key's kms:Decrypt, granted by its policy.
+   */
+  seedSources?: string[];
 }
 
 /** The default drill schedules (see {@link TableWardenProps.drillSchedules}). */
@@ -112,6 +120,8 @@ const HANDLER_SETTINGS: Record<HandlerName, HandlerSettings> = {
   'drill-validate': { memoryMb: 1024, timeout: Duration.minutes(15), description: 'Restore drills: validate the copy (shape, count, sample, checks)' },
   'drill-cleanup': { memoryMb: 256, timeout: Duration.minutes(5), description: 'Restore drills: delete drill copies (tw-drill-*, tagged) only' },
   'drill-record': { memoryMb: 256, timeout: Duration.minutes(1), description: 'Restore drills: record the verdict and metrics' },
+  'seed-triggers': { memoryMb: 512, timeout: Duration.minutes(5), description: 'Seeding: which tables with spec.seed to seed now (one HeadObject each)' },
+  seed: { memoryMb: 1024, timeout: Duration.minutes(15), description: 'Seeding: one part of a seed, streamed from S3, until its checkpoint' },
 };
 
 /** The AWS managed policies of AWS Backup's service role, for backups and for restores. */
@@ -147,6 +157,10 @@ export class TableWarden extends Construct {
   readonly backupRole: Role;
   /** The restore-drill state machines: Drill (one table) and DrillSchedule (one cadence). */
   readonly drills: DrillStateMachines;
+  /** The Seed state machine: one table from one S3 object, in Lambda parts (started by Reconcile for `spec.seed`). */
+  readonly seed: StateMachine;
+  /** The seed sources' object ARNs (IAM) and how cdk-nag prints them (acknowledgements). */
+  private seedSourceArns: Array<{ arn: string; printed: string }> = [];
 
   constructor(scope: Construct, id: string, props: TableWardenProps = {}) {
     super(scope, id);
@@ -218,6 +232,7 @@ export class TableWarden extends Construct {
     // (and the policy.yaml roles in props.backupRoleArns), and finds it in TABLEWARDEN_BACKUP_ROLE_ARN.
     this.backupRole = this.createBackupRole();
     const backupRoleArns = [this.backupRole.roleArn, ...(props.backupRoleArns ?? [])];
+    const seedSources = this.resolveSeedSources(props.seedSources);
     // --- end of the AWS Backup service role -------------------------------------------------------------------------
 
     const roles = {} as Record<HandlerName, Role>;
@@ -233,11 +248,23 @@ export class TableWarden extends Construct {
     // Restore drills: drill-targets reads bundles as load does; drill-start passes the backup role to StartRestoreJob.
     functions['drill-targets'].addEnvironment(BUNDLE_MAC_KEY_ENV, this.bundleMacKey.keyArn);
     functions['drill-start'].addEnvironment(BACKUP_ROLE_ENV, this.backupRole.roleArn);
+    // Seeding: both seed Lambdas refuse sources outside the granted locations with a clear error (not AccessDenied).
+    for (const handler of handlersOf('seed')) functions[handler].addEnvironment('SEED_SOURCES', seedSources.join(','));
     this.roles = roles;
     this.functions = functions;
 
+    // --- Seeding (state-machines/seed.ts): the Seed machine, started by Reconcile's seeding step ---------------------
+    const seed = new SeedStateMachine(this, 'SeedWorkflow', {
+      seed: functions.seed,
+      taskTimeout: HANDLER_SETTINGS.seed.timeout.plus(Duration.minutes(1)),
+      logGroup: new LogGroup(this, 'SeedWorkflowLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN }),
+    });
+    this.seed = seed.stateMachine;
+    // --- end of seeding ---------------------------------------------------------------------------------------------
+
     const reconcile = new ReconcileStateMachine(this, 'Reconcile', {
       functions,
+      seeding: { triggers: functions['seed-triggers'], seed: this.seed, taskTimeout: HANDLER_SETTINGS['seed-triggers'].timeout.plus(Duration.minutes(1)) },
       taskTimeouts: Object.fromEntries(HANDLER_NAMES.map((handler) => [handler, HANDLER_SETTINGS[handler].timeout.plus(Duration.minutes(1))])),
       logGroup: new LogGroup(this, 'ReconcileLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN }),
       ...(props.batchSize !== undefined ? { batchSize: props.batchSize } : {}),
@@ -279,6 +306,7 @@ export class TableWarden extends Construct {
       logGroup: new LogGroup(this, 'DrillLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN }),
     });
     this.acknowledgeDrillRoles();
+    this.acknowledgeSeedRoles();
     // --- end of restore drills ------------------------------------------------------------------------------------
 
     this.createTriggers(props);
@@ -514,6 +542,14 @@ export class TableWarden extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: `These actions have no resource-level permissions, so AWS requires "*": ${wildcardActions.join(', ')}.`,
     });
+    if (grants.some((grant) => grant.resources.includes('seed-sources'))) {
+      for (const { printed } of this.seedSourceArns) {
+        Validations.of(role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${printed}]`,
+          reason: 'Seed files are objects under the seed locations the stack names (seedSources; default the operator bucket\'s seed/ prefix), keyed by the table files in git (unknown at deploy time); read-only.',
+        });
+      }
+    }
     for (const [kind, resource] of this.wildcardResources(grants)) {
       Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason: WILDCARD_REASONS[kind] });
     }
@@ -542,6 +578,45 @@ export class TableWarden extends Construct {
   }
 
   /** A grant as an IAM statement of this stack. */
+  /**
+   * The seed locations (`s3://bucket/prefix`) as object ARNs, checked at synth; returns them as URIs for SEED_SOURCES.
+   * Default: the operator bucket's `seed/` prefix.
+   */
+  private resolveSeedSources(sources: string[] | undefined): string[] {
+    const stack = Stack.of(this);
+    if (sources === undefined) {
+      const bucket = stack.getLogicalId(this.bucket.node.defaultChild as CfnResource);
+      this.seedSourceArns = [{ arn: this.bucket.arnForObjects('seed/*'), printed: `<${bucket}.Arn>/seed/*` }];
+      return [`s3://${this.bucket.bucketName}/seed/`];
+    }
+    if (sources.length === 0) throw new Error('TableWarden: seedSources must name at least one s3://bucket/prefix (or be left out)');
+    this.seedSourceArns = sources.map((source) => {
+      const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(source);
+      if (!match || /[*?]/.test(source)) throw new Error(`TableWarden: seedSources: ${source} is not an s3://bucket/prefix location (no wildcards)`);
+      const resource = `${match[1]}/${match[2] ?? ''}*`;
+      return { arn: stack.formatArn({ service: 's3', region: '', account: '', resource, arnFormat: ArnFormat.NO_RESOURCE_NAME }), printed: `arn:<AWS::Partition>:s3:::${resource}` };
+    });
+    return sources;
+  }
+
+  /** cdk-nag findings of the Seed machine's role and of Reconcile's seeding step that are the design. */
+  private acknowledgeSeedRoles(): void {
+    const stack = Stack.of(this);
+    const invokeReason = (handler: string) => `Step Functions' Lambda integration grants invoke on the ${handler} function's qualified ARNs (versions and aliases) of this one function, not other functions.`;
+    ignoreRedundantRoleDependency(this.seed.node.defaultChild as CfnResource);
+    for (const [role, handler] of [
+      [this.seed.role, 'seed'],
+      [this.stateMachine.role, 'seed-triggers'],
+    ] as const) {
+      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.functions[handler].node.defaultChild as CfnFunction)}.Arn>:*]`, reason: invokeReason(handler) });
+    }
+    Validations.of(this.seed.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Execution logging to CloudWatch Logs (logs:CreateLogDelivery and related delivery actions) and X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) have no resource-level permissions.',
+    });
+  }
+
   private renderGrant(grant: Grant, backupRoleArns: string[]): PolicyStatement {
     const stack = Stack.of(this);
     const regional = (service: string, resource: string, resourceName: string, arnFormat = ArnFormat.SLASH_RESOURCE_NAME) =>
@@ -564,6 +639,7 @@ export class TableWarden extends Construct {
       'drill-tables': () => [regional('dynamodb', 'table', `${DRILL_TABLE_PREFIX}*`)],
       'dynamodb-backups': () => [regional('dynamodb', 'table', '*/backup/*')],
       'recovery-points': () => [regional('backup', 'recovery-point', '*', ArnFormat.COLON_RESOURCE_NAME)],
+      'seed-sources': () => this.seedSourceArns.map((source) => source.arn),
     };
     const conditions: Record<string, Record<string, unknown>> = { ...(grant.conditions ?? {}) };
     if (grant.viaServices) {
@@ -656,6 +732,8 @@ export class TableWarden extends Construct {
     const period = Duration.minutes(5);
     alarm('ReconcileFailedAlarm', this.stateMachine.metricFailed({ period, statistic: 'Sum' }), 'A tablewarden reconcile execution failed (see its execution history and run report).');
     alarm('ReconcileTimedOutAlarm', this.stateMachine.metricTimedOut({ period, statistic: 'Sum' }), 'A tablewarden reconcile execution timed out.');
+    alarm('SeedFailedAlarm', this.seed.metricFailed({ period, statistic: 'Sum' }), 'A tablewarden seed failed or was refused (see its execution history and runs/seed/<execution name>/report.json).');
+    alarm('SeedTimedOutAlarm', this.seed.metricTimedOut({ period, statistic: 'Sum' }), 'A tablewarden seed execution timed out.');
     alarm('DrillFailedAlarm', this.drills.drill.metricFailed({ period, statistic: 'Sum' }), 'A tablewarden restore drill failed, found no recovery point or did not start (see its execution and the drill history).');
     alarm('DrillTimedOutAlarm', this.drills.drill.metricTimedOut({ period, statistic: 'Sum' }), 'A tablewarden restore drill execution timed out.');
     alarm('DrillScheduleFailedAlarm', this.drills.schedule.metricFailed({ period, statistic: 'Sum' }), 'A tablewarden drill schedule failed (its tables could not be listed).');

@@ -79,6 +79,8 @@ export const RECONCILE_TASK_STATES = {
   ReleaseLock: 'lock',
   ReportFailure: 'report',
   ReleaseLockAfterFailure: 'lock',
+  // The seeding step (present when the stack wires seeding in: TableWarden does).
+  FindSeeds: 'seed-triggers',
 } as const satisfies Record<string, HandlerName>;
 
 /**

@@ -16,8 +16,11 @@ export interface HandlerEntry {
   readonly file: `functions/handlers/${string}.ts`;
   /** Its construct id in the stack (`<functionId>` → logical id `Warden<functionId>…`, alarms `<functionId>ErrorsAlarm`). */
   readonly functionId: string;
-  /** The state machines that invoke it: Reconcile (and its ApplyBatchRounds child), or Drill and DrillSchedule. */
-  readonly workflow: 'reconcile' | 'drill';
+  /**
+   * The state machines that invoke it: Reconcile (and its ApplyBatchRounds child), Drill and DrillSchedule, or the
+   * seeding feature (Seed; and seed-triggers, the seeding step Reconcile runs when the stack wires seeding in).
+   */
+  readonly workflow: 'reconcile' | 'drill' | 'seed';
 }
 
 /**
@@ -40,6 +43,10 @@ export const HANDLERS = {
   'drill-validate': { file: 'functions/handlers/drill-validate.ts', functionId: 'DrillValidate', workflow: 'drill' },
   'drill-cleanup': { file: 'functions/handlers/drill-cleanup.ts', functionId: 'DrillCleanup', workflow: 'drill' },
   'drill-record': { file: 'functions/handlers/drill-record.ts', functionId: 'DrillRecord', workflow: 'drill' },
+  // Seeding (issue 10): the Reconcile run's trigger step (which tables to seed now), and one part of a seed, called
+  // in a loop by the Seed state machine (state-machines/seed.ts).
+  'seed-triggers': { file: 'functions/handlers/seed-triggers.ts', functionId: 'SeedTriggers', workflow: 'seed' },
+  seed: { file: 'functions/handlers/seed.ts', functionId: 'Seed', workflow: 'seed' },
 } as const satisfies Record<string, HandlerEntry>;
 
 /** One Lambda handler (`lock`, `load-desired-state`, ..., `drill-record`). */

@@ -52,6 +52,10 @@ const CEILING_BYTES: Record<HandlerName, number> = {
   // (~79 KB of our own).
   'apply-batch': 530 * KB,
   report: TARGET_BYTES, // 399 KiB: S3, DynamoDB, SNS
+  'seed-triggers': TARGET_BYTES, // 365 KiB: S3 (run store, HeadObject), DynamoDB
+  // 408 KiB: S3 (run store and the seed source, ~60 KB with checksums), DynamoDB, and the streaming seed reader, its
+  // validation and the writer (~52 KB of our own); no parser dependency.
+  seed: 420 * KB,
   // 580 KiB. Like load-desired-state it reads the desired state from the bundle: the YAML parser (~112 KB) and zod's
   // classic API for the desired-state schema (~98 KB), with S3 and KMS for the bundle and its MAC. It is the only
   // drill handler that carries them (the others take the parsed target from the state machine).

@@ -29,6 +29,7 @@ import {
   type PlanBatchResult,
   type ReportResult,
 } from '../../functions/handlers/contracts.ts';
+import { seedTriggersEventSchema } from '../../functions/handlers/seed-contracts.ts';
 import { synthesizeOperatorTemplate } from '../../infra/synth.ts';
 import { findUnsupportedAsl } from '../../local/workflow/guard.ts';
 import { applyBatchRoundsAslFromTemplate, reconcileAslFromTemplate } from './template-helpers.ts';
@@ -88,6 +89,8 @@ function contractStubs(): Record<TaskState, Stub> {
     },
     Report: report,
     ReportFailure: report,
+    // The seeding step: nothing to seed (test/workflow/seed.test.ts runs it against the local AWS).
+    FindSeeds: async (event) => (parse(seedTriggersEventSchema, event), { starts: [], counts: { declared: 0, started: 0, unchanged: 0, notReady: 0, deferred: 0, failed: 0 } }),
   };
 }
 
@@ -200,7 +203,7 @@ describe('guard: the synthesized ASL stays runnable by aws-local-stepfunctions',
 
   it('has exactly the documented Lambda Task states (parent and child), each retrying transient Lambda errors', () => {
     // Act
-    const tasks = [...allStates(asl), ...allStates(childAsl)].filter(([name, state]) => state['Type'] === 'Task' && name !== 'StartApplyBatchRounds');
+    const tasks = [...allStates(asl), ...allStates(childAsl)].filter(([name, state]) => state['Type'] === 'Task' && name !== 'StartApplyBatchRounds' && name !== 'StartSeed');
     // Assess
     expect(tasks.map(([name]) => name).sort()).toEqual(Object.keys(RECONCILE_TASK_STATES).sort());
     for (const [name, state] of tasks) {
@@ -226,7 +229,7 @@ describe('guard: the synthesized ASL stays runnable by aws-local-stepfunctions',
     // Act
     const maps = allStates(asl).filter(([, state]) => state['Type'] === 'Map');
     // Assess
-    expect(maps.map(([name]) => name).sort()).toEqual(['ApplyBatches', 'PlanBatches']);
+    expect(maps.map(([name]) => name).sort()).toEqual(['ApplyBatches', 'PlanBatches', 'StartSeeds']);
     for (const [, state] of maps) {
       expect(state['MaxConcurrency']).toBe(10);
       expect((state['ItemProcessor'] as { ProcessorConfig: { Mode: string } }).ProcessorConfig.Mode).toBe('INLINE');
@@ -240,7 +243,8 @@ describe('Reconcile, run locally', () => {
     const outcome = await run(asl, { trigger: 'manual', mode: 'apply', waitSeconds: 0 });
     // Assess
     expect(outcome.error).toBeUndefined();
-    expect(states(outcome)).toEqual(['AcquireLock', 'LoadDesiredState', 'PlanBatch', 'PlanBatch', 'Gate', 'ApplyBatch', 'ApplyBatch', 'Report', 'ReleaseLock']);
+    expect(states(outcome)).toEqual(['AcquireLock', 'LoadDesiredState', 'PlanBatch', 'PlanBatch', 'Gate', 'ApplyBatch', 'ApplyBatch', 'Report', 'ReleaseLock', 'FindSeeds']);
+    expect(eventsOf(outcome, 'FindSeeds')).toEqual([{ runId: 'run-1', batches: BATCHES }]);
     expect(eventsOf(outcome, 'Gate')[0]?.['plans']).toEqual(BATCHES.map((batch) => ({ index: batch.index, actions: 1, disruptiveTables: 0, population: batch.tables })));
     expect(eventsOf(outcome, 'AcquireLock')).toEqual([expect.objectContaining({ action: 'acquire', owner: EXECUTION.Id })]);
     expect(eventsOf(outcome, 'LoadDesiredState')).toEqual([{ runId: 'run-1', revision: 'latest', tables: [], batchSize: 50 }]);
@@ -315,7 +319,7 @@ describe('Reconcile, run locally', () => {
     expect(rounds).toEqual(Array.from({ length: MAX_APPLY_ROUNDS + 1 }, (_, round) => round));
     expect(eventsOf(outcome, 'Report')).toEqual([expect.objectContaining({ outcome: 'succeeded', batches: [expect.objectContaining({ index: 0 }), { index: 1, failed: true, error: 'BatchDidNotSettle' }] })]);
     expect(eventsOf(outcome, 'ReportFailure')).toEqual([]);
-    expect(states(outcome).slice(-2)).toEqual(['Report', 'ReleaseLock']);
+    expect(states(outcome).slice(-3)).toEqual(['Report', 'ReleaseLock', 'FindSeeds']);
   });
 
   it('a batch whose apply Lambda fails is reported with its error; the other batch is applied', async () => {

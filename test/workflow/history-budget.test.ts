@@ -12,11 +12,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { applyBatchEventSchema, gateEventSchema, loadEventSchema, lockEventSchema, planBatchEventSchema, reportEventSchema } from '../../functions/handlers/contracts.ts';
+import { seedEventSchema, seedTriggersEventSchema } from '../../functions/handlers/seed-contracts.ts';
+import { boundStarts, MAX_SEED_STARTS_PER_RUN, type SeedStart } from '../../functions/run/core/seed-trigger.ts';
 import { synthesizeOperator } from '../../infra/synth.ts';
 import { childStateMachineArns, largestPayload, worstCaseHistory } from '../../local/workflow/budget.ts';
 import { extractStateMachines, findStateMachine, type CfnTemplate, type ExtractedStateMachine } from '../../local/workflow/extract.ts';
 import { runStateMachine, type LocalLambdaHandler, type RunResult } from '../../local/workflow/run.ts';
 import { MAX_APPLY_ROUNDS } from '../../state-machines/reconcile.ts';
+import { MAX_SEED_PARTS } from '../../state-machines/seed.ts';
 
 const TABLES = 10_000;
 const BATCH_SIZE = 50;
@@ -190,15 +193,20 @@ function synthesized(): Synthesized {
   return { parent, stateMachines, lambdaLogicalIds: operator.lambdaLogicalIds };
 }
 
-/** Worst case of the parent and of each child it starts, every Map at 200 items, every loop at MAX_APPLY_ROUNDS + 1. */
+/**
+ * Worst case of the parent and of each child it starts: every Map at 200 items (the seeding step's StartSeeds at the
+ * most seeds one run starts), every loop at MAX_APPLY_ROUNDS + 1; the Seed executions the run starts at MAX_SEED_PARTS
+ * parts (their own loop bound; test/workflow/seed-budget.test.ts).
+ */
 function reconcileBudgets(machines: Synthesized): Array<{ machine: string; events: number }> {
-  const options = { defaultMapItems: BATCHES, loopIterations: MAX_APPLY_ROUNDS + 1 };
+  const options = { defaultMapItems: BATCHES, mapItems: { StartSeeds: MAX_SEED_STARTS_PER_RUN }, loopIterations: MAX_APPLY_ROUNDS + 1 };
   const children = childStateMachineArns(machines.parent.definition).map((arn) => {
     const child = machines.stateMachines.find((machine) => machine.arn === arn);
     if (!child) throw new Error(`the parent starts ${arn}, which is not in the template`);
     return child;
   });
-  return [machines.parent, ...children].map((machine) => ({ machine: machine.constructId ?? machine.logicalId, events: worstCaseHistory(machine.definition, options).events }));
+  const loops = (machine: ExtractedStateMachine) => ((machine.constructId ?? machine.logicalId).includes('SeedWorkflow') ? { loopIterations: MAX_SEED_PARTS } : {});
+  return [machines.parent, ...children].map((machine) => ({ machine: machine.constructId ?? machine.logicalId, events: worstCaseHistory(machine.definition, { ...options, ...loops(machine) }).events }));
 }
 
 /** The longest execution name Step Functions accepts (80 characters): the run id in every S3 key. */
@@ -229,13 +237,27 @@ function standIns(roundsPerBatch: number): Record<string, LocalLambdaHandler> {
       return { index: batch.index, round, pending: round + 1 < roundsPerBatch, waitSeconds: 0, applied: 99_999, failed: 99_999, resultKey: `runs/${RUN_ID}/results/${batch.index}/${round}.json` };
     },
     report: (event) => (reportEventSchema.parse(event), { reportKey: `runs/${RUN_ID}/report.json`, status: 'failed', notified: true, tables: TABLES, applied: 9_999_999, failed: 9_999_999 }),
+    // The seeding step: as many starts as one run carries (the bound is in count and bytes), each with a long URI.
+    'seed-triggers': (event) => {
+      seedTriggersEventSchema.parse(event);
+      const starts: SeedStart[] = Array.from({ length: MAX_SEED_STARTS_PER_RUN * 4 }, (_, index) => ({
+        name: `seed-${'t'.repeat(58)}-${String(index).padStart(16, '0')}`,
+        input: { table: 't'.repeat(255), source: `s3://${'b'.repeat(63)}/${'k'.repeat(200)}${index}`, format: 'dynamodb-json', mode: 'insert-if-empty', sourceVersion: { etag: `"${'e'.repeat(32)}"`, versionId: 'v'.repeat(32) } },
+      }));
+      const bounded = boundStarts(starts);
+      return { starts: bounded.starts, counts: { declared: TABLES, started: bounded.starts.length, unchanged: TABLES, notReady: TABLES, deferred: bounded.deferred, failed: TABLES } };
+    },
+    seed: (event) => {
+      const { executionName, table, source, iteration } = seedEventSchema.parse(event);
+      return { status: 'completed', table, source, iteration, counts: { read: 0, written: 0, rejected: 0, skipped: 0, retried: 0 }, sourceVersion: {}, reportKey: `runs/seed/${executionName}/report.json`, rejectionsKey: `runs/seed/${executionName}/rejections.jsonl` };
+    },
   };
 }
 
 async function runReconcile(machines: Synthesized, roundsPerBatch: number): Promise<RunResult> {
   const handlers = standIns(roundsPerBatch);
   const lambdas = Object.fromEntries(Object.entries(machines.lambdaLogicalIds).map(([handler, logicalId]) => [logicalId, handlers[handler]!]));
-  return runStateMachine({
+  const result = await runStateMachine({
     ...machines.parent,
     input: { trigger: 'schedule' },
     executionName: RUN_ID,
@@ -243,6 +265,10 @@ async function runReconcile(machines: Synthesized, roundsPerBatch: number): Prom
     stateMachines: machines.stateMachines,
     overrides: { waits: 'skip' },
   });
+  // The seeding step started its seeds fire-and-forget: every one of them, and each succeeds.
+  expect(result.startedExecutions.length).toBeGreaterThan(0);
+  expect((await Promise.all(result.startedExecutions.map((started) => started.result))).map((seed) => seed.status)).toEqual(result.startedExecutions.map(() => 'SUCCEEDED'));
+  return result;
 }
 
 describe(`Reconcile history and payload budget at ${TABLES.toLocaleString('en')} tables (${BATCHES} batches of ${BATCH_SIZE})`, () => {
