@@ -201,10 +201,10 @@ export class SeedWriter {
    * reached, or a failure is to be thrown); most items just join the current batch, and a reader of 100,000 items/s
    * should not pay a promise for each of them.
    */
-  add(item: SeedItem): Promise<void> | undefined {
+  add(item: SeedItem, wireBytes?: number): Promise<void> | undefined {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.options.method === 'conditional') return this.dispatch(() => this.putIfAbsent(item));
-    const ready = this.packer.add(item, putRequestWireBytes(item));
+    const ready = this.packer.add(item, wireBytes ?? putRequestWireBytes(item)); // the reader's figure when it has one
     if (ready.length === 0) return undefined;
     return (async () => {
       for (const batch of ready) await this.dispatch(() => this.writeBatch(batch));

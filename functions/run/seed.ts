@@ -218,7 +218,7 @@ export async function runSeed(options: SeedRunOptions): Promise<SeedRunReport> {
       taken++;
       if (record.kind === 'rejected') rejections.push(record);
       else if (taken > skip) {
-        const wait = writer.add(record.item);
+        const wait = writer.add(record.item, record.wireBytes);
         if (wait !== undefined) await wait;
       }
     }

@@ -6,7 +6,9 @@
  * gunzip when the first bytes are gzip's magic 1f 8b → BOM check → container from the first non-blank byte
  * ('[' array, '{' JSON Lines) → RecordScanner (record bytes, offset, line, index) → strict UTF-8 decode →
  * precise JSON parse → encoding (plain or DynamoDB-JSON, from the first object record unless given) → item →
- * key/size/duplicate checks.
+ * key/size/duplicate checks. Once a file is known to be plain JSON, each record first tries the one-pass fast path
+ * (plain-item.ts: parse, convert, size and wire size together); whatever it doesn't accept takes the general path,
+ * which alone writes rejection reasons.
  *
  * Memory: one chunk, the record in progress (capped by maxRecordBytes) and the duplicate-key table (16–32 bytes
  * per distinct key; see DuplicateKeys). Backpressure is the consumer's: the next chunk is read only when the
@@ -29,8 +31,10 @@ import { JsonSyntaxError, isJsonObject, parseJsonText } from './json-text.ts';
 import type { JsonObject } from './json-text.ts';
 import { RecordScanner } from './record-scanner.ts';
 import type { Container, RawRecord } from './record-scanner.ts';
+import { parsePlainItem } from './plain-item.ts';
 import { ItemProblem, dynamoJsonToItem, plainToItem } from './to-item.ts';
 import { DuplicateKeys, itemProblem, keyFingerprint } from './validate.ts';
+import { putRequestWireBytes } from './wire-size.ts';
 
 /** The file formats a seed may have; `auto` detects the container and the encoding. */
 export type SeedFormat = 'auto' | 'json' | 'jsonl' | 'dynamodb-json';
@@ -54,6 +58,8 @@ export interface SeedItemRecord {
   readonly line: number;
   readonly offset: number;
   readonly item: SeedItem;
+  /** JSON bytes of its PutRequest in a BatchWriteItem body (putRequestWireBytes), so the writer need not walk it again. */
+  readonly wireBytes: number;
 }
 
 /** A record that can't be written, and why. */
@@ -165,6 +171,8 @@ export class SeedReader implements AsyncIterable<SeedRecord> {
   private readonly keys = new DuplicateKeys();
   private started = false;
   private detected = false;
+  /** Set once the encoding is known to be plain without the export wrapper: records try parsePlainItem first. */
+  private plainFastPath = false;
   /** Bytes of the preamble chunk after the container's first byte, not yet scanned. */
   private pending: Buffer | undefined;
 
@@ -333,6 +341,11 @@ export class SeedReader implements AsyncIterable<SeedRecord> {
     } catch {
       return this.reject(raw, `invalid UTF-8 at byte ${raw.offset + firstInvalidUtf8(raw.bytes)}`);
     }
+    if (this.plainFastPath) {
+      // A clean plain item in one pass; anything else (undefined) goes the general way below, which decides exactly as before.
+      const fast = parsePlainItem(text);
+      if (fast !== undefined) return this.accept(raw, fast.item, fast.size, fast.wireBytes);
+    }
     let value;
     try {
       value = parseJsonText(text);
@@ -349,6 +362,7 @@ export class SeedReader implements AsyncIterable<SeedRecord> {
     if (!this.detected) {
       this.detect(record);
       this.detected = true;
+      this.plainFastPath = this.summary.encoding === 'plain' && !this.summary.exportWrapper;
     }
     if (this.summary.exportWrapper) {
       const names = Object.keys(record);
@@ -365,14 +379,19 @@ export class SeedReader implements AsyncIterable<SeedRecord> {
       if (!(error instanceof ItemProblem)) throw error;
       return this.reject(raw, error.message);
     }
-    const problem = itemProblem(item, this.options.keySchema);
+    return this.accept(raw, item, undefined, undefined);
+  }
+
+  /** Key, size and duplicate checks on a converted item (sizes given when the fast path already has them). */
+  private accept(raw: RawRecord, item: SeedItem, size: number | undefined, wireBytes: number | undefined): SeedRecord {
+    const problem = itemProblem(item, this.options.keySchema, size);
     if (problem !== undefined) return this.reject(raw, problem);
     const earlier = this.keys.add(keyFingerprint(item, this.options.keySchema), raw.index);
     this.summary.keyTableBytes = this.keys.bytes;
     if (earlier !== undefined) return this.reject(raw, `duplicate key: item ${earlier} has the same primary key (the first one is kept)`);
     this.summary.records++;
     this.summary.items++;
-    return { kind: 'item', index: raw.index, line: raw.line, offset: raw.offset, item };
+    return { kind: 'item', index: raw.index, line: raw.line, offset: raw.offset, item, wireBytes: wireBytes ?? putRequestWireBytes(item) };
   }
 
   /**

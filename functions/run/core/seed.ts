@@ -8,7 +8,8 @@
  * form (DynamoDB-JSON) can be larger than its 400 KB stored size (base64 binary, escaped strings), so the packer
  * budgets the request's JSON bytes, not DynamoDB's size accounting. UnprocessedItems are not retried by the SDK.
  */
-import type { SeedAttributeValue, SeedItem, SeedKeySchema } from '../../core/seed/attribute-value.ts';
+import type { SeedItem, SeedKeySchema } from '../../core/seed/attribute-value.ts';
+import { jsonStringBytes } from '../../core/seed/wire-size.ts';
 import type { SeedRejection } from '../../core/seed/read-seed.ts';
 
 /** How a seed treats the table's existing items. */
@@ -33,62 +34,9 @@ export const BATCH_WRITE_MAX_BYTES = 16_000_000;
 // Wire size and packing
 // ---------------------------------------------------------------------------------------------------------------
 
-/** UTF-8 bytes of `text` as a JSON string literal (quotes and escapes included), as the SDK's JSON.stringify sends it. */
-export function jsonStringBytes(text: string): number {
-  let bytes = 2;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 0x22 || code === 0x5c || code === 0x08 || code === 0x0c || code === 0x0a || code === 0x0d || code === 0x09) bytes += 2;
-    else if (code < 0x20) bytes += 6;
-    else if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      bytes += 4;
-      i++;
-    } else if (code >= 0xd800 && code <= 0xdfff) bytes += 6; // a lone surrogate: JSON.stringify writes \udXXX
-    else bytes += 3;
-  }
-  return bytes;
-}
-
-function base64Bytes(length: number): number {
-  return 2 + 4 * Math.ceil(length / 3);
-}
-
-/** JSON bytes of one attribute value in DynamoDB-JSON (`{"S":"..."}`), as sent in a request. */
-export function valueWireBytes(value: SeedAttributeValue): number {
-  // 2 for the braces, the type name in quotes and a colon.
-  if ('S' in value) return 6 + jsonStringBytes(value.S);
-  if ('N' in value) return 6 + value.N.length + 2;
-  if ('B' in value) return 6 + base64Bytes(value.B.length);
-  if ('BOOL' in value) return 9 + (value.BOOL ? 4 : 5);
-  if ('NULL' in value) return 9 + 4;
-  if ('L' in value) {
-    let bytes = 6 + 2 + Math.max(0, value.L.length - 1);
-    for (const element of value.L) bytes += valueWireBytes(element);
-    return bytes;
-  }
-  if ('M' in value) return 6 + itemWireBytes(value.M);
-  if ('SS' in value) return 7 + 2 + Math.max(0, value.SS.length - 1) + value.SS.reduce((sum, element) => sum + jsonStringBytes(element), 0);
-  if ('NS' in value) return 7 + 2 + Math.max(0, value.NS.length - 1) + value.NS.reduce((sum, element) => sum + element.length + 2, 0);
-  return 7 + 2 + Math.max(0, value.BS.length - 1) + value.BS.reduce((sum, element) => sum + base64Bytes(element.length), 0);
-}
-
-/** JSON bytes of an item's attribute map (`{"name":{...},...}`). */
-export function itemWireBytes(item: SeedItem): number {
-  let bytes = 2;
-  let first = true;
-  for (const name in item) {
-    bytes += (first ? 0 : 1) + jsonStringBytes(name) + 1 + valueWireBytes(item[name]!);
-    first = false;
-  }
-  return bytes;
-}
-
-/** JSON bytes one item adds to a BatchWriteItem body: `{"PutRequest":{"Item":...}}` plus its comma. */
-export function putRequestWireBytes(item: SeedItem): number {
-  return '{"PutRequest":{"Item":}},'.length + itemWireBytes(item);
-}
+// The wire-size functions live in functions/core/seed/wire-size.ts, so the reader can compute an item's wire size
+// in the same pass that builds it (one walk per item, not one per consumer); re-exported here for the packer's users.
+export { itemWireBytes, jsonStringBytes, putRequestWireBytes, valueWireBytes } from '../../core/seed/wire-size.ts';
 
 /** The body's fixed part: `{"RequestItems":{"<table>":[]}}`. */
 export function batchEnvelopeBytes(table: string): number {
