@@ -20,7 +20,7 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 export const LEDGER = 'Ledger';
 /** A table with a customer managed key, drilled from AWS Backup recovery points, daily. */
 export const ACCOUNTS = 'Accounts';
-/** A table drilled weekly from PITR. */
+/** A table drilled weekly from PITR; it declares TTL and Contributor Insights, which a restore drops. */
 export const PROFILES = 'Profiles';
 /** Its key alias. */
 export const ACCOUNTS_KEY_ALIAS = 'alias/tablewarden/accounts';
@@ -57,7 +57,14 @@ export function drillFiles(ledgerMinutes = 30): Array<{ path: string; text: stri
         `  encryption: { type: CUSTOMER_MANAGED, kmsKeyAlias: ${ACCOUNTS_KEY_ALIAS} }\n  backup: { plan: daily-35d }\n  restoreDrill: { schedule: daily, source: aws-backup, maxRestoreMinutes: 30, sampleSize: 40 }\n`,
       ),
     },
-    { path: 'desired-state/tables/profiles.yaml', text: table(PROFILES, 'entryID', `  pointInTimeRecovery: { enabled: true }\n  restoreDrill: { schedule: weekly, source: pitr, maxRestoreMinutes: 30, sampleSize: 20 }\n`) },
+    {
+      path: 'desired-state/tables/profiles.yaml',
+      text: table(
+        PROFILES,
+        'entryID',
+        `  pointInTimeRecovery: { enabled: true }\n  timeToLive: { attributeName: expiresAt }\n  contributorInsights: true\n  restoreDrill: { schedule: weekly, source: pitr, maxRestoreMinutes: 30, sampleSize: 20 }\n`,
+      ),
+    },
   ];
 }
 
