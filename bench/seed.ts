@@ -167,6 +167,8 @@ interface ThroughputSet {
   seeder: number;
   put: number;
   raw: number;
+  /** Every run's rate, in run order (the emulator on a shared machine is noisy: the spread is part of the result). */
+  runs: { seeder: number[]; put: number[]; raw: number[] };
 }
 
 /** The 1-minute load average now (the machine is shared: figures are noted with it). */
@@ -206,7 +208,7 @@ async function measureThroughput(sizes: SeedBenchSizes): Promise<{ local: Throug
         for (let k = 0; k < methods.length; k++) await methods[(run + k) % methods.length]!();
         log(`seed throughput (${label}) run ${run + 1}/${sizes.runs}: seeder ${seeder.at(-1)!.toFixed(0)} items/s, raw BatchWriteItem ${raw.at(-1)!.toFixed(0)}, sequential PutItem ${put.at(-1)!.toFixed(0)}`);
       }
-      return { seeder: median(seeder), put: median(put), raw: median(raw) };
+      return { seeder: median(seeder), put: median(put), raw: median(raw), runs: { seeder: seeder.map((x) => round(x, 0)), put: put.map((x) => round(x, 0)), raw: raw.map((x) => round(x, 0)) } };
     };
     const localhost = await set('localhost');
     let latency: ThroughputSet | undefined;
@@ -479,9 +481,15 @@ export async function measureSeed(sizes: SeedBenchSizes = seedBenchSizes()): Pro
     parseBytesPerItem: parse === undefined ? null : round(parse.bytesPerItem, 0),
     seederConcurrency: SEEDER_CONCURRENCY,
     loadAverage: { throughput: throughput?.load ?? null, parse: parse?.load ?? null },
+    throughputRuns: { localhost: throughput?.local.runs ?? null, [`latency${sizes.latencyMs}ms`]: throughput?.latency?.runs ?? null },
     memory: memory.runs.map((run) => ({ container: run.container, mode: run.mode, bytes: run.bytes, records: run.records, wallMs: round(run.result.wallMs, 0), vmHwmKb: run.result.vmHwmKb, maxRssKb: run.result.maxRssKb, peakMiB: run.result.peakMiB, sinkRequests: run.sinkRequests })),
   };
   return { figures, markdown: seedMarkdown(figures, sizes, throughput, parse, memory), method };
+}
+
+function runsText(label: string, set: ThroughputSet): string {
+  const list = (values: number[]) => values.map((x) => x.toLocaleString('en')).join(', ');
+  return `${label}: seeder ${list(set.runs.seeder)}, raw ${list(set.runs.raw)}, PutItem ${list(set.runs.put)}`;
 }
 
 /** "load average 4.6 → 5.1", with a warning past 3 on this 2-core machine shared with others. */
@@ -546,6 +554,10 @@ function seedMarkdown(
           `| seeder ÷ PutItem loop (target ≥ 10×) | ${value('seed.seederToPutItemRatio', 2)}× | ${value(`seed.${lat}seederToPutItemRatio`, 2)}× |`,
           `| seeder ÷ raw BatchWriteItem loop (target ≥ 0.8×) | ${value('seed.seederToRawBatchWriteRatio', 2)}× | ${value(`seed.${lat}seederToRawBatchWriteRatio`, 2)}× |`,
           `| raw BatchWriteItem loop ÷ PutItem loop (the most any batch writer can gain on this basis) | ${value('seed.rawBatchWriteToPutItemRatio', 2)}× | ${value(`seed.${lat}rawBatchWriteToPutItemRatio`, 2)}× |`,
+          '',
+          `Every run (items/s, in run order; each run rotates which method goes first): ${runsText('localhost', throughput.local)}; ${throughput.latency === undefined ? 'latency model not run' : runsText(`${sizes.latencyMs} ms per request`, throughput.latency)}.`,
+          'moto on a shared 2-core machine is noisy from run to run (a batch takes 100+ ms of its CPU), so read the ratios',
+          'with that spread in mind: the medians decide the verdicts.',
           '',
         ]),
     ...(parse === undefined
