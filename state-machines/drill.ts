@@ -112,14 +112,15 @@ export interface DrillDefinitionProps {
 }
 
 function lambdaTask(scope: Construct, props: DrillDefinitionProps) {
-  return (id: keyof typeof DRILL_TASK_STATES, payload: Record<string, unknown>, resultPath: string, resultSelector?: Record<string, unknown>) => {
+  // resultPath undefined: the result replaces the state (an explicit "$" is mishandled by aws-local-stepfunctions).
+  return (id: keyof typeof DRILL_TASK_STATES, payload: Record<string, unknown>, resultPath: string | undefined, resultSelector?: Record<string, unknown>) => {
     const handler = DRILL_TASK_STATES[id];
     return new LambdaInvoke(scope, id, {
       lambdaFunction: props.functions[handler],
       payload: TaskInput.fromObject(payload),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
-      resultPath,
+      ...(resultPath !== undefined ? { resultPath } : {}),
       ...(resultSelector ? { resultSelector } : {}),
       taskTimeout: Timeout.duration(props.taskTimeouts?.[handler] ?? Duration.minutes(16)),
     }).addRetry(TRANSIENT_RETRY);
@@ -140,7 +141,9 @@ export function drillDefinition(scope: Construct, props: DrillDefinitionProps): 
   const invalidInput = new Fail(scope, 'InvalidInput', { error: 'InvalidInput', cause: DRILL_FAILURES.InvalidInput });
 
   // ==== Record (the verdict decides how the execution ends) ====
-  const record = invoke('RecordDrill', { table: JsonPath.stringAt('$.run.drill.table'), drill: JsonPath.objectAt('$.run.drill'), error: JsonPath.objectAt('$.error') }, '$.report');
+  // The report replaces the state (`{ report }`): it holds everything the drill found, so nothing else is carried.
+  const asReport = { report: JsonPath.objectAt('$') };
+  const record = invoke('RecordDrill', { table: JsonPath.stringAt('$.run.drill.table'), drill: JsonPath.objectAt('$.run.drill'), error: JsonPath.objectAt('$.error') }, undefined, asReport);
   record.addCatch(recordFailed, { errors: ['States.ALL'], resultPath: '$.recordError' });
   record.next(
     new Choice(scope, 'Verdict?')
@@ -148,7 +151,7 @@ export function drillDefinition(scope: Construct, props: DrillDefinitionProps): 
       .when(Condition.stringEquals('$.report.verdict', 'no-recovery-point'), noRecoveryPoint)
       .otherwise(drillFailed),
   );
-  const recordNotStarted = invoke('RecordNotStarted', { table: JsonPath.stringAt('$.input.table'), error: JsonPath.objectAt('$.error') }, '$.report');
+  const recordNotStarted = invoke('RecordNotStarted', { table: JsonPath.stringAt('$.input.table'), error: JsonPath.objectAt('$.error') }, undefined, asReport);
   recordNotStarted.addCatch(recordFailed, { errors: ['States.ALL'], resultPath: '$.recordError' });
   recordNotStarted.next(drillNotStarted);
 
@@ -187,9 +190,17 @@ export function drillDefinition(scope: Construct, props: DrillDefinitionProps): 
   const waitForRestore = new Wait(scope, 'WaitForRestore', { time: WaitTime.secondsPath('$.run.wait.seconds') });
   const check = invoke('CheckRestore', { drill: JsonPath.objectAt('$.run.drill'), wait: JsonPath.objectAt('$.run.wait') }, '$.run');
   check.addCatch(cleanup, caught);
-  const validate = invoke('ValidateDrill', { target: JsonPath.objectAt('$.target'), drill: JsonPath.objectAt('$.run.drill') }, '$.run.drill');
+  // ValidateDrill is the target's last reader: the validated drill takes the target's place, so no state holds both
+  // the declared spec and the findings (test/workflow/drill-budget.test.ts), and KeepFindings moves it into $.run.
+  const validate = invoke('ValidateDrill', { target: JsonPath.objectAt('$.target'), drill: JsonPath.objectAt('$.run.drill') }, '$.target');
   validate.addCatch(cleanup, caught);
-  validate.next(cleanup);
+  validate
+    .next(
+      new Pass(scope, 'KeepFindings', {
+        parameters: { input: JsonPath.objectAt('$.input'), error: JsonPath.objectAt('$.error'), run: { drill: JsonPath.objectAt('$.target'), wait: JsonPath.objectAt('$.run.wait') } },
+      }),
+    )
+    .next(cleanup);
   // A backstop: checkRestore fails the drill at its deadline long before this many rounds.
   const roundsExhausted = new Pass(scope, 'RestoreRoundsExhausted', {
     result: Result.fromObject({ Error: 'RestoreTimedOut', Cause: `the copy was not ready after ${MAX_CHECK_ROUNDS} checks` }),
