@@ -5,7 +5,7 @@
  * recovery point), the one-line refusals that call nothing, and `--remote` through a fake
  * Step Functions port. Every test asserts that no `tw-drill-*` table is left.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchWriteItemCommand, CreateTableCommand, DescribeTableCommand, ListTablesCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
@@ -239,17 +239,6 @@ describe('tablewarden drill (local AWS)', () => {
       'tablewarden: no Drill state machine (tags tablewarden:role=operator, tablewarden:workflow=drill) in this account and region: deploy the operator stack, or pass --state-machine ARN (stack output DrillStateMachineArn)',
     );
     expect(clients.calls.all().map((call) => call.action)).toEqual(['tag:GetResources']);
-  });
-
-  it.runIf(!existsSync('node_modules/@aws-sdk/client-sfn'))('--remote without @aws-sdk/client-sfn installed says so in one line, exit 1', async () => {
-    // Prepare
-    const io = captureIo();
-    // Act
-    const result = await drill('Customers', { remote: true, stateMachine: 'arn:aws:states:us-east-1:123456789012:stateMachine:Drill' }, io);
-    // Assess
-    expect(result.exitCode).toBe(1);
-    expect(io.stderr().trim()).toBe('tablewarden: --remote needs the Step Functions client: npm install @aws-sdk/client-sfn (it is not a dependency of tablewarden yet)');
-    expect(clients.calls.writes()).toEqual([]);
   });
 
   it('--remote: an execution that fails without a report is exit 1, with its error', async () => {

@@ -156,7 +156,7 @@ export async function runDrillCommand(tableName: string | undefined, options: Dr
   try {
     const request = await checkRequest(tableName, options, io, now());
     const clients = dependencies.clients ?? clientsFor(options);
-    // --remote: the state machine and the client first, so a missing one is one line and nothing starts.
+    // --remote: the state machine first, so a missing one is one line and nothing starts.
     const remote = options.remote ? await remoteTarget(options, clients, dependencies) : undefined;
     progress = new DrillProgressRenderer(io.err, `drill ${request.table.name}`, dependencies.progress);
     const renderer = progress;
@@ -232,7 +232,7 @@ interface RemoteTarget {
   stateMachine: string;
 }
 
-/** Find the Drill state machine (flag, environment, else its tags) and load the client. @throws UsageError when there is none */
+/** Find the Drill state machine (flag, environment, else its tags). @throws UsageError when there is none */
 async function remoteTarget(options: DrillCommandOptions, clients: AwsClients, dependencies: DrillCommandDependencies): Promise<RemoteTarget> {
   const executions = dependencies.executions ?? sfnDrillExecutions(clients);
   const stateMachine = options.stateMachine ?? process.env['TABLEWARDEN_DRILL_STATE_MACHINE'] ?? (await executions.findStateMachine());
@@ -241,7 +241,6 @@ async function remoteTarget(options: DrillCommandOptions, clients: AwsClients, d
       'no Drill state machine (tags tablewarden:role=operator, tablewarden:workflow=drill) in this account and region: deploy the operator stack, or pass --state-machine ARN (stack output DrillStateMachineArn)',
     );
   }
-  await executions.ready?.();
   return { executions, stateMachine };
 }
 
