@@ -35,6 +35,7 @@ import { Construct } from 'constructs';
 import { ReconcileStateMachine } from '../state-machines/reconcile.ts';
 import { SeedStateMachine } from '../state-machines/seed.ts';
 import { DRILL_CADENCES, DrillStateMachines, type DrillFunctions } from '../state-machines/drill.ts';
+import { DRILL_SCHEDULE_WORKFLOW_TAG, DRILL_WORKFLOW_TAG } from '../functions/core/drill/workflow-tags.ts';
 import { HANDLERS, handlersOf } from '../functions/handlers/registry.ts';
 import { handlerCode } from './handler-bundle.ts';
 import { HANDLER_NAMES, handlerGrants, type Grant, type HandlerName, type ResourceKind } from './permissions.ts';
@@ -305,6 +306,13 @@ export class TableWarden extends Construct {
       taskTimeouts: Object.fromEntries(handlersOf('drill').map((handler) => [handler, HANDLER_SETTINGS[handler].timeout.plus(Duration.minutes(1))])),
       logGroup: new LogGroup(this, 'DrillLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN }),
     });
+    // `tablewarden drill --remote` finds Drill by these tags (functions/aws/drill-remote.ts); DrillSchedule's workflow
+    // value differs so that lookup matches one machine. On the L1 resources only: the roles stay untagged.
+    for (const [machine, workflow] of [[this.drills.drill, DRILL_WORKFLOW_TAG], [this.drills.schedule, DRILL_SCHEDULE_WORKFLOW_TAG]] as const) {
+      const resource = machine.node.defaultChild as CfnResource;
+      Tags.of(resource).add(OPERATOR_TAG.key, OPERATOR_TAG.value);
+      Tags.of(resource).add(workflow.key, workflow.value);
+    }
     this.acknowledgeDrillRoles();
     this.acknowledgeSeedRoles();
     // --- end of restore drills ------------------------------------------------------------------------------------
