@@ -5,7 +5,7 @@
  */
 import { DescribeContinuousBackupsCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
 import { publishBundle } from '../../functions/aws/publish.ts';
 import { S3RunStore } from '../../functions/aws/run-store.ts';
@@ -16,34 +16,15 @@ import { handler as lock } from '../../functions/handlers/lock.ts';
 import { handlerCallRecorders, hostHandlers } from '../support/run-dependencies.ts';
 import { handlerApiActions, HANDLER_NAMES } from '../../infra/permissions.ts';
 import { createDriftedAccount } from '../../local/drifted-account.ts';
-import { createOperatorEnvironment } from '../../local/operator-env.ts';
 import { prepareLocalReconcile, runLocalReconcile } from '../../local/workflow/reconcile.ts';
 import { runStateMachine } from '../../local/workflow/run.ts';
 import { handler as applyBatch } from '../../functions/handlers/apply-batch.ts';
 import { handler as loadDesiredState } from '../../functions/handlers/load-desired-state.ts';
-import { useLocalAws } from '../helpers/local-aws.ts';
+import { useWorkflowAccount } from '../support/workflow-account.ts';
 
-const local = useLocalAws();
+const local = useWorkflowAccount({ prepare: prepareLocalReconcile });
 let execution = 0;
 const nextName = () => `run-${++execution}`;
-
-beforeAll(async () => {
-  await prepareLocalReconcile();
-  hostHandlers();
-}, 120_000);
-
-beforeEach(async () => {
-  await local.reset();
-  await createOperatorEnvironment(local);
-});
-
-afterEach(async () => {
-  await local.server.clearFaults();
-  if (process.env.AWS_MAX_ATTEMPTS !== undefined) {
-    vi.unstubAllEnvs();
-    hostHandlers();
-  }
-});
 
 async function publish(revision = 'rev-1', edit: (files: SourceFile[]) => SourceFile[] = (files) => files): Promise<void> {
   const s3 = new S3Client({ ...local.clientConfig, forcePathStyle: true });

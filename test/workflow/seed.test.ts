@@ -11,20 +11,20 @@
 import { createHash } from 'node:crypto';
 import { CreateTableCommand, GetItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
 import { publishBundle } from '../../functions/aws/publish.ts';
 import { readDesiredStateFiles } from '../../functions/cli/desired-files.ts';
 import { handlerApiActions } from '../../infra/permissions.ts';
-import { createOperatorEnvironment } from '../../local/operator-env.ts';
 import { prepareLocalReconcile, runLocalReconcile } from '../../local/workflow/reconcile.ts';
 import type { RunResult } from '../../local/workflow/run.ts';
 import { runLocalSeed } from '../../local/workflow/seed.ts';
 import { MAX_SEED_PARTS } from '../../state-machines/seed.ts';
-import { useLocalAws } from '../helpers/local-aws.ts';
-import { handlerCallRecorders, hostHandlers } from '../support/run-dependencies.ts';
+import { handlerCallRecorders } from '../support/run-dependencies.ts';
+import { useWorkflowAccount } from '../support/workflow-account.ts';
 
-const local = useLocalAws();
+// Hosted once: every handler's call recorder then covers the whole file (the least-privilege test is last).
+const local = useWorkflowAccount({ prepare: prepareLocalReconcile });
 const TABLE = 'Customers';
 const BUCKET = 'tablewarden-bundles';
 const TOTAL = 1_200;
@@ -32,21 +32,6 @@ const PER_PART = 300;
 let execution = 0;
 const nextName = (prefix: string) => `${prefix}-${++execution}`;
 
-beforeAll(async () => {
-  await prepareLocalReconcile();
-  // Once: every handler's call recorder then covers the whole file (the least-privilege test is last).
-  hostHandlers();
-}, 120_000);
-
-beforeEach(async () => {
-  await local.reset();
-  await createOperatorEnvironment(local);
-});
-
-afterEach(async () => {
-  await local.server.clearFaults();
-  vi.unstubAllEnvs();
-});
 
 const s3 = () => new S3Client({ ...local.clientConfig, forcePathStyle: true });
 const aws = (): AwsClients => createClients(local.clientConfig);

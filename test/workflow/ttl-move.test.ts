@@ -6,30 +6,18 @@
  */
 import { DescribeTimeToLiveCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
 import { publishBundle } from '../../functions/aws/publish.ts';
 import { readDesiredStateFiles } from '../../functions/cli/desired-files.ts';
 import { handler as applyBatch } from '../../functions/handlers/apply-batch.ts';
 import type { ApplyBatchResult } from '../../functions/handlers/contracts.ts';
-import { hostHandlers } from '../support/run-dependencies.ts';
-import { createOperatorEnvironment } from '../../local/operator-env.ts';
 import { prepareLocalReconcile } from '../../local/workflow/reconcile.ts';
 import { runStateMachine, type LocalLambdaHandler, type RunResult } from '../../local/workflow/run.ts';
-import { useLocalAws } from '../helpers/local-aws.ts';
+import { useWorkflowAccount } from '../support/workflow-account.ts';
 
-const local = useLocalAws();
+const local = useWorkflowAccount({ prepare: prepareLocalReconcile });
 let execution = 0;
-
-beforeAll(async () => {
-  await prepareLocalReconcile();
-  hostHandlers();
-}, 120_000);
-
-beforeEach(async () => {
-  await local.reset();
-  await createOperatorEnvironment(local);
-});
 
 /** Publish Orders alone, with TTL on `attribute`; AWS-managed SSE and no backup keep this test about TTL. */
 async function publishOrders(revision: string, attribute: string): Promise<void> {
