@@ -113,7 +113,8 @@ export const TRANSIENT_LAMBDA_ERRORS = [
   'States.Timeout',
 ];
 
-const TRANSIENT_RETRY: RetryProps = {
+/** How every Lambda task of the operator's workflows retries {@link TRANSIENT_LAMBDA_ERRORS}: full jitter, up to a minute. */
+export const TRANSIENT_RETRY: RetryProps = {
   errors: TRANSIENT_LAMBDA_ERRORS,
   interval: Duration.seconds(2),
   backoffRate: 2,

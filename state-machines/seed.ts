@@ -31,7 +31,6 @@ import {
   Condition,
   DefinitionBody,
   Fail,
-  JitterType,
   JsonPath,
   LogLevel,
   Pass,
@@ -41,13 +40,12 @@ import {
   TaskInput,
   Timeout,
   type IChainable,
-  type RetryProps,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { SEED_INPUT_DEFAULTS } from '../functions/handlers/seed-contracts.ts';
 import type { HandlerName } from '../functions/handlers/registry.ts';
-import { TRANSIENT_LAMBDA_ERRORS } from './reconcile.ts';
+import { TRANSIENT_RETRY } from './reconcile.ts';
 
 /**
  * Parts one Seed execution runs at most. Worst case per part: the Task with 1 + 6 attempts (23 events), the Choice
@@ -71,15 +69,6 @@ export const SEED_FAILURES = {
 } as const;
 /** A reason the Seed execution fails. */
 export type SeedFailure = keyof typeof SEED_FAILURES;
-
-const TRANSIENT_RETRY: RetryProps = {
-  errors: TRANSIENT_LAMBDA_ERRORS,
-  interval: Duration.seconds(2),
-  backoffRate: 2,
-  maxAttempts: 6,
-  maxDelay: Duration.seconds(60),
-  jitterStrategy: JitterType.FULL,
-};
 
 /** Knobs of the Seed definition. */
 export interface SeedDefinitionProps {
