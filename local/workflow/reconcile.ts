@@ -44,9 +44,27 @@ export function prepareLocalReconcile(): Promise<LocalReconcile> {
   return prepared;
 }
 
+/** How a local run of one of the synthesized machines is started. */
+export interface LocalRunOptions {
+  input: unknown;
+  executionName?: string;
+  onEvent?: (event: RunEvent) => void;
+  overrides?: RunOverrides;
+}
+
 /** Run one Reconcile execution. Waits are skipped unless `overrides` says otherwise. */
-export async function runLocalReconcile(options: { input: unknown; executionName?: string; onEvent?: (event: RunEvent) => void; overrides?: RunOverrides }): Promise<RunResult> {
-  const { machine, stateMachines, lambdas } = await prepareLocalReconcile();
+export async function runLocalReconcile(options: LocalRunOptions): Promise<RunResult> {
+  const { machine } = await prepareLocalReconcile();
+  return runSynthesizedMachine(machine, options);
+}
+
+/**
+ * Run one execution of `machine`, any state machine of the stack prepareLocalReconcile synthesized (its child and
+ * fire-and-forget executions resolve among the same machines, with the same handlers). Waits and retry pauses are
+ * skipped unless `overrides` says otherwise.
+ */
+export async function runSynthesizedMachine(machine: ExtractedStateMachine, options: LocalRunOptions): Promise<RunResult> {
+  const { stateMachines, lambdas } = await prepareLocalReconcile();
   return runStateMachine({
     ...machine,
     stateMachines,
