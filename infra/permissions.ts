@@ -320,7 +320,9 @@ const RESTORE_KEY_USE = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:G
 /**
  * Each drill handler's grants on customer tables, keys and backups. Least privilege decides the split: only
  * drill-start restores (and passes the AWS Backup role), only drill-validate reads items, only drill-cleanup deletes,
- * and only drill copies; drill-check looks at the restore; drill-record writes history and the validation result.
+ * and only drill copies, and it may not tag them (no role holds both TagResource and DeleteTable on `tw-drill-*`:
+ * tagging then deleting would defeat the tag condition); drill-check looks at the restore and tags a copy that was
+ * still being created when drill-start tried; drill-record writes history and the validation result.
  */
 export const DRILL_GRANTS: Readonly<Partial<Record<HandlerName, readonly Grant[]>>> = {
   'drill-start': [
@@ -337,6 +339,7 @@ export const DRILL_GRANTS: Readonly<Partial<Record<HandlerName, readonly Grant[]
     { sid: 'PassBackupRole', actions: ['iam:PassRole'], resources: ['backup-role'], conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } } },
   ],
   'drill-check': [
+    // TagResource: the copy drill-start could not tag while it was CREATING, at a check or for cleanup (TagDrillCopy).
     { sid: 'InspectCopy', actions: ['dynamodb:DescribeTable', 'dynamodb:TagResource'], resources: ['drill-tables'] },
     // DescribeRestoreJob: no resource type.
     { sid: 'RestoreJob', actions: ['backup:DescribeRestoreJob'], resources: ['any'] },
@@ -350,7 +353,9 @@ export const DRILL_GRANTS: Readonly<Partial<Record<HandlerName, readonly Grant[]
   'drill-cleanup': [
     // ListTables: no resource type; the sweep lists to find stale copies.
     { sid: 'ListTables', actions: ['dynamodb:ListTables'], resources: ['any'] },
-    { sid: 'InspectCopy', actions: ['dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'dynamodb:TagResource'], resources: ['drill-tables'] },
+    // No dynamodb:TagResource: with it next to DeleteTable this role could tag any tw-drill-* table and delete it.
+    // drill-check's role tags a copy that is still untagged (TagDrillCopy); test/infra/drill-iam-simulation.test.ts.
+    { sid: 'InspectCopy', actions: ['dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource'], resources: ['drill-tables'] },
     DRILL_DELETE_GRANT,
   ],
   'drill-record': [

@@ -6,7 +6,9 @@
  *   from `maxRestoreMinutes` passes → validate → clean up → record → succeed or fail by the verdict. Every state
  *   after the start is caught into CleanupDrill with the error at `$.error`, and RecordDrill then marks the drill
  *   failed with that reason; cleanup itself retries throttling with backoff and, while the copy is still being
- *   created, comes back after a wait. A drill that never started (unknown table, another drill of it running) is
+ *   created, comes back after a wait. A copy of the drill's that is still untagged (it was CREATING whenever the
+ *   start and the checks tried) is tagged by TagDrillCopy (drill-check's role: the cleanup role holds no
+ *   TagResource), then cleaned up again. A drill that never started (unknown table, another drill of it running) is
  *   recorded as failed too, with nothing to clean.
  * - **DrillSchedule** (one cadence: daily | weekly | monthly): sweep drill copies older than a day that an aborted
  *   run left behind → list the tables declaring the cadence → run each table's Drill as a child execution
@@ -69,6 +71,7 @@ export const DRILL_TASK_STATES = {
   LoadDrillTarget: 'drill-targets',
   StartDrill: 'drill-start',
   CheckRestore: 'drill-check',
+  TagDrillCopy: 'drill-check',
   ValidateDrill: 'drill-validate',
   CleanupDrill: 'drill-cleanup',
   RecordDrill: 'drill-record',
@@ -169,9 +172,21 @@ export function drillDefinition(scope: Construct, props: DrillDefinitionProps): 
   }).next(record);
   cleanup.addCatch(cleanupFailed, { errors: ['States.ALL'], resultPath: '$.cleanupError' });
   const waitBeforeCleanup = new Wait(scope, 'WaitBeforeCleanup', { time: WaitTime.secondsPath('$.run.wait.seconds') }).next(cleanup);
+  // The copy is this drill's by name but untagged (it was still being created when the start and the checks tried):
+  // drill-check's role tags it, since the cleanup role must not hold TagResource (with it and DeleteTable it could
+  // delete any tw-drill-* table); then cleanup again, at once when tagged, after a wait when not yet taggable.
+  const tagCopy = invoke('TagDrillCopy', { action: 'tag', drill: JsonPath.objectAt('$.run.drill'), wait: JsonPath.objectAt('$.run.wait') }, '$.run');
+  tagCopy.addCatch(cleanupFailed, { errors: ['States.ALL'], resultPath: '$.cleanupError' });
+  tagCopy.next(
+    new Choice(scope, 'CopyTagged?')
+      .when(Condition.and(Condition.isPresent('$.run.drill.tagged'), Condition.booleanEquals('$.run.drill.tagged', true)), cleanup)
+      .otherwise(waitBeforeCleanup),
+  );
+  const cleanupRoundsLeft = Condition.numberLessThan('$.run.wait.cleanupRounds', MAX_CLEANUP_ROUNDS);
   cleanup.next(
     new Choice(scope, 'CleanedUp?')
-      .when(Condition.and(Condition.stringEquals('$.run.drill.cleanup.outcome', 'waiting'), Condition.numberLessThan('$.run.wait.cleanupRounds', MAX_CLEANUP_ROUNDS)), waitBeforeCleanup)
+      .when(Condition.and(Condition.stringEquals('$.run.drill.cleanup.outcome', 'waiting'), cleanupRoundsLeft), waitBeforeCleanup)
+      .when(Condition.and(Condition.stringEquals('$.run.drill.cleanup.outcome', 'untagged'), cleanupRoundsLeft), tagCopy)
       .otherwise(record),
   );
 

@@ -158,6 +158,11 @@ export interface CleanupResult {
   /** deleted: DeleteTable accepted; gone: no such table (cleaned already); refused: the guard said no; waiting: still being created. */
   outcome: 'deleted' | 'gone' | 'refused' | 'waiting';
   reason: string;
+  /**
+   * Refused only because the table lacks the drill tag (its name passed). The cleanup role can't tag (it would then
+   * be able to delete any `tw-drill-*` table), so the drill's own copy is tagged by the role that restored it.
+   */
+  untagged?: true;
 }
 
 /** Every tag of a table (ListTagsOfResource, all pages). */
@@ -201,7 +206,7 @@ export async function deleteDrillTable(dynamodb: DynamoDBClient, name: string, t
     throw error;
   }
   const decision = mayDeleteDrillTable(name, tags);
-  if (!decision.allowed) return { table: name, outcome: 'refused', reason: decision.reason };
+  if (!decision.allowed) return { table: name, outcome: 'refused', reason: decision.reason, ...(name.startsWith(DRILL_TABLE_PREFIX) ? { untagged: true as const } : {}) };
   try {
     if (table.DeletionProtectionEnabled) {
       await retry(`turn deletion protection off on ${name}`, () => dynamodb.send(new UpdateTableCommand({ TableName: name, DeletionProtectionEnabled: false })));

@@ -2,7 +2,8 @@
  * Lambda: the only code (and the only role) that deletes tables: a drill's copy after the drill
  * (functions/run/drill-steps.ts cleanupStep), or the nightly sweep of drill copies older than a day
  * (functions/run/drill.ts sweepDrillTables). Both go through the guard: a `tw-drill-` name AND the drill tag, which
- * its IAM grant requires too (infra/permissions.ts).
+ * its IAM grant requires too (infra/permissions.ts). It never tags: a role that could tag and delete `tw-drill-*`
+ * tables could delete any of them; an untagged copy of the drill is tagged by drill-check (the `untagged` outcome).
  */
 import { DYNAMODB_CLIENT } from '../aws/clients.ts';
 import { sweepDrillTables, type DrillState } from '../run/drill.ts';

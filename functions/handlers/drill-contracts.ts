@@ -59,8 +59,11 @@ export const drillStartEventSchema = schema(() =>
 );
 export type DrillStartEvent = z.input<typeof drillStartEventSchema>;
 
-/** drill-check: one look at the restore; returns the state and the next wait. */
-export const drillCheckEventSchema = schema(() => z.object({ drill: drillStateSchema(), wait: waitSchema(), now: z.optional(isoTime()) }));
+/**
+ * drill-check: one look at the restore (`action` absent or `check`), or tagging the drill's own copy when cleanup
+ * found it untagged (`tag`: the cleanup role may not tag); returns the state and the next wait.
+ */
+export const drillCheckEventSchema = schema(() => z.object({ action: z.optional(z.enum(['check', 'tag'])), drill: drillStateSchema(), wait: waitSchema(), now: z.optional(isoTime()) }));
 export type DrillCheckEvent = z.input<typeof drillCheckEventSchema>;
 
 /** drill-validate: validate the copy against the target. */

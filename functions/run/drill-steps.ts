@@ -4,7 +4,7 @@
  * started (its target could not be loaded, or another drill of the table holds the lock), so every execution ends
  * with a history item and a reason. The handlers in functions/handlers/drill-*.ts only parse, call these and return.
  */
-import { checkRestore, cleanupDrill, recordDrill, type CaughtError, type DrillDependencies, type DrillReport, type DrillState, type DrillStepOptions } from './drill.ts';
+import { checkRestore, cleanupDrill, recordDrill, tagCopyForCleanup, type CaughtError, type DrillDependencies, type DrillReport, type DrillState, type DrillStepOptions } from './drill.ts';
 import { nextWait, type DrillWait } from './core/drill-wait.ts';
 
 /** A step's result: the drill's state and the loop's next wait. */
@@ -24,6 +24,16 @@ export async function cleanupStep(deps: DrillDependencies, input: { drill: Drill
   const error = input.error && (input.error.Error !== undefined || input.error.Cause !== undefined) ? input.error : undefined;
   const drill = await cleanupDrill(deps, { drill: input.drill, ...(error ? { error } : {}) }, options);
   return { drill, wait: nextWait(input.wait, drill.maxRestoreMinutes, 'cleanup') };
+}
+
+/**
+ * Tag the drill's own copy when cleanup reported it untagged (drill-check's role: the cleanup role may not tag). The
+ * loop state is kept, except that a tagged copy is cleaned up at once: `seconds` 0 says no Wait precedes the next
+ * cleanup (the local runner advances its clock by it); an untagged one goes through WaitBeforeCleanup first.
+ */
+export async function tagStep(deps: DrillDependencies, input: { drill: DrillState; wait: DrillWait }, options: DrillStepOptions = {}): Promise<DrillStep> {
+  const drill = await tagCopyForCleanup(deps, { drill: input.drill }, options);
+  return { drill, wait: drill.tagged ? { ...input.wait, seconds: 0 } : input.wait };
 }
 
 /** The state of a drill that never started: nothing restored, nothing to clean, the error says why. */

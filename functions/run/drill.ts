@@ -121,7 +121,12 @@ export interface DrillState {
   activeAt?: string;
   rtoSeconds?: number;
   validation?: { passed: boolean; reasons: string[]; counts: DrillCounts; dropped: DroppedSetting[]; details?: DrillDetails };
-  cleanup?: { outcome: 'deleted' | 'gone' | 'refused' | 'waiting'; reason: string };
+  /**
+   * untagged: the copy exists and is this drill's by name, but lacks the drill tag; cleanup can't tag it (its role may
+   * not), so {@link tagCopyForCleanup} (drill-check's role, which restored-side tagging already needs) tags it and
+   * cleanup comes again.
+   */
+  cleanup?: { outcome: 'deleted' | 'gone' | 'refused' | 'waiting' | 'untagged'; reason: string };
 }
 
 const nowOf = (text: string | undefined): Date => (text === undefined ? new Date() : new Date(text));
@@ -333,10 +338,15 @@ async function copyAccountIndex(
   };
 }
 
+/** Whether the copy is this drill's own by name: the one it derived from the table and its start time. */
+const isOwnCopy = (drill: DrillState): boolean => drill.copyTable !== undefined && drill.copyTable === drillTableName(drill.table, new Date(drill.startedAt));
+
 /**
- * Delete the copy (only through the guard) and release the table's drill lock once the copy is gone. A copy the
- * drill made but could not tag yet (it was still being created) is tagged first, and only when its name is the one
- * this drill derived from the table and start time. `waiting`: the copy is still being created; call again.
+ * Delete the copy (only through the guard) and release the table's drill lock once the copy is gone. Never tags:
+ * the cleanup role holds DeleteTable on tagged `tw-drill-*` tables and must not hold TagResource too (with both it
+ * could tag any `tw-drill-*` table and delete it). `waiting`: the copy is still being created; call again.
+ * `untagged`: the copy is this drill's by name but lacks the drill tag; {@link tagCopyForCleanup} tags it, then call
+ * again. A `tw-drill-*` table that is not this drill's by name and lacks the tag is `refused`.
  */
 export async function cleanupDrill(deps: DrillDependencies, input: { drill: DrillState; error?: CaughtError }, options: DrillStepOptions = {}): Promise<DrillState> {
   const drill = input.drill;
@@ -344,20 +354,32 @@ export async function cleanupDrill(deps: DrillDependencies, input: { drill: Dril
   const timing = { clock, deadline: clock.now() + STEP_RETRY_MS };
   let cleanup: NonNullable<DrillState['cleanup']> = { outcome: 'gone', reason: 'no copy was created' };
   if (drill.copyTable) {
-    const ours = drill.copyTable === drillTableName(drill.table, new Date(drill.startedAt));
-    if (ours && !drill.tagged && drill.source && drill.copyArn) {
-      // One attempt: a copy still being created can't be tagged, and the caller comes back after a wait ('waiting').
-      await tagDrillCopy(deps.clients, drill.copyArn, drillTags(drill.table, { kind: drill.source.kind, id: sourceId(drill.source) }, new Date(drill.startedAt)), {
-        clock,
-        deadline: clock.now(),
-      }).catch(() => false);
-    }
-    cleanup = await deleteDrillTable(deps.clients.dynamodb, drill.copyTable, timing);
+    const result = await deleteDrillTable(deps.clients.dynamodb, drill.copyTable, timing);
+    cleanup =
+      result.untagged && isOwnCopy(drill) && drill.source && drill.copyArn
+        ? { outcome: 'untagged', reason: `${drill.copyTable} is this drill's copy but does not carry the drill tag yet: the restoring role tags it, then cleanup deletes it` }
+        : { outcome: result.outcome, reason: result.reason };
   }
   if (drill.lockOwner && (cleanup.outcome === 'deleted' || cleanup.outcome === 'gone')) {
     await releaseDrillLock(deps.clients.dynamodb, { stateTable: deps.stateTable, table: drill.table, owner: drill.lockOwner });
   }
   return { ...drill, cleanup: { outcome: cleanup.outcome, reason: cleanup.reason } };
+}
+
+/**
+ * Tag the drill's own copy so cleanup may delete it: called (by drill-check's role, which tags copies the restore
+ * created) when cleanup reported `untagged`. Only the copy whose name this drill derived from the table and its start
+ * time is tagged; anything else is left as it is. Sets `tagged` (false: not taggable yet; cleanup comes again).
+ */
+export async function tagCopyForCleanup(deps: DrillDependencies, input: { drill: DrillState }, options: DrillStepOptions = {}): Promise<DrillState> {
+  const drill = input.drill;
+  if (!isOwnCopy(drill) || !drill.source || !drill.copyArn) return drill;
+  const clock = options.clock ?? realClock;
+  const tagged = await tagDrillCopy(deps.clients, drill.copyArn, drillTags(drill.table, { kind: drill.source.kind, id: sourceId(drill.source) }, new Date(drill.startedAt)), {
+    clock,
+    deadline: clock.now() + TAG_AT_START_MS,
+  });
+  return { ...drill, tagged };
 }
 
 /** Build the drill's report from its last state (and the error a Catch caught, if any). Pure. */
@@ -461,9 +483,13 @@ export async function runDrillLocally(deps: DrillDependencies, input: StartDrill
     // loops the same way), at least 10 minutes.
     const cleanupDeadline = clock.now() + Math.max(10 * 60_000, 2 * drill.maxRestoreMinutes * 60_000);
     drill = await cleanupDrill(deps, { drill, ...(error ? { error } : {}) }, options);
-    while (drill.cleanup?.outcome === 'waiting' && clock.now() + delay <= cleanupDeadline) {
-      await clock.sleep(delay);
-      delay = Math.min(30_000, delay * 2);
+    while ((drill.cleanup?.outcome === 'waiting' || drill.cleanup?.outcome === 'untagged') && clock.now() + delay <= cleanupDeadline) {
+      // An untagged copy of ours is tagged as the state machine does it (TagDrillCopy), and deleted right after.
+      if (drill.cleanup.outcome === 'untagged') drill = await tagCopyForCleanup(deps, { drill }, options);
+      if (!drill.tagged || drill.cleanup?.outcome === 'waiting') {
+        await clock.sleep(delay);
+        delay = Math.min(30_000, delay * 2);
+      }
       drill = await cleanupDrill(deps, { drill }, options);
     }
   } catch (caught) {

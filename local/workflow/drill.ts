@@ -12,7 +12,8 @@
  * `clock: 'real'` the waits are real and the steps use the real time (for a local AWS elsewhere).
  *
  * Which wait precedes a step: CheckRestore is entered only from WaitForRestore, which waited the `wait.seconds` the
- * check receives; CleanupDrill is entered from WaitBeforeCleanup exactly when `wait.cleanupRounds > 0`.
+ * check receives (TagDrillCopy, the same handler with `action: 'tag'`, follows no Wait); CleanupDrill is entered from
+ * WaitBeforeCleanup exactly when `wait.cleanupRounds > 0` (after TagDrillCopy tagged the copy, `wait.seconds` is 0).
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -97,7 +98,8 @@ export function prepareLocalDrill(): Promise<LocalDrillMachines> {
 /** Seconds of the Wait state that ran right before this step (see the module comment), or 0. */
 function waitedBefore(handler: HandlerName, event: Record<string, unknown>): number {
   const wait = event.wait as { seconds?: number; cleanupRounds?: number } | undefined;
-  if (handler === 'drill-check') return wait?.seconds ?? 0;
+  // TagDrillCopy (drill-check's `tag` action) is entered from a Choice, never after a Wait.
+  if (handler === 'drill-check') return event.action === 'tag' ? 0 : (wait?.seconds ?? 0);
   if (handler === 'drill-cleanup' && event.action === 'cleanup' && (wait?.cleanupRounds ?? 0) > 0) return wait?.seconds ?? 0;
   return 0;
 }

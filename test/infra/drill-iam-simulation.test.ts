@@ -2,7 +2,9 @@
  * The deletion invariant, proven with an IAM policy simulator (@cloud-copilot/iam-simulate, which evaluates identity
  * policies as IAM does: actions, resource ARNs against the action's resource types, condition operators and keys) over
  * the policies of the SYNTHESIZED template, not over infra/permissions.ts: no operator role may delete a table, except
- * drill-cleanup's, and that one only a `tw-drill-*` table that carries `tablewarden:drill=true`.
+ * drill-cleanup's, and that one only a `tw-drill-*` table that carries `tablewarden:drill=true`. And no role holds
+ * both TagResource and DeleteTable on `tw-drill-*` tables: a role with both could tag any `tw-drill-*` table and then
+ * delete it, so the tag condition would protect nothing against it.
  *
  * DynamoDB puts a table's tags in the request context as `aws:ResourceTag/<key>` (attribute-based access control on
  * tables: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/abac-tables.html), which is what the
@@ -103,6 +105,19 @@ describe('dynamodb:DeleteTable over the synthesized policies (IAM policy simulat
     }
     // Assess
     expect(allowed).toEqual([cleanupRole]);
+  });
+
+  it('no role may both tag a tw-drill- table and delete it (tagging then deleting would defeat the tag condition)', async () => {
+    // Act: TagResource is asked on an untagged drill table (what tag-then-delete starts from), DeleteTable on a tagged one.
+    const both: string[] = [];
+    for (const role of roles) {
+      const tags = (await simulate(role, 'dynamodb:TagResource', table('tw-drill-x'))) === 'Allowed' || (await simulate(role, 'dynamodb:TagResource', table('tw-drill-x'), DRILL_TAGGED)) === 'Allowed';
+      const deletes = (await simulate(role, 'dynamodb:DeleteTable', table('tw-drill-x'), DRILL_TAGGED)) === 'Allowed';
+      if (tags && deletes) both.push(role.logicalId);
+    }
+    // Assess: the only deleter exists, and holds no TagResource (the restoring roles tag the copy).
+    expect(roles.some((role) => role.logicalId === cleanupRole)).toBe(true);
+    expect(both).toEqual([]);
   });
 
   it('turning deletion protection off (UpdateTable) on a drill copy is held the same way for drill-cleanup', async () => {

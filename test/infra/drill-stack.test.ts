@@ -44,6 +44,7 @@ describe('Drill ASL', () => {
     expect(catchTargets(drill['ValidateDrill']!)).toEqual(['CleanupDrill']);
     // A cleanup that still fails is recorded (the copy is left to the nightly sweep); a failed record ends the run.
     expect(catchTargets(drill['CleanupDrill']!)).toEqual(['CleanupFailed']);
+    expect(catchTargets(drill['TagDrillCopy']!)).toEqual(['CleanupFailed']);
     expect(drill['CleanupFailed']?.Next).toBe('RecordDrill');
     expect(catchTargets(drill['RecordDrill']!)).toEqual(['RecordFailed']);
   });

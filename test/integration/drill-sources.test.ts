@@ -12,7 +12,7 @@ import type { RetryClock } from '../../functions/aws/apply/retry.ts';
 import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
 import { policyFileSchema } from '../../functions/core/desired/schema.ts';
 import type { DesiredTable } from '../../functions/core/model/desired.ts';
-import { checkRestore, cleanupDrill, runDrillLocally, startDrill, type DrillTarget } from '../../functions/run/drill.ts';
+import { checkRestore, cleanupDrill, runDrillLocally, startDrill, tagCopyForCleanup, type DrillTarget } from '../../functions/run/drill.ts';
 import { operatorStateTableInput } from '../../local/operator-env.ts';
 import { useLocalAws } from '../helpers/local-aws.ts';
 import { expectNoDrillTables } from '../support/drill-tables.ts';
@@ -141,10 +141,12 @@ describe('restore drill sources and faults (strict local AWS)', () => {
     const second = runDrillLocally({ clients, stateTable: STATE_TABLE }, { target: target({}) }, { clock: { ...clock, now: () => clock.now() + 1_000 } });
     // Assess
     await expect(second).rejects.toThrow(`a drill of Orders is already running (${first.copyTable}`);
-    // The first drill's copy is cleaned up by its own run.
+    // The first drill's copy is cleaned up by its own run (as the state machine does: a copy cleanup finds untagged
+    // is tagged by the restoring side's step, since cleanup may not tag).
     let drill = first;
     for (let i = 0; i < 20 && drill.cleanup?.outcome !== 'deleted'; i++) {
       drill = await cleanupDrill({ clients, stateTable: STATE_TABLE }, { drill }, { clock });
+      if (drill.cleanup?.outcome === 'untagged') drill = await tagCopyForCleanup({ clients, stateTable: STATE_TABLE }, { drill }, { clock });
       if (drill.cleanup?.outcome === 'waiting') await clock.sleep(10_000);
     }
     expect(drill.cleanup?.outcome).toBe('deleted');

@@ -59,9 +59,13 @@ describe('Drill workflow under faults (synthesized ASL, real handlers, local AWS
     // The copy was still CREATING at the deadline: cleanup came back after waits until DynamoDB could delete it.
     expect(states.filter((state) => state === 'CleanupDrill').length).toBeGreaterThan(1);
     expect(states.at(-1)).toBe('RecordDrill');
-    // The copy could not be tagged while CREATING: the checks tried, and cleanup tagged it before deleting it.
+    // The copy could not be tagged while CREATING: the checks tried; once it was ACTIVE, cleanup reported it untagged,
+    // drill-check's role tagged it (TagDrillCopy), and cleanup deleted it. The cleanup role never tags.
+    expect(states.filter((state) => state === 'TagDrillCopy').length).toBeGreaterThanOrEqual(1);
+    expect(states.slice(-3)).toEqual(['TagDrillCopy', 'CleanupDrill', 'RecordDrill']);
     expect(handlerCallRecorders.get('drill-check')?.all().some((call) => call.iamActions.includes('dynamodb:TagResource'))).toBe(true);
-    expect(handlerCallRecorders.get('drill-cleanup')?.all().some((call) => call.iamActions.includes('dynamodb:TagResource'))).toBe(true);
+    expect(handlerCallRecorders.get('drill-cleanup')?.all().flatMap((call) => call.iamActions)).not.toContain('dynamodb:TagResource');
+    expect(handlerCallRecorders.get('drill-cleanup')?.all().flatMap((call) => call.iamActions)).toContain('dynamodb:DeleteTable');
   }, 50_000);
 
   it('cleanup meets throttling on DeleteTable and still deletes the copy', async () => {

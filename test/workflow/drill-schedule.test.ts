@@ -102,7 +102,6 @@ describe('DrillSchedule workflow (synthesized ASL, real handlers, local AWS)', (
       'drill-start': { 'iam:PassRole': 'authorised by IAM when StartRestoreJob passes the backup role; not an API call of its own' },
       'drill-check': { 'dynamodb:TagResource': 'tags a copy drill-start could not tag while it was CREATING: drill-faults.test.ts (restore slower than its deadline) asserts the call' },
       'drill-cleanup': {
-        'dynamodb:TagResource': 'as drill-check: a copy never tagged, asserted in drill-faults.test.ts',
         'dynamodb:UpdateTable': 'turns deletion protection off before DeleteTable; a restored copy never has it on (restores drop it)',
       },
     };

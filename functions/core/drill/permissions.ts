@@ -5,7 +5,7 @@
  */
 
 /** The drill's run functions (functions/run/drill.ts). */
-export type DrillStep = 'startDrill' | 'checkRestore' | 'validateDrill' | 'cleanupDrill' | 'recordDrill' | 'sweepDrillTables';
+export type DrillStep = 'startDrill' | 'checkRestore' | 'tagCopyForCleanup' | 'validateDrill' | 'cleanupDrill' | 'recordDrill' | 'sweepDrillTables';
 
 /** Actions on any table (the source's reads) or account-wide. */
 export const DRILL_STEP_ACTIONS: Readonly<Record<DrillStep, readonly string[]>> = {
@@ -23,6 +23,8 @@ export const DRILL_STEP_ACTIONS: Readonly<Record<DrillStep, readonly string[]>> 
     'dynamodb:TagResource', // drill copies only
   ],
   checkRestore: ['dynamodb:DescribeTable', 'backup:DescribeRestoreJob', 'dynamodb:TagResource'],
+  // drill-check's role tags an untagged copy for cleanup: cleanup itself must not hold TagResource next to DeleteTable.
+  tagCopyForCleanup: ['dynamodb:TagResource'],
   validateDrill: [
     'dynamodb:DescribeTable',
     'dynamodb:ListTagsOfResource',
@@ -34,7 +36,7 @@ export const DRILL_STEP_ACTIONS: Readonly<Record<DrillStep, readonly string[]>> 
     'dynamodb:Scan',
     'dynamodb:BatchGetItem',
   ],
-  cleanupDrill: ['dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'dynamodb:TagResource', 'dynamodb:UpdateTable', 'dynamodb:DeleteTable', 'dynamodb:DeleteItem'],
+  cleanupDrill: ['dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'dynamodb:UpdateTable', 'dynamodb:DeleteTable', 'dynamodb:DeleteItem'],
   recordDrill: ['dynamodb:PutItem', 'backup:PutRestoreValidationResult'],
   sweepDrillTables: ['dynamodb:ListTables', 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'dynamodb:UpdateTable', 'dynamodb:DeleteTable'],
 };
