@@ -73,12 +73,12 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item  # noqa: E402
 from moto.dynamodb.models.table import Table  # noqa: E402
 from moto.dynamodb.responses import DynamoHandler, DynamoResult, validate_put_has_empty_keys  # noqa: E402
 from moto.kms.exceptions import ValidationException as KmsValidation  # noqa: E402
-from moto.kms.models import KmsBackend, kms_backends  # noqa: E402
+from moto.kms.models import KmsBackend  # noqa: E402
 from moto.kms.responses import KmsResponse  # noqa: E402
 from werkzeug.exceptions import HTTPException  # noqa: E402
 
 
-from strict.common import _check_enum, _check_range, _constraint, _patch  # noqa: E402
+from strict.common import _check_enum, _check_range, _constraint, _patch, kms_key, resolve_sse  # noqa: E402
 from strict import clock as emulator_clock  # noqa: E402
 
 
@@ -97,17 +97,8 @@ def _generate_default_keys(original, self: KmsBackend, alias_name: str):
     return key_id
 
 
-def _kms_key(account_id: str, region: str, key_ref: str):
-    """The moto KMS key behind a key id, key ARN, alias name or alias ARN; None when there is none."""
-    kms = kms_backends[account_id][region]
-    try:
-        return kms.keys.get(kms.any_id_to_key_id(key_ref))
-    except (AttributeError, KeyError, TypeError):  # moto's lookup fails this way for unknown aliases
-        return None
-
-
 # Tables created with SSE but no key id (also via CloudFormation or restore) get the one AWS managed key.
-Table._get_default_encryption_key = lambda self, account_id, region: _kms_key(
+Table._get_default_encryption_key = lambda self, account_id, region: kms_key(
     account_id, region, "alias/aws/dynamodb"
 ).arn
 
@@ -151,25 +142,8 @@ def _table_class(body: dict) -> str | None:
 
 
 def _sse(handler: DynamoHandler, spec: dict | None) -> dict | None:
-    """Validate an SSESpecification and resolve its key in moto's KMS; None means the AWS owned key.
-
-    moto stores KMSMasterKeyId as given, without checking that the key exists, so DescribeTable would
-    report an alias (or a typo) as KMSMasterKeyArn. AWS reports the key's ARN and rejects a missing key.
-    """
-    if not spec or not spec.get("Enabled"):
-        return None
-    sse_type, key_ref = spec.get("SSEType"), spec.get("KMSMasterKeyId")
-    _check_enum(sse_type, "sSESpecification.sSEType", ["KMS"], MockValidationException)
-    if key_ref and sse_type is None:
-        raise MockValidationException("SSEType KMS is required if KMSMasterKeyId is specified")
-    key = _kms_key(handler.current_account, handler.region, key_ref or "alias/aws/dynamodb")
-    if key is None or key.key_state != "Enabled":
-        state = "does not exist" if key is None else f"is {key.key_state}"
-        raise MockValidationException(
-            f"One or more parameter values were invalid: KMSMasterKeyId {key_ref} {state} "
-            f"in account {handler.current_account}, region {handler.region}"
-        )
-    return {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key.arn}
+    """An SSESpecification validated, its key resolved in moto's KMS (strict/common.py); None: the AWS owned key."""
+    return resolve_sse(handler.current_account, handler.region, spec, "sSESpecification")
 
 
 @_patch(Table, "describe")

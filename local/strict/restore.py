@@ -49,10 +49,9 @@ from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
-from moto.kms.models import kms_backends
 
 from strict import clock
-from strict.common import _check_enum, _patch
+from strict.common import _check_enum, _patch, resolve_sse
 from strict.dynamodb import LimitExceeded
 
 INVALID = "One or more parameter values were invalid: "
@@ -352,32 +351,11 @@ def items_at(table: Table, moment: datetime) -> Any:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _kms_key(account_id: str, region: str, key_ref: str):
-    # Same lookup as moto_server.py's SSE patch (that module runs as __main__, so it can't be imported here).
-    kms = kms_backends[account_id][region]
-    try:
-        return kms.keys.get(kms.any_id_to_key_id(key_ref))
-    except (AttributeError, KeyError, TypeError):
-        return None
-
-
 def _sse_override(backend: DynamoDBBackend, spec: dict | None, source: Table) -> dict | None:
     """The restored table's SSE: the source's (as of the backup / now for PITR) unless overridden."""
     if spec is None:
         return copy.deepcopy(source.sse_specification)
-    if not spec.get("Enabled"):
-        return None  # the AWS owned key: no SSEDescription
-    sse_type, key_ref = spec.get("SSEType"), spec.get("KMSMasterKeyId")
-    _check_enum(sse_type, "sSESpecificationOverride.sSEType", ["KMS"], MockValidationException)
-    if key_ref and sse_type is None:
-        raise MockValidationException("SSEType KMS is required if KMSMasterKeyId is specified")
-    key = _kms_key(backend.account_id, backend.region_name, key_ref or "alias/aws/dynamodb")
-    if key is None or key.key_state != "Enabled":
-        state = "does not exist" if key is None else f"is {key.key_state}"
-        raise MockValidationException(
-            INVALID + f"KMSMasterKeyId {key_ref} {state} in account {backend.account_id}, region {backend.region_name}"
-        )
-    return {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key.arn}
+    return resolve_sse(backend.account_id, backend.region_name, spec, "sSESpecificationOverride")
 
 
 def _capacity(throughput: dict | None) -> dict | None:
