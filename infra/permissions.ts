@@ -248,6 +248,8 @@ export const OWN_RESOURCE_GRANTS: Readonly<Record<HandlerName, readonly Grant[]>
   'drill-targets': [
     { sid: 'ListBucket', actions: ['s3:ListBucket'], resources: ['bucket'] },
     { sid: 'ReadBundles', actions: ['s3:GetObject'], resources: ['bundles'] },
+    // A target's declared checks, kept under runs/drills/checks/ so the Drill machine's state stays small.
+    { sid: 'DrillChecks', actions: ['s3:PutObject'], resources: ['runs'] },
     { sid: 'BucketKey', actions: S3_KEY_USE, resources: ['operator-key'], viaServices: ['s3'] },
     { sid: 'VerifyBundleMac', actions: ['kms:VerifyMac'], resources: ['bundle-mac-key'] },
   ],
@@ -256,7 +258,11 @@ export const OWN_RESOURCE_GRANTS: Readonly<Record<HandlerName, readonly Grant[]>
     { sid: 'StateTableKey', actions: DYNAMODB_KEY_USE, resources: ['operator-key'], viaServices: ['dynamodb'] },
   ],
   'drill-check': [],
-  'drill-validate': [],
+  'drill-validate': [
+    // The declared checks drill-targets put in the run store.
+    { sid: 'DrillChecks', actions: ['s3:GetObject'], resources: ['runs'] },
+    { sid: 'BucketKey', actions: S3_KEY_USE, resources: ['operator-key'], viaServices: ['s3'] },
+  ],
   'drill-cleanup': [
     { sid: 'DrillLock', actions: ['dynamodb:DeleteItem'], resources: ['state-table'] },
     { sid: 'StateTableKey', actions: DYNAMODB_KEY_USE, resources: ['operator-key'], viaServices: ['dynamodb'] },

@@ -4,12 +4,15 @@
  */
 import { BUNDLE_MAC_KEY_ENV } from '../core/bundle.ts';
 import { KMS_CLIENT } from '../aws/clients.ts';
-import { listDrillTables, loadDrillTarget } from '../run/drill-targets.ts';
+import { listDrillTables, loadDrillTarget, stateTarget } from '../run/drill-targets.ts';
 import { runDependencies, S3_RUN_STORE, type HandlerPorts } from '../run/ports.ts';
 import { drillTargetsEventSchema, type DrillListResult, type DrillTargetResult } from './drill-contracts.ts';
 import { logger, parseEvent } from './runtime.ts';
 
-/** What it uses (infra/permissions.ts grants the same): bundles in the run store, KMS to verify their MAC. */
+/**
+ * What it uses (infra/permissions.ts grants the same): bundles in the run store, KMS to verify their MAC; it writes a
+ * target's declared checks to the run store (stateTarget), so the Drill machine's state stays small.
+ */
 const PORTS: HandlerPorts = { clients: [KMS_CLIENT], store: S3_RUN_STORE };
 
 /** Lambda entry point. */
@@ -24,6 +27,6 @@ export async function handler(event: unknown): Promise<DrillListResult | DrillTa
     return { revision: list.revision, cadence: list.cadence, tables: list.tables, skipped: list.skipped.length };
   }
   const { revision, target } = await loadDrillTarget(dependencies, { ...bundle, table: request.table });
-  logger.info('drill target loaded', { table: request.table, revision });
-  return target;
+  logger.info('drill target loaded', { table: request.table, revision, checks: target.table.spec.restoreDrill?.checks?.length ?? 0 });
+  return stateTarget(dependencies.store, target);
 }

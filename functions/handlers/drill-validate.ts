@@ -4,12 +4,15 @@
  */
 import { DYNAMODB_CLIENT, KMS_CLIENT } from '../aws/clients.ts';
 import { validateDrill, type DrillState, type DrillTarget } from '../run/drill.ts';
-import { runDependencies, type HandlerPorts } from '../run/ports.ts';
+import { runDependencies, S3_RUN_STORE, type HandlerPorts } from '../run/ports.ts';
 import { drillValidateEventSchema } from './drill-contracts.ts';
 import { logger, parseEvent } from './runtime.ts';
 
-/** What it uses (infra/permissions.ts grants the same): DynamoDB reads of the source and the copy, KMS reads. */
-const PORTS: HandlerPorts = { clients: [DYNAMODB_CLIENT, KMS_CLIENT] };
+/**
+ * What it uses (infra/permissions.ts grants the same): DynamoDB reads of the source and the copy, KMS reads, and the
+ * run store for the declared checks drill-targets moved there.
+ */
+const PORTS: HandlerPorts = { clients: [DYNAMODB_CLIENT, KMS_CLIENT], store: S3_RUN_STORE };
 
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<DrillState> {

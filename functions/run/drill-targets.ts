@@ -12,9 +12,10 @@ import { BundleNotAuthentic, bundleKey, readBundle } from '../core/bundle.ts';
 import { parseDesiredState } from '../core/desired/parse.ts';
 import type { DesiredState } from '../core/model/desired.ts';
 import { InvalidDesiredState } from '../core/errors.ts';
+import { checksRefOf } from '../core/drill/checks-ref.ts';
 import type { DrillTarget } from './drill.ts';
 import { namedError } from './errors.ts';
-import type { RunDependencies } from './ports.ts';
+import type { RunDependencies, RunStore } from './ports.ts';
 
 /** A drill cadence (restoreDrill.schedule). */
 export type DrillCadence = 'daily' | 'weekly' | 'monthly';
@@ -83,4 +84,21 @@ export async function loadDrillTarget(deps: Pick<RunDependencies, 'clients' | 's
     throw namedError('UnknownTable', `${request.table} is ${invalid ? 'declared in an invalid file' : 'not declared'} in revision ${revision}: nothing to drill`);
   }
   return { revision, target: { table, policy: desired.policy } };
+}
+
+/**
+ * The target as it travels in the Drill state machine: its declared checks moved to the run store and replaced by a
+ * reference with their count and digest. Why: 100 checks with keys at DynamoDB's key size limits (2,048 + 1,024 bytes,
+ * 255-byte names) are ~360 KB, past Step Functions' 256 KiB between states (the project keeps 64 KiB:
+ * test/workflow/drill-budget.test.ts). Validation reads them back (functions/run/drill.ts) and checks the digest.
+ * A target without checks is returned as it is.
+ */
+export async function stateTarget(store: Pick<RunStore, 'put'>, target: DrillTarget): Promise<DrillTarget> {
+  const drill = target.table.spec.restoreDrill;
+  const checks = drill?.checks;
+  if (!drill || !checks || checks.length === 0) return target;
+  const checksRef = checksRefOf(checks);
+  await store.put(checksRef.key, checks);
+  const { checks: _moved, ...rest } = drill;
+  return { ...target, table: { ...target.table, spec: { ...target.table.spec, restoreDrill: rest } }, checksRef };
 }

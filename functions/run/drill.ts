@@ -13,11 +13,13 @@
  * Metrics: the run functions return the figures (RTO, counts, changed share); the handler layer emits them as EMF.
  */
 import { BACKUP_ROLE_ENV } from '../core/backup-plan-selection.ts';
-import { compareSamples, compareShape, evaluateChecks, checkKey, type ExpectedSse } from '../core/drill/compare.ts';
+import { compareSamples, compareShape, evaluateChecks, checkKey, type DeclaredCheck, type ExpectedSse } from '../core/drill/compare.ts';
+import { checksDigest, type ChecksRef } from '../core/drill/checks-ref.ts';
+import type { RunStore } from './ports.ts';
 import { keyOf, type DrillItem } from '../core/drill/checksum.ts';
 import { compactDropped, droppedSettings, type DroppedSetting } from '../core/drill/dropped-settings.ts';
 import { drillTableName, drillTags } from '../core/drill/names.ts';
-import { drillHistoryItem, MAX_DETAIL_KEYS, type DrillCounts, type DrillDetails, type DrillReport } from '../core/drill/record.ts';
+import { drillDetails, drillHistoryItem, type DrillCounts, type DrillDetails, type DrillReport } from '../core/drill/record.ts';
 import { compactReasons, drillVerdict, restoreDeadline, rtoSeconds, scanSegments } from '../core/drill/verdict.ts';
 import type { Policy } from '../core/desired/schema.ts';
 import type { DesiredTable } from '../core/model/desired.ts';
@@ -63,6 +65,8 @@ export interface DrillDependencies {
   clients: AwsClients;
   /** The operator's state table (drill lock and history). */
   stateTable: string;
+  /** The run store: validation reads a target's declared checks from it when the target carries `checksRef`. */
+  store?: Pick<RunStore, 'get' | 'where'>;
 }
 
 /** Injectable time for the retries and waits inside a step (tests run in virtual time). */
@@ -70,10 +74,14 @@ export interface DrillStepOptions {
   clock?: RetryClock;
 }
 
+export type { ChecksRef } from '../core/drill/checks-ref.ts';
+
 /** The table to drill: its declared spec (merged with the baseline) and the policy (for the dropped-settings plan). */
 export interface DrillTarget {
   table: DesiredTable;
   policy: Policy;
+  /** Set when the checks were moved out of the spec to keep the machine's state small; read back by validateDrill. */
+  checksRef?: ChecksRef;
 }
 
 /** startDrill's input. */
@@ -265,7 +273,7 @@ export async function validateDrill(deps: DrillDependencies, input: { target: Dr
     sampleItems(clients.dynamodb, copyTable, sampleSize, segments),
     sampleItems(clients.dynamodb, drill.table, sampleSize, segments),
   ]);
-  const checks = settings?.checks ?? [];
+  const checks = await declaredChecks(deps, target);
   const [fromSource, fromCopy, checked] = await Promise.all([
     readByKeys(clients.dynamodb, drill.table, keySchema, keysOf(copySample, keySchema), timing),
     readByKeys(clients.dynamodb, copyTable, keySchema, keysOf(sourceSample, keySchema), timing),
@@ -288,17 +296,20 @@ export async function validateDrill(deps: DrillDependencies, input: { target: Dr
     checks: checkResults.length,
     checksFailed: checkResults.filter((check) => !check.passed).length,
   };
-  const named = (keys: readonly string[]) => keys.slice(0, MAX_DETAIL_KEYS);
-  const details: DrillDetails = {
-    shape: shape.slice(0, 20),
-    ...(drill.expectedSse ? { expectedSse: { type: drill.expectedSse.type, ...(drill.expectedSse.kmsKeyArn ? { kmsKeyArn: drill.expectedSse.kmsKeyArn } : {}) } } : {}),
-    changed: named(comparison.changed),
-    missingInCopy: named(comparison.missingInCopy),
-    missingInSource: named(comparison.missingInSource),
-    unreadable: named(comparison.unreadable),
-    checks: checkResults.slice(0, 100),
-  };
+  const details = drillDetails({ shape, ...(drill.expectedSse ? { expectedSse: drill.expectedSse } : {}), comparison, checks: checkResults });
   return { ...drill, validation: { passed: verdict.passed, reasons: compactReasons(verdict.reasons), counts, dropped: compactDropped(dropped), details } };
+}
+
+/** The target's declared checks: in its spec, or read back from the run store (digest and count checked). */
+async function declaredChecks(deps: DrillDependencies, target: DrillTarget): Promise<DeclaredCheck[]> {
+  const ref = target.checksRef;
+  if (!ref) return target.table.spec.restoreDrill?.checks ?? [];
+  if (!deps.store) throw new Error(`the declared checks of ${target.table.name} are in the run store (${ref.key}), and this step has no run store`);
+  const stored = await deps.store.get(ref.key);
+  if (!Array.isArray(stored) || stored.length !== ref.count || checksDigest(stored) !== ref.sha256) {
+    throw new Error(`the declared checks of ${target.table.name} at ${deps.store.where(ref.key)} are missing or not the ${ref.count} declared (digest ${ref.sha256})`);
+  }
+  return stored as DeclaredCheck[];
 }
 
 /** The aliases the KMS observer should know, so the key behind the declared alias carries its alias name. */

@@ -11,16 +11,24 @@
  * CopyTagged? + WaitBeforeCleanup + CleanupDrill, both tasks with every retry spent). An upper bound.
  *
  * Payload: the synthesized machines run with stand-in handlers that honour the contracts and return their largest
- * results in practice (table names at the longest a drill copy allows, every capped list at its cap, key attribute
- * names and values of 64 characters, tags at DynamoDB's 128/256 limits); every state input and output is measured.
+ * results (table names at the longest a drill copy allows, tags at DynamoDB's 128/256 limits; at the schema's limits
+ * 100 declared checks with keys at DynamoDB's key size limits, 255-byte names, 2,048 + 1,024-byte values). What
+ * bounds the size is the real code's: the target as drill-targets hands it on (stateTarget: the checks move to the run
+ * store), and the findings named by keyLabel, drillVerdict, compactReasons and drillDetails from a 10,000-item sample
+ * that differs everywhere with every check failed. Every state input and output is measured.
  */
 import { describe, expect, it } from 'vitest';
 import { drillCheckEventSchema, drillCleanupEventSchema, drillRecordEventSchema, drillStartEventSchema, drillTargetsEventSchema, drillValidateEventSchema } from '../../functions/handlers/drill-contracts.ts';
 import { MAX_CHECK_ROUNDS, MAX_CLEANUP_ROUNDS, nextWait } from '../../functions/run/core/drill-wait.ts';
-import { MAX_DRILLS_PER_RUN } from '../../functions/run/drill-targets.ts';
+import { MAX_DRILLS_PER_RUN, stateTarget } from '../../functions/run/drill-targets.ts';
+import type { DrillTarget } from '../../functions/run/drill.ts';
 import { largestPayload, worstCaseHistory } from '../../local/workflow/budget.ts';
 import { prepareLocalDrill, type LocalDrillMachines } from '../../local/workflow/drill.ts';
 import type { AslState } from '../../local/workflow/asl.ts';
+import { keyLabel } from '../../functions/core/drill/checksum.ts';
+import { drillDetails } from '../../functions/core/drill/record.ts';
+import { compactReasons, drillVerdict } from '../../functions/core/drill/verdict.ts';
+import type { KeySchema } from '../../functions/core/model/observed.ts';
 import { runStateMachine, type LocalLambdaHandler } from '../../local/workflow/run.ts';
 
 const EVENT_BUDGET = 12_500;
@@ -30,7 +38,6 @@ const PAYLOAD_BUDGET = 64 * 1024;
 const NAME = 'T'.repeat(255 - 'tw-drill-'.length - '-20261201T000000Z'.length);
 const COPY = `tw-drill-${NAME}-20261201T000000Z`;
 const text = (length: number, fill = 'x') => fill.repeat(length);
-const KEY_LABEL = `${text(64, 'p')}=${text(64)}, ${text(64, 's')}=${text(64)}`;
 
 /** Events of a Task with every retry spent: entered + 3 per attempt + exited. */
 function taskEvents(states: Record<string, AslState>, name: string): number {
@@ -98,9 +105,10 @@ describe('DrillSchedule: worst-case history', () => {
  * list at its schema cap (100 checks, 50 tags at DynamoDB's 128/256 limits, 20 indexes).
  */
 type Size = 'large' | 'caps';
-const SIZES: Record<Size, { checks: number; tags: number; tagKey: number; tagValue: number; indexes: number; waivers: number }> = {
-  large: { checks: 20, tags: 20, tagKey: 64, tagValue: 128, indexes: 5, waivers: 2 },
-  caps: { checks: 100, tags: 50, tagKey: 128, tagValue: 256, indexes: 20, waivers: 10 },
+const SIZES: Record<Size, { checks: number; tags: number; tagKey: number; tagValue: number; indexes: number; waivers: number; keyName: number; partitionValue: number; sortValue: number }> = {
+  large: { checks: 20, tags: 20, tagKey: 64, tagValue: 128, indexes: 5, waivers: 2, keyName: 64, partitionValue: 64, sortValue: 64 },
+  // DynamoDB's key limits: attribute names 255 bytes, partition key values 2,048 bytes, sort key values 1,024 bytes.
+  caps: { checks: 100, tags: 50, tagKey: 128, tagValue: 256, indexes: 20, waivers: 10, keyName: 255, partitionValue: 2_048, sortValue: 1_024 },
 };
 let size: Size = 'large';
 
@@ -113,7 +121,7 @@ function largestTarget(): Record<string, unknown> {
       managed: true,
       waivers: Array.from({ length: sized.waivers }, () => ({ control: 'TW-PITR', reason: text(500), owner: text(64), expires: '2030-01-01' })),
       spec: {
-        keySchema: { partitionKey: { name: text(64, 'p'), type: 'S' }, sortKey: { name: text(64, 's'), type: 'S' } },
+        keySchema: { partitionKey: { name: text(sized.keyName, 'p'), type: 'S' }, sortKey: { name: text(sized.keyName, 's'), type: 'S' } },
         tags: Object.fromEntries(Array.from({ length: sized.tags }, (_, index) => [`${index}${text(sized.tagKey - 3)}`, text(sized.tagValue)])),
         globalSecondaryIndexes: Array.from({ length: sized.indexes }, (_, index) => ({
           indexName: `${index}${text(200)}`,
@@ -127,7 +135,7 @@ function largestTarget(): Record<string, unknown> {
           maxRestoreMinutes: 1_440,
           sampleSize: 10_000,
           maxChangedPercent: 0,
-          checks: Array.from({ length: sized.checks }, () => ({ key: { [text(64, 'p')]: text(64), [text(64, 's')]: text(64) }, expect: 'present' })),
+          checks: Array.from({ length: sized.checks }, (_, index) => ({ key: { [text(sized.keyName, 'p')]: `${index}${text(sized.partitionValue - 4)}`, [text(sized.keyName, 's')]: text(sized.sortValue) }, expect: 'present' })),
         },
       },
     },
@@ -135,7 +143,31 @@ function largestTarget(): Record<string, unknown> {
   };
 }
 
-/** A drill state at its caps: 8 reasons of 300 characters, 16 dropped settings, details with every key list full. */
+/**
+ * The validation's findings at their worst, named by the real code (keyLabel, drillVerdict, compactReasons,
+ * drillDetails): every sampled key of a 10,000-item sample in every list, every declared check failed, keys at the
+ * {@link size}'s key sizes.
+ */
+function worstValidation(): Record<string, unknown> {
+  const sized = SIZES[size];
+  const keySchema: KeySchema = { partitionKey: { name: text(sized.keyName, 'p'), type: 'S' }, sortKey: { name: text(sized.keyName, 's'), type: 'S' } };
+  const label = (index: number) => keyLabel({ [keySchema.partitionKey.name]: { S: `${index}${text(sized.partitionValue - 6)}` }, [keySchema.sortKey!.name]: { S: text(sized.sortValue) } }, keySchema);
+  const labels = Array.from({ length: 10_000 }, (_, index) => label(index));
+  const comparison = { compared: 10_000, matched: 0, changed: labels, missingInCopy: labels, missingInSource: labels, unreadable: labels, changedPercent: 100 };
+  const checks = Array.from({ length: sized.checks }, (_, index) => ({ key: label(index), expect: 'present' as const, found: 'unreadable' as const, passed: false }));
+  const shape = Array.from({ length: 40 }, () => `GSI ${text(255)} differs: source ${text(600)}, copy ${text(600)}`);
+  const expectedSse = { type: 'CUSTOMER_MANAGED' as const, kmsKeyArn: `arn:aws:kms:us-east-1:123456789012:key/${text(36)}` };
+  const verdict = drillVerdict({ shape, comparison, maxChangedPercent: 0, checks, rtoSeconds: 99_999, maxRestoreMinutes: 1 });
+  return {
+    passed: false,
+    reasons: compactReasons(verdict.reasons),
+    counts: { copyItems: 9e15, sourceItemsApproximate: 9e15, compared: 10_000, matched: 0, changed: 10_000, missingInCopy: 10_000, missingInSource: 10_000, unreadable: 10_000, changedPercent: 100, checks: 100, checksFailed: 100 },
+    dropped: Array.from({ length: 16 }, () => ({ control: 'TW-CONTRIBUTOR-INSIGHTS', action: 'UpdateContributorInsights', risk: 'disruptive', reason: text(300), pending: true })),
+    details: drillDetails({ shape, expectedSse, comparison, checks }),
+  };
+}
+
+/** A drill state at its caps: the worst validation ({@link worstValidation}), 16 dropped settings. */
 function largestDrill(restore: 'restoring' | 'active', validated = restore === 'active'): Record<string, unknown> {
   const drill: Record<string, unknown> = {
     table: NAME,
@@ -156,24 +188,7 @@ function largestDrill(restore: 'restoring' | 'active', validated = restore === '
     rtoSeconds: 3_600,
   };
   if (!validated) return drill;
-  return {
-    ...drill,
-    validation: {
-      passed: false,
-      reasons: [...Array.from({ length: 8 }, () => text(300)), 'and 12 more'],
-      counts: { copyItems: 9e15, sourceItemsApproximate: 9e15, compared: 10_000, matched: 0, changed: 10_000, missingInCopy: 10_000, missingInSource: 10_000, unreadable: 10_000, changedPercent: 100, checks: 100, checksFailed: 100 },
-      dropped: Array.from({ length: 16 }, () => ({ control: 'TW-CONTRIBUTOR-INSIGHTS', action: 'UpdateContributorInsights', risk: 'disruptive', reason: text(300), pending: true })),
-      details: {
-        shape: Array.from({ length: 20 }, () => text(300)),
-        expectedSse: { type: 'CUSTOMER_MANAGED', kmsKeyArn: `arn:aws:kms:us-east-1:123456789012:key/${text(36)}` },
-        changed: Array.from({ length: 20 }, () => KEY_LABEL),
-        missingInCopy: Array.from({ length: 20 }, () => KEY_LABEL),
-        missingInSource: Array.from({ length: 20 }, () => KEY_LABEL),
-        unreadable: Array.from({ length: 20 }, () => KEY_LABEL),
-        checks: Array.from({ length: SIZES[size].checks }, () => ({ key: KEY_LABEL, expect: 'present', found: 'unreadable', passed: false })),
-      },
-    },
-  };
+  return { ...drill, validation: worstValidation() };
 }
 
 /** Stand-ins for the drill handlers: each parses its event with its contract and returns its largest result. */
@@ -184,7 +199,8 @@ function standIns(options: { targetFails?: boolean } = {}): Record<string, Local
       const request = drillTargetsEventSchema.parse(event);
       if (request.action === 'list') return { revision: text(40, 'f'), cadence: request.cadence, tables: Array.from({ length: MAX_DRILLS_PER_RUN }, (_, index) => `${NAME.slice(0, -3)}${String(index).padStart(3, '0')}`), skipped: 99_999 };
       if (options.targetFails) throw Object.assign(new Error(`${request.table} is not declared in revision ${text(40, 'f')}: nothing to drill`), { name: 'UnknownTable' });
-      return largestTarget();
+      // As the real handler: the declared checks go to the run store (here in memory), the reference travels.
+      return stateTarget({ put: async () => undefined }, largestTarget() as unknown as DrillTarget);
     },
     'drill-start': (event) => (drillStartEventSchema.parse(event), largestDrill('restoring')),
     'drill-check': (event) => (drillCheckEventSchema.parse(event), { drill: largestDrill('active', false), wait }),
@@ -225,9 +241,8 @@ function lambdasOf(machines: LocalDrillMachines, handlers: Record<string, LocalL
 describe('payloads', () => {
   it.each<[Size, number]>([
     ['large', PAYLOAD_BUDGET],
-    // At the schema's caps the findings (every key list full, 100 check results) and the target (100 checks) together
-    // pass the target; they stay under Step Functions' 256 KiB quota with 64-character keys (see the report).
-    ['caps', 256 * 1024],
+    // At the schema's limits: 100 checks whose keys are at DynamoDB's key size limits, every list full.
+    ['caps', PAYLOAD_BUDGET],
   ])('Drill (%s table): every state input and output stays within %i bytes', async (scenario, budget) => {
     // Prepare
     size = scenario;

@@ -16,7 +16,10 @@ import { drillTables as listDrillTables } from '../support/drill-tables.ts';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-/** A table drilled from its on-demand DynamoDB backups, daily; every item sampled (sampleSize above its count). */
+/**
+ * A table drilled from its on-demand DynamoDB backups, daily; every item sampled (sampleSize above its count); two
+ * declared checks (drill-targets moves them to the run store, validation reads them back).
+ */
 export const LEDGER = 'Ledger';
 /** A table with a customer managed key, drilled from AWS Backup recovery points, daily. */
 export const ACCOUNTS = 'Accounts';
@@ -48,7 +51,7 @@ ${extra}`;
 export function drillFiles(ledgerMinutes = 30): Array<{ path: string; text: string }> {
   return [
     { path: 'desired-state/policy.yaml', text: POLICY },
-    { path: 'desired-state/tables/ledger.yaml', text: table(LEDGER, 'entryID', `  restoreDrill: { schedule: daily, source: dynamodb-backup, maxRestoreMinutes: ${ledgerMinutes}, sampleSize: 1000 }\n`) },
+    { path: 'desired-state/tables/ledger.yaml', text: table(LEDGER, 'entryID', `  restoreDrill: { schedule: daily, source: dynamodb-backup, maxRestoreMinutes: ${ledgerMinutes}, sampleSize: 1000, checks: [{ key: { entryID: e-0001 }, expect: present }, { key: { entryID: never-written }, expect: absent }] }\n`) },
     {
       path: 'desired-state/tables/accounts.yaml',
       text: table(

@@ -85,8 +85,25 @@ export function keyId(key: Readonly<DrillItem>): string {
   return canonicalItem(key);
 }
 
-/** A key for people: `customerID=c-0001, orderNo=7`, in key-schema order. */
+/**
+ * The longest key label: keys reach 255-byte names and 2,048 + 1,024-byte values, and labels travel in the drill's
+ * state (Step Functions' 256 KiB between states; the project keeps 64 KiB), so a longer one is cut.
+ */
+export const MAX_KEY_LABEL = 200;
+
+/**
+ * A key for people: `customerID=c-0001, orderNo=7`, in key-schema order. Longer than {@link MAX_KEY_LABEL}: its
+ * start, `…` and `#` with 12 hex digits of the full label's SHA-256, so two long keys with the same start stay
+ * distinguishable and the same key always reads the same.
+ */
 export function keyLabel(key: Readonly<DrillItem>, keySchema: KeySchema): string {
+  const full = fullKeyLabel(key, keySchema);
+  if (full.length <= MAX_KEY_LABEL) return full;
+  const marker = `…#${createHash('sha256').update(full).digest('hex').slice(0, 12)}`;
+  return `${full.slice(0, MAX_KEY_LABEL - marker.length)}${marker}`;
+}
+
+function fullKeyLabel(key: Readonly<DrillItem>, keySchema: KeySchema): string {
   const names = [keySchema.partitionKey.name, ...(keySchema.sortKey ? [keySchema.sortKey.name] : [])];
   return names
     .map((name) => {

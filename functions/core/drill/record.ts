@@ -3,6 +3,7 @@
  * history item in the operator's state table (pk `DRILL#<table>`, sk = the drill's start time), so "when did this
  * table's backup last restore, and how long did it take" is one Query. Pure.
  */
+import type { CheckResult, ExpectedSse, SampleComparison } from './compare.ts';
 import type { DroppedSetting } from './dropped-settings.ts';
 
 /** passed / failed, or no recovery point to restore from at all. */
@@ -63,12 +64,60 @@ export interface DrillDetails {
   missingInCopy: string[];
   missingInSource: string[];
   unreadable: string[];
-  /** Each declared check and what the copy answered. */
+  /**
+   * The declared checks that failed, and what the copy answered (at most {@link MAX_DETAIL_KEYS}; a last entry's
+   * key `and N more` counts the rest). Passed checks are only counted ({@link checksPassed}).
+   */
   checks: Array<{ key: string; expect: 'present' | 'absent'; found: 'present' | 'absent' | 'unreadable'; passed: boolean }>;
+  /** How many declared checks passed (not listed). */
+  checksPassed?: number;
 }
 
-/** Keys listed per kind in {@link DrillDetails} (the counts carry the totals). */
+/**
+ * Keys listed per kind in {@link DrillDetails}; a list past it ends with `and N more` (the counts carry the totals).
+ * With labels of at most MAX_KEY_LABEL characters, the details stay ~25 KB at the schema's limits.
+ */
 export const MAX_DETAIL_KEYS = 20;
+
+/** Shape differences listed, each cut to {@link MAX_DETAIL_TEXT} characters (index names alone reach 255). */
+const MAX_DETAIL_SHAPE = 20;
+const MAX_DETAIL_TEXT = 300;
+
+/** The first `max` of a list, and `and N more` for the rest. */
+export function listSome(items: readonly string[], max = MAX_DETAIL_KEYS): string[] {
+  return items.length > max ? [...items.slice(0, max), `and ${items.length - max} more`] : [...items];
+}
+
+/** What validation found, as {@link drillDetails} names it. */
+export interface DetailFindings {
+  shape: readonly string[];
+  expectedSse?: ExpectedSse;
+  comparison: Pick<SampleComparison, 'changed' | 'missingInCopy' | 'missingInSource' | 'unreadable'>;
+  checks: readonly CheckResult[];
+}
+
+/** The findings by name, as they travel in the drill's state and the report. */
+export function drillDetails(findings: DetailFindings): DrillDetails {
+  const named = (keys: readonly string[]) => listSome(keys);
+  const { comparison, expectedSse } = findings;
+  const cut = (text: string) => (text.length > MAX_DETAIL_TEXT ? `${text.slice(0, MAX_DETAIL_TEXT - 1)}…` : text);
+  const failed = findings.checks.filter((check) => !check.passed);
+  const listedChecks = failed.slice(0, MAX_DETAIL_KEYS).map((check) => ({ ...check }));
+  if (failed.length > MAX_DETAIL_KEYS) {
+    const rest = failed.length - MAX_DETAIL_KEYS;
+    listedChecks.push({ key: `and ${rest} more failed check${rest === 1 ? '' : 's'}`, expect: 'present', found: 'unreadable', passed: false });
+  }
+  return {
+    shape: listSome(findings.shape.map(cut), MAX_DETAIL_SHAPE),
+    ...(expectedSse ? { expectedSse: { type: expectedSse.type, ...(expectedSse.kmsKeyArn ? { kmsKeyArn: expectedSse.kmsKeyArn } : {}) } } : {}),
+    changed: named(comparison.changed),
+    missingInCopy: named(comparison.missingInCopy),
+    missingInSource: named(comparison.missingInSource),
+    unreadable: named(comparison.unreadable),
+    checks: listedChecks,
+    checksPassed: findings.checks.length - failed.length,
+  };
+}
 
 /** Text attributes are cut so one history item stays far below DynamoDB's 400 KB. */
 const MAX_REASON = 1_000;
