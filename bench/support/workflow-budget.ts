@@ -9,8 +9,9 @@
  */
 import { applyBatchEventSchema, gateEventSchema, loadEventSchema, lockEventSchema, planBatchEventSchema, reportEventSchema } from '../../functions/handlers/contracts.ts';
 import { synthesizeOperator } from '../../infra/synth.ts';
-import { childStateMachineArns, largestPayload, worstCaseHistory } from '../../local/workflow/budget.ts';
-import { extractStateMachines, findStateMachine, type CfnTemplate, type ExtractedStateMachine } from '../../local/workflow/extract.ts';
+import { largestPayload } from '../../local/workflow/budget.ts';
+import { reconcileWorstCases } from '../../local/workflow/reconcile-budget.ts';
+import { extractStateMachines, findStateMachine, type CfnTemplate } from '../../local/workflow/extract.ts';
 import { runStateMachine, type LocalLambdaHandler } from '../../local/workflow/run.ts';
 import { MAX_APPLY_ROUNDS } from '../../state-machines/reconcile.ts';
 
@@ -56,8 +57,8 @@ function standIns(tables: number, batchSize: number, roundsPerBatch: number): Re
 }
 
 /**
- * Computes the worst case at `tables` tables in batches of `batchSize`: every Map at its batch count, every loop at
- * MAX_APPLY_ROUNDS + 1, every retrier exhausted (the calculator's rule); the payload from a stand-in run of
+ * Computes the worst case at `tables` tables in batches of `batchSize` (local/workflow/reconcile-budget.ts: the
+ * assumptions the history-budget test asserts); the payload from a stand-in run of
  * `payloadRounds` apply rounds per batch (the state document's size does not grow with rounds past the second).
  */
 export async function workflowBudget(tables: number, batchSize: number, payloadRounds = 2): Promise<WorkflowBudget> {
@@ -65,16 +66,7 @@ export async function workflowBudget(tables: number, batchSize: number, payloadR
   const { stateMachines } = extractStateMachines(operator.template as CfnTemplate);
   const parent = findStateMachine({ stateMachines, lambdas: {} }, operator.stateMachineLogicalId);
   const batches = Math.ceil(tables / batchSize);
-  const options = { defaultMapItems: batches, loopIterations: MAX_APPLY_ROUNDS + 1 };
-  const children = childStateMachineArns(parent.definition).map((arn) => {
-    const child = stateMachines.find((machine) => machine.arn === arn);
-    if (!child) throw new Error(`the Reconcile state machine starts ${arn}, which is not in the template`);
-    return child;
-  });
-  const executions = [parent, ...children].map((machine: ExtractedStateMachine) => ({
-    machine: machine.constructId ?? machine.logicalId,
-    events: worstCaseHistory(machine.definition, options).events,
-  }));
+  const executions = reconcileWorstCases(parent, stateMachines, batches);
 
   let payload: WorkflowBudget['payload'];
   try {
@@ -87,5 +79,5 @@ export async function workflowBudget(tables: number, batchSize: number, payloadR
   } catch (error) {
     payload = { error: error instanceof Error ? error.message : String(error) };
   }
-  return { tables, batches, loopIterations: options.loopIterations, executions, worstEvents: Math.max(...executions.map((execution) => execution.events)), payload };
+  return { tables, batches, loopIterations: MAX_APPLY_ROUNDS + 1, executions, worstEvents: Math.max(...executions.map((execution) => execution.events)), payload };
 }

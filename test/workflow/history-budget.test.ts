@@ -16,10 +16,9 @@ import { seedEventSchema, seedTriggersEventSchema } from '../../functions/handle
 import { boundStarts, MAX_SEED_STARTS_PER_RUN, type SeedStart } from '../../functions/run/core/seed-trigger.ts';
 import { synthesizeOperator } from '../../infra/synth.ts';
 import { childStateMachineArns, largestPayload, worstCaseHistory } from '../../local/workflow/budget.ts';
+import { reconcileWorstCases, type ExecutionBudget } from '../../local/workflow/reconcile-budget.ts';
 import { extractStateMachines, findStateMachine, type CfnTemplate, type ExtractedStateMachine } from '../../local/workflow/extract.ts';
 import { runStateMachine, type LocalLambdaHandler, type RunResult } from '../../local/workflow/run.ts';
-import { MAX_APPLY_ROUNDS } from '../../state-machines/reconcile.ts';
-import { MAX_SEED_PARTS } from '../../state-machines/seed.ts';
 
 const TABLES = 10_000;
 const BATCH_SIZE = 50;
@@ -193,20 +192,9 @@ function synthesized(): Synthesized {
   return { parent, stateMachines, lambdaLogicalIds: operator.lambdaLogicalIds };
 }
 
-/**
- * Worst case of the parent and of each child it starts: every Map at 200 items (the seeding step's StartSeeds at the
- * most seeds one run starts), every loop at MAX_APPLY_ROUNDS + 1; the Seed executions the run starts at MAX_SEED_PARTS
- * parts (their own loop bound; test/workflow/seed-budget.test.ts).
- */
-function reconcileBudgets(machines: Synthesized): Array<{ machine: string; events: number }> {
-  const options = { defaultMapItems: BATCHES, mapItems: { StartSeeds: MAX_SEED_STARTS_PER_RUN }, loopIterations: MAX_APPLY_ROUNDS + 1 };
-  const children = childStateMachineArns(machines.parent.definition).map((arn) => {
-    const child = machines.stateMachines.find((machine) => machine.arn === arn);
-    if (!child) throw new Error(`the parent starts ${arn}, which is not in the template`);
-    return child;
-  });
-  const loops = (machine: ExtractedStateMachine) => ((machine.constructId ?? machine.logicalId).includes('SeedWorkflow') ? { loopIterations: MAX_SEED_PARTS } : {});
-  return [machines.parent, ...children].map((machine) => ({ machine: machine.constructId ?? machine.logicalId, events: worstCaseHistory(machine.definition, { ...options, ...loops(machine) }).events }));
+/** Worst case of the parent and of each child it starts (local/workflow/reconcile-budget.ts, shared with the bench). */
+function reconcileBudgets(machines: Synthesized): ExecutionBudget[] {
+  return reconcileWorstCases(machines.parent, machines.stateMachines, BATCHES);
 }
 
 /** The longest execution name Step Functions accepts (80 characters): the run id in every S3 key. */
