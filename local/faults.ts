@@ -30,8 +30,10 @@ export interface FaultConfig {
   /** Only these operations, by API name such as `UpdateTable` or `StartBackupJob` (default all). */
   operations?: string[];
   /**
-   * Share of BatchWriteItem write requests left unwritten and returned in UnprocessedItems, 0..1 (default 0).
-   * Drawn per write request from a second generator, so it does not shift the `rate` draws.
+   * Share of BatchWriteItem write requests left unwritten and returned in UnprocessedItems, and of BatchGetItem keys
+   * left out of Responses and returned in UnprocessedKeys, 0..1 (default 0). Drawn per write request or requested key
+   * from a second generator (one for both operations, in request order), so it does not shift the `rate` draws.
+   * `operations` narrows it as it does `rate` (e.g. `['BatchGetItem']` for reads only).
    */
   unprocessed?: number;
 }
@@ -54,7 +56,7 @@ export interface FaultStats {
   config: AppliedFaultConfig | null;
   /** Requests the filters selected, each of which took one draw. */
   seen: number;
-  /** Faults injected, by kind; `unprocessed` counts write requests returned unwritten. */
+  /** Faults injected, by kind; `unprocessed` counts write requests returned unwritten and keys returned unread. */
   injected: Record<FaultKind | 'unprocessed', number>;
 }
 

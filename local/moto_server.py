@@ -9,7 +9,7 @@ DescribeTable, ListBackups, RestoreTableFromBackup, the tagging API and ``POST /
 truth. Behaviour follows the AWS API reference; where AWS and a recorded real response differ, the recording
 wins (see test/fixtures/aws-recordings). Each patch says why it exists.
 
-Fault injection (throttling, 5xx, latency, partial BatchWriteItem) runs in this same process, as a WSGI
+Fault injection (throttling, 5xx, latency, partial BatchWriteItem and BatchGetItem) runs in this same process, as a WSGI
 middleware around moto's application, rather than as a proxy in front of it: there is one process to start,
 stop and reap, callers keep the one endpoint, and the partial-write fault can act inside BatchWriteItem on
 moto's own tables instead of rewriting responses. It is configured at runtime on the same port:
@@ -65,7 +65,7 @@ from moto.backup.models import BackupBackend, backup_backends  # noqa: E402
 from moto.backup.responses import BackupResponse  # noqa: E402
 from moto.core.responses import ActionResult, EmptyResult  # noqa: E402
 from moto.core.utils import convert_to_flask_response, utcnow  # noqa: E402
-from moto.dynamodb.exceptions import MockValidationException  # noqa: E402
+from moto.dynamodb.exceptions import DynamodbException, MockValidationException  # noqa: E402
 from moto.dynamodb.exceptions import ResourceNotFoundException as DynamoNotFound  # noqa: E402
 from moto.dynamodb.exceptions import InvalidAttributeTypeError  # noqa: E402
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends  # noqa: E402
@@ -382,6 +382,51 @@ def _batch_write_item(original, self: DynamoHandler):
             for name, units in consumed.items()
         ]
     return ActionResult(result)
+
+
+@_patch(DynamoHandler, "batch_get_item")
+def _batch_get_item(original, self: DynamoHandler):
+    # With an "unprocessed" fault set, a seeded share of the requested keys is left out of Responses and comes
+    # back in UnprocessedKeys, with the table's request parameters (ProjectionExpression, ConsistentRead, ...),
+    # as AWS does under throttling or past the 16 MB response limit
+    # (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html). moto never returns
+    # UnprocessedKeys below 16 MB. The draws come from the same second generator as BatchWriteItem's, one per key
+    # in request order, after moto's own validation (100 keys, duplicates, unknown table) passed. When no key at
+    # all is processed, AWS answers ProvisionedThroughputExceededException instead ("If none of the items can be
+    # processed due to insufficient provisioned throughput ...").
+    result = original(self)
+    body = result.result
+    request_items = self.body.get("RequestItems") or {}
+    requested = [(table_name, key) for table_name, request in request_items.items() for key in request.get("Keys") or []]
+    skipped = FAULTS.unprocessed_mask("dynamodb", "BatchGetItem", len(requested))
+    if not any(skipped):
+        return result
+    if all(skipped):
+        raise DynamodbException(
+            "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+            "The level of configured provisioned throughput for the table was exceeded. "
+            "Consider increasing your provisioning level with the UpdateTable API.",
+        )
+    left_out: dict[str, list[dict]] = {}
+    for (table_name, key), skip in zip(requested, skipped):
+        if skip:
+            left_out.setdefault(table_name, []).append(key)
+    unprocessed = body.setdefault("UnprocessedKeys", {})
+    for table_name, keys in left_out.items():
+        table = self.dynamodb_backend.get_table(table_name)
+        names = [n for n in (table.hash_key_attr, table.range_key_attr) if n]
+        identity = lambda key: tuple(_key_part(key[n]) for n in names)  # noqa: E731
+        gone = {identity(key) for key in keys}
+        # Items are matched to keys by their key attributes; an item projected without them is left in (the
+        # product reads whole items, so this never happens there).
+        body["Responses"][table_name] = [
+            item for item in body["Responses"].get(table_name, [])
+            if not all(n in item for n in names) or identity(item) not in gone
+        ]
+        request = {k: v for k, v in request_items[table_name].items() if k != "Keys"}
+        entry = unprocessed.setdefault(table_name, {**request, "Keys": []})
+        entry["Keys"].extend(keys)
+    return result
 
 
 @_patch(DynamoDBBackend, "tag_resource")
@@ -715,8 +760,9 @@ def _get_resources(original, self: ResourceGroupsTaggingAPIResponse):
 # ---------------------------------------------------------------------------------------------------------
 # Each eligible request (a service and operation the config selects, while faults are on) takes exactly one
 # draw from random.Random(seed): below `rate` it is faulted, and the same draw picks the kind, so a given seed
-# and request sequence always fault the same requests the same way. BatchWriteItem's partial writes draw
-# from a second generator (one draw per write request), so turning them on does not shift the first.
+# and request sequence always fault the same requests the same way. BatchWriteItem's partial writes and
+# BatchGetItem's unprocessed keys draw from a second generator (one draw per write request or requested key),
+# so turning them on does not shift the first.
 #
 # Error shapes are each service's own, so the SDK parses them into its modeled exceptions and its retry
 # strategy classifies them as real AWS errors are classified: throttling by error name (the SDK's list of

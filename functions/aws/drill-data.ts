@@ -113,7 +113,9 @@ export interface KeyedRead {
 
 /**
  * Read items by key with BatchGetItem (≤100 distinct keys a call, strongly consistent), retrying UnprocessedKeys
- * with capped exponential backoff and jitter until the deadline; keys still unprocessed then are `unreadable`.
+ * with capped exponential backoff and jitter until the deadline; keys still unprocessed then are `unreadable`. A call
+ * that processes no key at all fails with ProvisionedThroughputExceededException (after the SDK's own retries): the
+ * same keys are retried the same way.
  */
 export async function readByKeys(dynamodb: DynamoDBClient, table: string, keySchema: KeySchema, keys: readonly DrillItem[], timing: DataTiming): Promise<KeyedRead> {
   const clock = timing.clock ?? realClock;
@@ -130,7 +132,14 @@ export async function readByKeys(dynamodb: DynamoDBClient, table: string, keySch
   for (const chunk of chunks) {
     let pending: Array<Record<string, AttributeValue>> = chunk.map(toSdk);
     for (let attempt = 0; pending.length > 0; attempt++) {
-      const response = await dynamodb.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
+      let response;
+      try {
+        response = await dynamodb.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
+      } catch (error) {
+        // No key processed at all is a throttling error (after the SDK's own attempts): the same wait as UnprocessedKeys.
+        if (!THROTTLING.has(errorName(error) ?? '')) throw error;
+        response = { UnprocessedKeys: { [table]: { Keys: pending } } };
+      }
       for (const item of response.Responses?.[table] ?? []) {
         const key = keyOf(fromSdk(item), keySchema);
         if (key) items[keyId(key)] = fromSdk(item);

@@ -5,7 +5,7 @@
  * The drill's clock is the emulator's: waiting moves the emulator clock (advanceClock) instead of sleeping.
  */
 import { CreateBackupVaultCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
-import { BatchWriteItemCommand, CreateBackupCommand, CreateTableCommand, UpdateContinuousBackupsCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, BatchWriteItemCommand, CreateBackupCommand, CreateTableCommand, UpdateContinuousBackupsCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand } from '@aws-sdk/client-kms';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RetryClock } from '../../functions/aws/apply/retry.ts';
@@ -130,6 +130,63 @@ describe('restore drill sources and faults (strict local AWS)', () => {
     await clock.sleep(1_000);
     await expect(startDrill({ clients, stateTable: STATE_TABLE }, { target: drillTarget, now: new Date(clock.now()).toISOString() })).resolves.toMatchObject({ restore: 'failed' });
   });
+
+  it('local AWS: an "unprocessed" fault leaves BatchGetItem keys out of Responses and returns them in UnprocessedKeys', async () => {
+    // Prepare
+    await seeded(clients.dynamodb, 100);
+    await local.server.setFaults({ unprocessed: 0.3, seed: 5, services: ['dynamodb'], operations: ['BatchGetItem'] });
+    const Keys = Array.from({ length: 100 }, (_, n) => ({ customerID: { S: `c-${n}` } }));
+    // Act
+    const response = await clients.dynamodb.send(new BatchGetItemCommand({ RequestItems: { Orders: { Keys, ConsistentRead: true } } }));
+    const stats = await local.server.clearFaults();
+    // Assess: every key is either answered or returned unprocessed (with the request's parameters), never both.
+    const read = (response.Responses?.['Orders'] ?? []).map((item) => item['customerID']?.S);
+    const left = (response.UnprocessedKeys?.['Orders']?.Keys ?? []).map((key) => key['customerID']?.S);
+    expect(left.length).toBeGreaterThan(10);
+    expect(left.length).toBe(stats.injected.unprocessed);
+    expect(response.UnprocessedKeys?.['Orders']?.ConsistentRead).toBe(true);
+    expect(new Set([...read, ...left]).size).toBe(100);
+    expect(read.filter((key) => left.includes(key))).toEqual([]);
+  });
+
+  it('a drill under 30% unprocessed BatchGetItem keys compares every sampled key and passes, none unreadable', async () => {
+    // Prepare: every item sampled both ways (sampleSize above the count), a declared check; reads lose 30% of keys.
+    await seeded(clients.dynamodb, 120);
+    await clients.dynamodb.send(new CreateBackupCommand({ TableName: 'Orders', BackupName: 'b' }));
+    const clock = await emulatorClock();
+    await local.server.setFaults({ unprocessed: 0.3, seed: 17, services: ['dynamodb'], operations: ['BatchGetItem'] });
+    // Act
+    const report = await runDrillLocally(
+      { clients, stateTable: STATE_TABLE },
+      { target: target({ sampleSize: 200, checks: [{ key: { customerID: 'c-7' }, expect: 'present' }, { key: { customerID: 'c-none' }, expect: 'absent' }] }) },
+      { clock },
+    );
+    const stats = await local.server.clearFaults();
+    // Assess: the faults acted, the retries read every key: 120 compared, all matched, nothing unreadable.
+    expect(stats.injected.unprocessed).toBeGreaterThan(20);
+    expect(report.reasons).toEqual([]);
+    expect(report.verdict).toBe('passed');
+    expect(report.counts).toMatchObject({ copyItems: 120, compared: 120, matched: 120, unreadable: 0, checks: 2, checksFailed: 0 });
+    expect(report.cleanup?.outcome).toBe('deleted');
+  });
+
+  it('keys still unprocessed when the retry window ends are counted unreadable, and the drill fails naming them', async () => {
+    // Prepare: every BatchGetItem key comes back unprocessed (AWS then answers ProvisionedThroughputExceeded).
+    await seeded(clients.dynamodb, 10);
+    await clients.dynamodb.send(new CreateBackupCommand({ TableName: 'Orders', BackupName: 'b' }));
+    const clock = await emulatorClock();
+    await local.server.setFaults({ unprocessed: 1, seed: 3, services: ['dynamodb'], operations: ['BatchGetItem'] });
+    // One SDK attempt per call: the SDK's own backoff is real time; the drill's waits are the emulator's.
+    const once = createClients({ ...local.clientConfig, maxAttempts: 1 });
+    // Act
+    const report = await runDrillLocally({ clients: once, stateTable: STATE_TABLE }, { target: target({ sampleSize: 20 }) }, { clock });
+    await local.server.clearFaults();
+    // Assess
+    expect(report.verdict).toBe('failed');
+    expect(report.counts).toMatchObject({ compared: 0, unreadable: 10 });
+    expect(report.reasons[0]).toMatch(/^10 sampled item\(s\) could not be read: customerID=c-/);
+    expect(report.cleanup?.outcome).toBe('deleted');
+  }, 120_000);
 
   it('refuses a second drill of the same table while one runs', async () => {
     // Prepare
