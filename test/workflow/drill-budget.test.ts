@@ -72,6 +72,7 @@ describe('Drill: worst-case history', () => {
     expect(twice.path).toContain('TagDrillCopy');
     expect(twice.path).toContain('CleanupDrill');
     expect(worst).toBeLessThanOrEqual(EVENT_BUDGET);
+    console.info(`Drill: worst-case history ${worst} events (${twice.events} with every state at most twice, ${perCheckRound} per check round, ${perCleanupRound} per cleanup round)`);
   }, 120_000);
 
   it('the check rounds bound covers the longest deadline the schema allows (24 h budget, 48 h wait) at the capped backoff', () => {
@@ -253,6 +254,7 @@ describe('payloads', () => {
     // Assess: the stand-ins' verdict is failed, so the whole path ran (start, check, validate, cleanup, record).
     expect(run.error).toBe('DrillFailed');
     expect(largest.bytes, largest.where).toBeLessThanOrEqual(budget);
+    console.info(`Drill (${scenario}): largest payload ${largest.bytes} bytes at ${largest.where}`);
   }, 120_000);
 
   it(`DrillSchedule: the list of ${MAX_DRILLS_PER_RUN} tables and their verdicts stay within ${PAYLOAD_BUDGET} bytes`, async () => {
