@@ -3,40 +3,14 @@
  * verdicts are still right, passed for a sound copy and failed for a tampered one. No `tw-drill-*` table is left.
  */
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
-import { setRestoreSeconds } from '../../local/clock.ts';
-import { createOperatorEnvironment } from '../../local/operator-env.ts';
-import { prepareLocalDrill, runDrillWorkflowLocally } from '../../local/workflow/drill.ts';
-import { useLocalAws } from '../helpers/local-aws.ts';
-import { expectNoDrillTables } from '../support/drill-tables.ts';
-import { hostHandlers } from '../support/run-dependencies.ts';
-import { LEDGER, publishDrillTables, seedTable } from './drill-support.ts';
+import { runDrillWorkflowLocally } from '../../local/workflow/drill.ts';
+import { LEDGER, publishDrillTables, seedTable, useDrillAccount } from './drill-support.ts';
 
-const local = useLocalAws();
 let clients: AwsClients;
-
-beforeAll(async () => {
-  await prepareLocalDrill();
-  hostHandlers();
-}, 120_000);
-
-beforeEach(async () => {
-  await local.reset();
-  await createOperatorEnvironment(local);
-  clients = createClients(local.clientConfig);
-  // A restore takes 1 s of local-AWS time (the timeout test sets its own): drill-start tags the copy at once.
-  await setRestoreSeconds(local.endpoint, 1);
-});
-
-afterEach(async () => {
-  await local.server.clearFaults();
-  if (process.env.AWS_MAX_ATTEMPTS !== undefined) {
-    vi.unstubAllEnvs();
-    hostHandlers();
-  }
-  await expectNoDrillTables(clients.dynamodb);
-});
+// A restore takes 1 s of local-AWS time: drill-start tags the copy at once.
+const local = useDrillAccount({ restoreSeconds: 1, onClients: (made) => (clients = made) });
 
 describe('Drill workflow with 20% injected faults (synthesized ASL, real handlers, local AWS)', () => {
   it('20% injected faults on DynamoDB and AWS Backup still give the right verdicts: passed, and failed for a tampered copy', async () => {

@@ -6,37 +6,17 @@
  */
 import { CreateBackupVaultCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { CreateTableCommand, DeleteTableCommand, TagResourceCommand, UpdateContinuousBackupsCommand } from '@aws-sdk/client-dynamodb';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
+import { describe, expect, it } from 'vitest';
+import { type AwsClients } from '../../functions/aws/clients.ts';
 import { handlersOf } from '../../functions/handlers/registry.ts';
 import { handlerApiActions } from '../../infra/permissions.ts';
-import { setRestoreSeconds } from '../../local/clock.ts';
-import { createOperatorEnvironment } from '../../local/operator-env.ts';
-import { prepareLocalDrill, runDrillScheduleLocally, runDrillWorkflowLocally } from '../../local/workflow/drill.ts';
-import { useLocalAws } from '../helpers/local-aws.ts';
-import { drillTables, expectNoDrillTables } from '../support/drill-tables.ts';
-import { handlerCallRecorders, hostHandlers } from '../support/run-dependencies.ts';
-import { ACCOUNTS, LEDGER, PROFILES, publishDrillTables, seedTable } from './drill-support.ts';
+import { runDrillScheduleLocally, runDrillWorkflowLocally } from '../../local/workflow/drill.ts';
+import { drillTables } from '../support/drill-tables.ts';
+import { handlerCallRecorders } from '../support/run-dependencies.ts';
+import { ACCOUNTS, LEDGER, PROFILES, seedTable, useDrillAccount } from './drill-support.ts';
 
-const local = useLocalAws();
 let clients: AwsClients;
-
-beforeAll(async () => {
-  await prepareLocalDrill();
-  hostHandlers();
-}, 120_000);
-
-beforeEach(async () => {
-  await local.reset();
-  await createOperatorEnvironment(local);
-  clients = createClients(local.clientConfig);
-  await setRestoreSeconds(local.endpoint, 1);
-  await publishDrillTables(local);
-});
-
-afterEach(async () => {
-  await expectNoDrillTables(clients.dynamodb);
-});
+const local = useDrillAccount({ restoreSeconds: 1, publish: true, onClients: (made) => (clients = made) });
 
 async function drillCopy(name: string, tags: Record<string, string>): Promise<void> {
   await clients.dynamodb.send(

@@ -9,12 +9,47 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../../functions/aws/clients.ts';
 import { createClients } from '../../functions/aws/clients.ts';
 import { publishBundle } from '../../functions/aws/publish.ts';
-import { drillTables as listDrillTables } from '../support/drill-tables.ts';
+import { setRestoreSeconds } from '../../local/clock.ts';
+import { prepareLocalDrill } from '../../local/workflow/drill.ts';
+import type { LocalAwsHandle } from '../helpers/local-aws.ts';
+import { drillTables as listDrillTables, expectNoDrillTables } from '../support/drill-tables.ts';
+import { useWorkflowAccount } from '../support/workflow-account.ts';
 
 // The handlers' logger and metrics read these when their modules load (prepareLocalDrill, before the operator
 // environment sets them): keep the test output to the test's own.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
+/** What a drill workflow file adds to the shared workflow set-up. */
+export interface DrillAccountOptions {
+  /** The emulated restore time, in local-AWS seconds (default: the local AWS's own). */
+  restoreSeconds?: number;
+  /** Publish the drill tables' bundle before each test. */
+  publish?: boolean;
+  /** Receives the test's clients, made anew for each test. */
+  onClients: (clients: AwsClients) => void;
+}
+
+/**
+ * The drill workflow files' set-up: the shared workflow set-up (test/support/workflow-account.ts) with the Drill
+ * machines, then per test fresh clients, the restore delay and the published tables; after each test, no `tw-drill-*`
+ * table may be left.
+ */
+export function useDrillAccount(options: DrillAccountOptions): LocalAwsHandle {
+  let clients: AwsClients | undefined;
+  return useWorkflowAccount({
+    prepare: prepareLocalDrill,
+    beforeEach: async (local) => {
+      clients = createClients(local.clientConfig);
+      options.onClients(clients);
+      if (options.restoreSeconds !== undefined) await setRestoreSeconds(local.endpoint, options.restoreSeconds);
+      if (options.publish) await publishDrillTables(local);
+    },
+    afterEach: async () => {
+      if (clients) await expectNoDrillTables(clients.dynamodb);
+    },
+  });
+}
 
 /**
  * A table drilled from its on-demand DynamoDB backups, daily; every item sampled (sampleSize above its count); two

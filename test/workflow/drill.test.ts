@@ -6,34 +6,13 @@
  */
 import { CreateBackupVaultCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { DeleteItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
-import { createOperatorEnvironment } from '../../local/operator-env.ts';
-import { prepareLocalDrill, runDrillWorkflowLocally } from '../../local/workflow/drill.ts';
-import { useLocalAws } from '../helpers/local-aws.ts';
-import { expectNoDrillTables } from '../support/drill-tables.ts';
-import { hostHandlers } from '../support/run-dependencies.ts';
-import { ACCOUNTS, drillTables, LEDGER, publishDrillTables, seedTable } from './drill-support.ts';
+import { describe, expect, it } from 'vitest';
+import { type AwsClients } from '../../functions/aws/clients.ts';
+import { runDrillWorkflowLocally } from '../../local/workflow/drill.ts';
+import { ACCOUNTS, drillTables, LEDGER, seedTable, useDrillAccount } from './drill-support.ts';
 
-const local = useLocalAws();
 let clients: AwsClients;
-
-beforeAll(async () => {
-  await prepareLocalDrill();
-  hostHandlers();
-}, 120_000);
-
-beforeEach(async () => {
-  await local.reset();
-  await createOperatorEnvironment(local);
-  clients = createClients(local.clientConfig);
-  await publishDrillTables(local);
-});
-
-afterEach(async () => {
-  await local.server.clearFaults();
-  await expectNoDrillTables(clients.dynamodb);
-});
+const local = useDrillAccount({ publish: true, onClients: (made) => (clients = made) });
 
 describe('Drill workflow (synthesized ASL, real handlers, local AWS)', () => {
   it('restores a seeded table from its DynamoDB backup, validates it, reports RTO and deletes the copy', async () => {
