@@ -65,12 +65,14 @@ export interface DrillDetails {
   missingInSource: string[];
   unreadable: string[];
   /**
-   * The declared checks that failed, and what the copy answered (at most {@link MAX_DETAIL_KEYS}; a last entry's
-   * key `and N more` counts the rest). Passed checks are only counted ({@link checksPassed}).
+   * The declared checks that failed, and what the copy answered (at most {@link MAX_DETAIL_KEYS}; the rest counted in
+   * {@link checksNotListed}). Passed checks are only counted ({@link checksPassed}).
    */
   checks: Array<{ key: string; expect: 'present' | 'absent'; found: 'present' | 'absent' | 'unreadable'; passed: boolean }>;
   /** How many declared checks passed (not listed). */
   checksPassed?: number;
+  /** Failed checks past the listed ones. */
+  checksNotListed?: number;
 }
 
 /**
@@ -103,10 +105,6 @@ export function drillDetails(findings: DetailFindings): DrillDetails {
   const cut = (text: string) => (text.length > MAX_DETAIL_TEXT ? `${text.slice(0, MAX_DETAIL_TEXT - 1)}…` : text);
   const failed = findings.checks.filter((check) => !check.passed);
   const listedChecks = failed.slice(0, MAX_DETAIL_KEYS).map((check) => ({ ...check }));
-  if (failed.length > MAX_DETAIL_KEYS) {
-    const rest = failed.length - MAX_DETAIL_KEYS;
-    listedChecks.push({ key: `and ${rest} more failed check${rest === 1 ? '' : 's'}`, expect: 'present', found: 'unreadable', passed: false });
-  }
   return {
     shape: listSome(findings.shape.map(cut), MAX_DETAIL_SHAPE),
     ...(expectedSse ? { expectedSse: { type: expectedSse.type, ...(expectedSse.kmsKeyArn ? { kmsKeyArn: expectedSse.kmsKeyArn } : {}) } } : {}),
@@ -116,6 +114,7 @@ export function drillDetails(findings: DetailFindings): DrillDetails {
     unreadable: named(comparison.unreadable),
     checks: listedChecks,
     checksPassed: findings.checks.length - failed.length,
+    ...(failed.length > MAX_DETAIL_KEYS ? { checksNotListed: failed.length - MAX_DETAIL_KEYS } : {}),
   };
 }
 
