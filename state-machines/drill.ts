@@ -49,13 +49,12 @@ import {
   WaitTime,
   type IChainable,
   type IStateMachine,
-  type RetryProps,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { HandlerName, HandlersOf } from '../functions/handlers/registry.ts';
 import { FIRST_WAIT, MAX_CHECK_ROUNDS, MAX_CLEANUP_ROUNDS } from '../functions/run/core/drill-wait.ts';
-import { TRANSIENT_LAMBDA_ERRORS } from './reconcile.ts';
+import { TRANSIENT_RETRY } from './reconcile.ts';
 
 /** Drills of one schedule run side by side: well below DynamoDB's 50 restores at once per account and region. */
 export const DRILL_CONCURRENCY = 10;
@@ -91,15 +90,6 @@ export const DRILL_FAILURES = {
 
 /** The Lambda functions the drill workflows call, by handler name (functions/handlers/registry.ts). */
 export type DrillFunctions = Record<HandlersOf<'drill'>, IFunction>;
-
-const TRANSIENT_RETRY: RetryProps = {
-  errors: TRANSIENT_LAMBDA_ERRORS,
-  interval: Duration.seconds(2),
-  backoffRate: 2,
-  maxAttempts: 6,
-  maxDelay: Duration.seconds(60),
-  jitterStrategy: JitterType.FULL,
-};
 
 /**
  * What cleanup retries beyond the Lambda's own transient errors: DynamoDB throttling and its limits, surfacing when
