@@ -11,6 +11,11 @@ import { createOperatorEnvironment } from '../../local/operator-env.ts';
 import { useLocalAws, type LocalAwsHandle } from '../helpers/local-aws.ts';
 import { hostHandlers } from './run-dependencies.ts';
 
+// The handlers' logger and metrics read these when their modules load (on the first prepare, before the operator
+// environment sets them): keep a workflow test's output to the test's own.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
 /** Steps a file adds to the shared ones. */
 export interface WorkflowAccountOptions {
   /** Synthesizes the state machine(s) the file runs (e.g. prepareLocalReconcile), once. */

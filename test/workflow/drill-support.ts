@@ -15,10 +15,6 @@ import type { LocalAwsHandle } from '../helpers/local-aws.ts';
 import { drillTables as listDrillTables, expectNoDrillTables } from '../support/drill-tables.ts';
 import { useWorkflowAccount } from '../support/workflow-account.ts';
 
-// The handlers' logger and metrics read these when their modules load (prepareLocalDrill, before the operator
-// environment sets them): keep the test output to the test's own.
-process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 /** What a drill workflow file adds to the shared workflow set-up. */
 export interface DrillAccountOptions {
