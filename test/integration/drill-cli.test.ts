@@ -16,11 +16,10 @@ import { acquireDrillLock } from '../../functions/aws/drill-data.ts';
 import type { DrillExecutions, ExecutionView } from '../../functions/aws/drill-remote.ts';
 import { runApply } from '../../functions/cli/commands/apply.ts';
 import { runDrillCommand, runDrillInProcess, type DrillCommandOptions } from '../../functions/cli/commands/drill.ts';
-import type { DrillReport } from '../../functions/core/drill/record.ts';
 import { operatorStateTableInput } from '../../local/operator-env.ts';
 import { useLocalAws } from '../helpers/local-aws.ts';
 import { captureIo, unattended } from '../support/capture.ts';
-import { expectNoDrillTables } from '../support/drill-tables.ts';
+import { expectNoDrillTables, PASSED_DRILL_REPORT } from '../support/drill-tables.ts';
 
 const local = useLocalAws();
 const STATE_TABLE = 'tablewarden-state';
@@ -177,20 +176,7 @@ describe('tablewarden drill (local AWS)', () => {
 
   it('--remote starts the Drill state machine with the table and source, follows it, and prints its report', async () => {
     // Prepare: a fake Step Functions port: RUNNING twice, then SUCCEEDED with drill-record's output.
-    const report: DrillReport = {
-      table: 'Customers',
-      verdict: 'passed',
-      reasons: [],
-      startedAt: '2026-12-01T08:00:00.000Z',
-      finishedAt: '2026-12-01T08:03:00.000Z',
-      source: { kind: 'pitr', id: 'latest:2026-12-01T07:55:00.000Z' },
-      copyTable: 'tw-drill-Customers-20261201T080000Z',
-      rtoSeconds: 150,
-      maxRestoreMinutes: 60,
-      counts: { copyItems: 10, sourceItemsApproximate: 10, compared: 10, matched: 10, changed: 0, missingInCopy: 0, missingInSource: 0, unreadable: 0, changedPercent: 0, checks: 0, checksFailed: 0 },
-      dropped: [],
-      cleanup: { outcome: 'deleted', reason: 'deleted' },
-    };
+    const report = PASSED_DRILL_REPORT;
     const started: unknown[] = [];
     const views: ExecutionView[] = [{ status: 'RUNNING' }, { status: 'RUNNING' }, { status: 'SUCCEEDED', output: JSON.stringify({ ...report, summary: 'passed' }) }];
     const executions: DrillExecutions = {

@@ -26,10 +26,10 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
 import { runDrillCommand, type DrillCommandOptions } from '../../functions/cli/commands/drill.ts';
-import type { DrillReport } from '../../functions/core/drill/record.ts';
 import { drillStartEventSchema } from '../../functions/handlers/drill-contracts.ts';
 import { useLocalAws } from '../helpers/local-aws.ts';
 import { captureIo } from '../support/capture.ts';
+import { PASSED_DRILL_REPORT } from '../support/drill-tables.ts';
 
 const local = useLocalAws();
 const NOW = new Date('2026-12-01T08:00:00Z');
@@ -132,20 +132,7 @@ describe('tablewarden drill --remote (local AWS)', () => {
   });
 
   describe('the execution\'s end decides the exit code (DescribeExecution pinned with aws-sdk-client-mock)', () => {
-    const report: DrillReport = {
-      table: 'Customers',
-      verdict: 'passed',
-      reasons: [],
-      startedAt: '2026-12-01T08:00:00.000Z',
-      finishedAt: '2026-12-01T08:03:00.000Z',
-      source: { kind: 'pitr', id: 'latest:2026-12-01T07:55:00.000Z' },
-      copyTable: 'tw-drill-Customers-20261201T080000Z',
-      rtoSeconds: 150,
-      maxRestoreMinutes: 60,
-      counts: { copyItems: 10, sourceItemsApproximate: 10, compared: 10, matched: 10, changed: 0, missingInCopy: 0, missingInSource: 0, unreadable: 0, changedPercent: 0, checks: 0, checksFailed: 0 },
-      dropped: [],
-      cleanup: { outcome: 'deleted', reason: 'deleted' },
-    };
+    const report = PASSED_DRILL_REPORT;
     let mock: AwsClientStub<SFNClient>;
     const executionArn = () => machines.drill.replace(':stateMachine:', ':execution:') + ':cli-drill-Customers-20261201T080000Z';
 

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
 import type { RetryClock } from '../../functions/aws/apply/retry.ts';
 import { runSeed, SeedTableMissing, type SeedSource } from '../../functions/run/seed.ts';
+import { operatorStateTableInput } from '../../local/operator-env.ts';
 import { useLocalAws } from '../helpers/local-aws.ts';
 
 const local = useLocalAws();
@@ -61,20 +62,7 @@ async function createTable(aws: AwsClients, name = TABLE): Promise<void> {
 }
 
 async function createStateTable(aws: AwsClients): Promise<void> {
-  await aws.dynamodb.send(
-    new CreateTableCommand({
-      TableName: STATE,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await aws.dynamodb.send(new CreateTableCommand(operatorStateTableInput(STATE)));
 }
 
 async function scanAll(aws: AwsClients, table = TABLE): Promise<Record<string, AttributeValue>[]> {
