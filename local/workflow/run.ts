@@ -670,27 +670,26 @@ async function runExecution(options: RunStateMachineOptions, scope: ExecutionSco
     const childArn = `arn:${childDefaults.partition}:states:${childDefaults.region}:${childDefaults.account}:execution:${target.arn.split(':').at(-1)}:${name}`;
     if (version === undefined) return startDetached(target, name, childArn, childInput);
     submitted({ ExecutionArn: childArn, StartDate: new Date().toISOString() });
-    const child = await runExecution(
-      {
-        definition: target.definition,
-        arn: target.arn,
-        input: childInput,
-        executionName: name,
-        lambdas: options.lambdas,
-        lambdaFunctions: { ...logicalIds, ...target.lambdaFunctions },
-        overrides,
-        signal: stop.signal,
-        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-        ...(options.stateMachines ? { stateMachines: options.stateMachines } : {}),
-      },
-      { ...scope, depth: scope.depth + 1, faultsUsed },
-    );
+    const child = await runExecution({ ...childRunOptions(target, name, childInput), signal: stop.signal }, { ...scope, depth: scope.depth + 1, faultsUsed });
     childExecutions.push(child);
     const described = describeChildExecution(child, target.arn, name, childInput, version);
     // A child that did not succeed fails the task with States.TaskFailed and the DescribeExecution JSON as Cause.
     if (child.status !== 'SUCCEEDED') throw new StatesError('States.TaskFailed', JSON.stringify(described));
     return described;
   };
+
+  /** How a child execution of `target` runs: the parent's handlers, overrides and listeners (sync and fire-and-forget alike). */
+  const childRunOptions = (target: NonNullable<RunStateMachineOptions['stateMachines']>[number], name: string, childInput: unknown) => ({
+    definition: target.definition,
+    arn: target.arn,
+    input: childInput,
+    executionName: name,
+    lambdas: options.lambdas,
+    lambdaFunctions: { ...logicalIds, ...target.lambdaFunctions },
+    overrides,
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.stateMachines ? { stateMachines: options.stateMachines } : {}),
+  });
 
   /**
    * Fire-and-forget StartExecution (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html):
@@ -717,20 +716,7 @@ async function runExecution(options: RunStateMachineOptions, scope: ExecutionSco
     const response = { ExecutionArn: childArn, StartDate: new Date().toISOString() };
     const entry = { input: inputText, running: true, response };
     scope.names.set(key, entry);
-    const result = runExecution(
-      {
-        definition: target.definition,
-        arn: target.arn,
-        input: childInput,
-        executionName: name,
-        lambdas: options.lambdas,
-        lambdaFunctions: { ...logicalIds, ...target.lambdaFunctions },
-        overrides,
-        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-        ...(options.stateMachines ? { stateMachines: options.stateMachines } : {}),
-      },
-      { ...scope, depth: scope.depth + 1 },
-    ).finally(() => {
+    const result = runExecution(childRunOptions(target, name, childInput), { ...scope, depth: scope.depth + 1 }).finally(() => {
       entry.running = false;
     });
     // Not the starter's to await; a runner error still surfaces through `result`.
