@@ -10,6 +10,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { createClient, createClients } from '../functions/aws/clients.ts';
 import { BACKUP_ROLE_ENV } from '../functions/core/backup-plan-selection.ts';
+import { CONFIG_RULES_ENV, defaultConfigRuleNames } from '../functions/core/config/rules.ts';
 import { OPERATOR_TAG } from '../functions/core/plan/planner.ts';
 import type { LocalAws } from './local-aws.ts';
 
@@ -89,6 +90,8 @@ export async function createOperatorEnvironment(local: Pick<LocalAws, 'endpoint'
     // The backup service role the stack creates (infra/table-warden.ts) and passes to apply-batch; moto accepts any
     // role ARN for AWS Backup, so naming it is enough here.
     [BACKUP_ROLE_ENV]: LOCAL_BACKUP_ROLE_ARN,
+    // The Config rules the stack deploys by default (infra/config-rules.ts), by name, as its handlers see them.
+    [CONFIG_RULES_ENV]: JSON.stringify(defaultConfigRuleNames()),
     AWS_ENDPOINT_URL: local.endpoint,
     AWS_REGION: local.region,
     AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
