@@ -176,8 +176,10 @@ describe('restore drill sources and faults (strict local AWS)', () => {
     await clients.dynamodb.send(new CreateBackupCommand({ TableName: 'Orders', BackupName: 'b' }));
     const clock = await emulatorClock();
     await local.server.setFaults({ unprocessed: 1, seed: 3, services: ['dynamodb'], operations: ['BatchGetItem'] });
-    // One SDK attempt per call: the SDK's own backoff is real time; the drill's waits are the emulator's.
-    const once = createClients({ ...local.clientConfig, maxAttempts: 1 });
+    // One SDK attempt per call, in the SDK's standard mode: the SDK's own backoff and the adaptive mode's client-side
+    // rate limiter (which slows every send after throttling, even at one attempt) wait in real time; the drill's
+    // waits are the emulator's.
+    const once = createClients({ ...local.clientConfig, maxAttempts: 1, retryMode: 'standard' });
     // Act
     const report = await runDrillLocally({ clients: once, stateTable: STATE_TABLE }, { target: target({ sampleSize: 20 }) }, { clock });
     await local.server.clearFaults();
@@ -228,7 +230,8 @@ describe('restore drill sources and faults (strict local AWS)', () => {
     await setRestoreSeconds(5);
     await seeded(clients.dynamodb, 30);
     await clients.dynamodb.send(new CreateBackupCommand({ TableName: 'Orders', BackupName: 'b' }));
-    const faulted = createClients({ ...local.clientConfig, maxAttempts: 8 });
+    // The SDK retries (8 attempts) in its standard mode: the adaptive mode's client-side rate limiter waits in real time.
+    const faulted = createClients({ ...local.clientConfig, maxAttempts: 8, retryMode: 'standard' });
     const clock = await emulatorClock();
     await local.server.setFaults({ rate: 0.2, seed: 9, kinds: ['throttle', '5xx'], services: ['dynamodb'] });
     // Act
@@ -253,7 +256,8 @@ describe('restore drill sources and faults (strict local AWS)', () => {
       await clock.sleep(5_000);
       drill = await checkRestore(deps, { drill, now: new Date(clock.now()).toISOString() }, { clock });
     }
-    const noRetries = createClients({ ...local.clientConfig, maxAttempts: 1 });
+    // Standard mode: the adaptive mode's client-side rate limiter would slow every send in real time after throttling.
+    const noRetries = createClients({ ...local.clientConfig, maxAttempts: 1, retryMode: 'standard' });
     await local.server.setFaults({ rate: 0.6, seed: 4, kinds: ['throttle'], services: ['dynamodb'], operations: ['DescribeTable', 'ListTagsOfResource', 'DeleteTable'] });
     // Act
     const cleaned = await cleanupDrill({ clients: noRetries, stateTable: STATE_TABLE }, { drill }, { clock });
