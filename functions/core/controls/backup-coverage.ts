@@ -25,7 +25,9 @@ export const backupCoverageControl = defineControl({
   title: 'The table is in its AWS Backup plan and has a recent recovery point',
   rationale: 'Backups kept by AWS Backup survive table deletion and PITR windows, and can be copied to another vault or account.',
   references: {
-    configRules: ['dynamodb-in-backup-plan', 'dynamodb-resources-protected-by-backup-plan', 'dynamodb-last-backup-recovery-point-created'],
+    // The rules tablewarden deploys (functions/core/config/rules.ts). Security Hub DynamoDB.4 evaluates
+    // dynamodb-resources-protected-by-backup-plan; the older dynamodb-in-backup-plan is not deployed, so not named.
+    configRules: ['dynamodb-resources-protected-by-backup-plan', 'dynamodb-last-backup-recovery-point-created'],
     securityHub: ['DynamoDB.4'],
     documentation: 'https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources.html',
   },

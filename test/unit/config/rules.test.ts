@@ -11,6 +11,7 @@ import {
   MAX_RECOVERY_POINT_AGE_HOURS,
   parseConfigRulesEnv,
 } from '../../../functions/core/config/rules.ts';
+import { CONTROLS } from '../../../functions/core/controls/index.ts';
 import type { Baseline } from '../../../functions/core/desired/schema.ts';
 import type { DesiredState, DesiredTable } from '../../../functions/core/model/desired.ts';
 import { desiredTable, policy } from '../controls/fixtures.ts';
@@ -59,6 +60,63 @@ describe('MANAGED_CONFIG_RULES', () => {
     expect(pitr.docName).toBe('dynamodb-pitr-enabled');
     expect(pitr.documentation).toBe('https://docs.aws.amazon.com/config/latest/developerguide/dynamodb-pitr-enabled.html');
     for (const rule of MANAGED_CONFIG_RULES) expect(rule.defaultName.length).toBeLessThanOrEqual(128);
+  });
+});
+
+describe('the control catalog and the Config rules', () => {
+  it('names each control\'s Config rules and Security Hub controls as the AWS docs map them', () => {
+    // Prepare: https://docs.aws.amazon.com/securityhub/latest/userguide/dynamodb-controls.html (DynamoDB.1 autoscaling,
+    // .2 PITR, .3 DAX at rest, .4 dynamodb-resources-protected-by-backup-plan, .5 tags, .6 deletion protection,
+    // .7 DAX in transit) and kms-controls.html (KMS.4 cmk-backing-key-rotation-enabled).
+    const expected = {
+      'TW-TABLE-EXISTS': { configRules: [], securityHub: [] },
+      'TW-SSE': { configRules: ['dynamodb-table-encrypted-kms', 'dynamodb-table-encryption-enabled'], securityHub: [] },
+      'TW-KMS-ROTATION': { configRules: ['cmk-backing-key-rotation-enabled'], securityHub: ['KMS.4'] },
+      'TW-PITR': { configRules: ['dynamodb-pitr-enabled'], securityHub: ['DynamoDB.2'] },
+      'TW-DELETION-PROTECTION': { configRules: ['dynamodb-table-deletion-protection-enabled'], securityHub: ['DynamoDB.6'] },
+      'TW-BACKUP-COVERAGE': { configRules: ['dynamodb-resources-protected-by-backup-plan', 'dynamodb-last-backup-recovery-point-created'], securityHub: ['DynamoDB.4'] },
+      'TW-TAGS': { configRules: ['required-tags'], securityHub: ['DynamoDB.5'] },
+      'TW-TTL': { configRules: [], securityHub: [] },
+      'TW-STREAM': { configRules: [], securityHub: [] },
+      'TW-BILLING': { configRules: ['dynamodb-autoscaling-enabled', 'dynamodb-throughput-limit-check'], securityHub: ['DynamoDB.1'] },
+      'TW-TABLE-CLASS': { configRules: [], securityHub: [] },
+      'TW-CONTRIBUTOR-INSIGHTS': { configRules: [], securityHub: [] },
+      'TW-GSI': { configRules: [], securityHub: [] },
+    };
+
+    // Act
+    const actual = Object.fromEntries(CONTROLS.map((control) => [control.id, { configRules: control.references.configRules, securityHub: control.references.securityHub }]));
+
+    // Assess
+    expect(actual).toEqual(expected);
+  });
+
+  it('has every deployed rule named by the controls it lists, with the same Security Hub control', () => {
+    for (const rule of MANAGED_CONFIG_RULES) {
+      for (const id of rule.controls) {
+        // Act
+        const control = CONTROLS.find((candidate) => candidate.id === id)!;
+
+        // Assess
+        expect(control.references.configRules, `${id} names ${rule.docName}`).toContain(rule.docName);
+        if (rule.securityHub) expect(control.references.securityHub, `${id} names ${rule.securityHub}`).toContain(rule.securityHub);
+      }
+    }
+  });
+
+  it('names no Config rule of the seven in a control that the rule does not list', () => {
+    // Prepare
+    const docNames = new Map(MANAGED_CONFIG_RULES.map((rule) => [rule.docName, rule]));
+
+    for (const control of CONTROLS) {
+      for (const name of control.references.configRules) {
+        // Act
+        const rule = docNames.get(name);
+
+        // Assess
+        if (rule) expect(rule.controls, `${name} lists ${control.id}`).toContain(control.id);
+      }
+    }
   });
 });
 
