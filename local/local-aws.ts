@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { advanceClock } from './clock.ts';
+import { putConfigEvaluations, type LocalConfigEvaluation } from './config-evaluations.ts';
 import { clearFaults, faultStats, FAULTS_ENV, setFaults, type FaultConfig, type FaultStats } from './faults.ts';
 
 export type { FaultConfig, FaultKind, FaultService, FaultStats } from './faults.ts';
@@ -37,6 +38,11 @@ export interface LocalAws {
    * without waiting. `reset()` sets it back. Resolves with the emulator's time after the move.
    */
   advanceClock(seconds: number): Promise<Date>;
+  /**
+   * Records AWS Config evaluation results in this region as if the rule had produced them (test hook, see
+   * local/config-evaluations.ts); resolves with how many were recorded.
+   */
+  putConfigEvaluations(evaluations: readonly LocalConfigEvaluation[]): Promise<number>;
   /** Stops the server and waits until its process has exited. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -145,6 +151,7 @@ async function launch(options: StartLocalAwsOptions): Promise<{ aws: LocalAws; e
       clearFaults: () => clearFaults(endpoint),
       faultStats: () => faultStats(endpoint),
       advanceClock: (seconds) => advanceClock(endpoint, seconds),
+      putConfigEvaluations: (evaluations) => putConfigEvaluations(endpoint, evaluations, { region }),
       stop() {
         stopping ??= stopChild(child, exited);
         return stopping;

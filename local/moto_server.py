@@ -1032,6 +1032,9 @@ class FaultInjection:
         if path == "/tablewarden/restore":  # the restore delay (strict/restore.py)
             status, body = strict_restore.admin(method, _read_body(environ) if method == "POST" else b"")
             return _wsgi_json(start_response, status, body)
+        if path == "/tablewarden/config/evaluations":  # Config evaluation results put by tests (strict/config.py)
+            status, body = strict_config.admin(method, _read_body(environ) if method == "POST" else b"")
+            return _wsgi_json(start_response, status, body)
         if path != "/tablewarden/faults":
             return _wsgi_json(start_response, 404, {"message": f"no such endpoint: {path}"})
         if method == "POST":
@@ -1121,6 +1124,7 @@ import strict  # noqa: E402
 
 strict.install()  # the strict rules wrap the patches above
 from strict import restore as strict_restore  # noqa: E402  (its /tablewarden/restore setting)
+from strict import config as strict_config  # noqa: E402  (its /tablewarden/config/evaluations hook)
 
 if __name__ == "__main__":
     _faults_from_env()

@@ -13,3 +13,4 @@ def install() -> None:
     """Apply the strict rules of every service (idempotent: a module's patches run once, at its import)."""
     from strict import backup, dynamodb, kms, kms_mac  # noqa: F401  (imported for their patches)
     from strict import restore  # noqa: F401  (after dynamodb: its UpdateTable/DeleteTable guards run first)
+    from strict import config  # noqa: F401  (AWS Config compliance APIs and the local managed-rule evaluator)
