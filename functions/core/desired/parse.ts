@@ -193,7 +193,13 @@ function tableChecks(source: YamlSource, table: TableFile): Diagnostic[] {
 }
 
 /** Checks on a table after the policy baseline is merged under it. */
-function mergedChecks(source: YamlSource, table: DesiredTable, policy: Policy, now: Date, waivers: TableFile['spec']['waivers']): { diagnostics: Diagnostic[]; activeWaivers: DesiredTable['waivers'] } {
+function mergedChecks(
+  source: YamlSource,
+  table: DesiredTable,
+  policy: Policy,
+  now: Date,
+  waivers: TableFile['spec']['waivers'],
+): { diagnostics: Diagnostic[]; activeWaivers: DesiredTable['waivers']; expiredWaivers: DesiredTable['waivers'] } {
   const out: Diagnostic[] = [];
   const { spec } = table;
   const declared = (field: string) => source.locate(['spec', field]).exists;
@@ -217,6 +223,7 @@ function mergedChecks(source: YamlSource, table: DesiredTable, policy: Policy, n
   }
   const today = now.toISOString().slice(0, 10);
   const activeWaivers: DesiredTable['waivers'] = [];
+  const expiredWaivers: DesiredTable['waivers'] = [];
   const waived = new Set<string>();
   (waivers ?? []).forEach((waiver, i) => {
     const path = ['spec', 'waivers', i];
@@ -230,13 +237,14 @@ function mergedChecks(source: YamlSource, table: DesiredTable, policy: Policy, n
     } else if (waiver.expires < today) {
       waived.add(waiver.control);
       out.push(at(source, [...path, 'expires'], `waiver for ${waiver.control} expired on ${waiver.expires} and no longer applies`, 'warning'));
+      expiredWaivers.push(waiver);
     } else {
       waived.add(waiver.control);
       activeWaivers.push(waiver);
     }
   });
   out.push(...contributorInsightsWarnings(spec, activeWaivers, declared).map((warning) => at(source, warning.path, warning.message, 'warning')));
-  return { diagnostics: out, activeWaivers };
+  return { diagnostics: out, activeWaivers, expiredWaivers };
 }
 
 /** DynamoDB number text (what a drill check's N value may be written as, beyond a YAML number). */
@@ -444,6 +452,8 @@ export function parseDesiredState(files: SourceFile[], options: { now: Date }): 
       fileDiagnostics.push(at(read.source, read.source.locate(['spec', 'tags']).exists ? ['spec', 'tags'] : ['spec'], `${tagCount} tags with ${counted}; DynamoDB allows at most ${MAX_TAGS} per table`));
     }
     table.waivers = merged.activeWaivers;
+    // Kept (not enforced) so the posture report can list them as expired.
+    if (merged.expiredWaivers.length > 0) table.expiredWaivers = merged.expiredWaivers;
     if (!fileDiagnostics.some((diagnostic) => diagnostic.severity === 'error')) candidate.table = table;
     return candidate;
   });

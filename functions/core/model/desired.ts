@@ -23,8 +23,13 @@ export interface DesiredTable {
   source?: SourceRef;
   owner?: string;
   spec: DesiredSpec;
-  /** Waivers still in force (expired ones are dropped during validation, with a warning). */
+  /** Waivers still in force (expired ones are moved to `expiredWaivers` during validation, with a warning). */
   waivers: Waiver[];
+  /**
+   * Waivers that have expired: the planner ignores them (the control is enforced again), and the posture report
+   * lists them as expired, so nobody mistakes a lapsed exception for a live one. Absent when there are none.
+   */
+  expiredWaivers?: Waiver[];
 }
 
 /** Everything the planner needs from git. */
