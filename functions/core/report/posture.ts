@@ -58,7 +58,7 @@ export const CELL_LABEL: Record<CellState, string> = {
   REFUSED: 'refused',
   WAIVED: 'waived',
   NOT_APPLICABLE: 'n/a',
-  UNKNOWN: '?',
+  UNKNOWN: 'unknown',
 };
 
 /** Column headings short enough for a terminal; legends spell them out. */
