@@ -37,6 +37,7 @@ import { SeedStateMachine } from '../state-machines/seed.ts';
 import { DRILL_CADENCES, DrillStateMachines, type DrillFunctions } from '../state-machines/drill.ts';
 import { DRILL_SCHEDULE_WORKFLOW_TAG, DRILL_WORKFLOW_TAG } from '../functions/core/drill/workflow-tags.ts';
 import { HANDLERS, handlersOf } from '../functions/handlers/registry.ts';
+import { ConfigRules, type ConfigRulesProps } from './config-rules.ts';
 import { handlerCode } from './handler-bundle.ts';
 import { HANDLER_NAMES, handlerGrants, type Grant, type HandlerName, type ResourceKind } from './permissions.ts';
 
@@ -92,6 +93,12 @@ export interface TableWardenProps {
    * encrypted with a customer managed key of another bucket also need that key's kms:Decrypt, granted by its policy.
    */
   seedSources?: string[];
+  /**
+   * The AWS Config managed rules compiled from `desired-state/` (infra/config-rules.ts). Default: deployed, named
+   * `tablewarden-<rule>`. `deploy: false` in accounts where another team owns Config; `names` then names its rules.
+   * Needs a configuration recorder in the account, which this construct does not create.
+   */
+  configRules?: ConfigRulesProps;
 }
 
 /** The default drill schedules (see {@link TableWardenProps.drillSchedules}). */
@@ -160,6 +167,8 @@ export class TableWarden extends Construct {
   readonly drills: DrillStateMachines;
   /** The Seed state machine: one table from one S3 object, in Lambda parts (started by Reconcile for `spec.seed`). */
   readonly seed: StateMachine;
+  /** The AWS Config rules (or another team's, by name): `configRules.environment()` gives a handler CONFIG_RULES. */
+  readonly configRules: ConfigRules;
   /** The seed sources' object ARNs (IAM) and how cdk-nag prints them (acknowledgements). */
   private seedSourceArns: Array<{ arn: string; printed: string }> = [];
 
@@ -224,6 +233,11 @@ export class TableWarden extends Construct {
     });
     // tablewarden's own table: never reported as unmanaged by the tables it guards.
     Tags.of(this.stateTable).add(OPERATOR_TAG.key, OPERATOR_TAG.value);
+
+    // --- AWS Config rules (issue 11): compiled from desired-state/ at synth ------------------------------------------
+    // The state table's key is allowed too: DYNAMODB_TABLE_ENCRYPTED_KMS evaluates the operator's own table as well.
+    this.configRules = new ConfigRules(this, 'ConfigRules', { ownKeyArns: [this.key.keyArn], ...props.configRules, defaultDesiredStateDir: join(REPO_ROOT, 'desired-state') });
+    // --- end of the AWS Config rules ---------------------------------------------------------------------------------
 
     this.topic = new Topic(this, 'Notifications', { displayName: 'tablewarden', masterKey: this.key, enforceSSL: true });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
