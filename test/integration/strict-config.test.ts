@@ -11,7 +11,7 @@ import {
   type ComplianceType,
   type EvaluationResult,
 } from '@aws-sdk/client-config-service';
-import { BackupClient, CreateBackupPlanCommand, CreateBackupSelectionCommand, CreateBackupVaultCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
+import { BackupClient, CreateBackupPlanCommand, CreateBackupSelectionCommand, CreateBackupVaultCommand, StartBackupJobCommand, StartRestoreJobCommand } from '@aws-sdk/client-backup';
 import {
   CreateTableCommand,
   DeleteTableCommand,
@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, EnableKeyRotationCommand, KMSClient } from '@aws-sdk/client-kms';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { setRestoreSeconds } from '../../local/clock.ts';
 import type { LocalConfigEvaluation } from '../../local/config-evaluations.ts';
 import { useLocalAws } from '../helpers/local-aws.ts';
 import { failure } from '../support/aws-calls.ts';
@@ -366,6 +367,25 @@ describe('local evaluator of the managed rules', () => {
     await putRule('restore', 'DYNAMODB_MEETS_RESTORE_TIME_TARGET', { InputParameters: JSON.stringify({ maxRestoreTime: '60' }) });
     // Assess
     expect(verdicts(await details('restore'))).toEqual({ orders: 'NOT_APPLICABLE' });
+  });
+
+  it('DYNAMODB_MEETS_RESTORE_TIME_TARGET: the latest completed restore job against maxRestoreTime minutes', async () => {
+    // Prepare: a backup, then a restore job that runs 30 emulator minutes
+    await createTable('orders');
+    await backup.send(new CreateBackupVaultCommand({ BackupVaultName: 'tw-vault' }));
+    const job = await backup.send(new StartBackupJobCommand({ BackupVaultName: 'tw-vault', ResourceArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/orders', IamRoleArn: ROLE }));
+    await setRestoreSeconds(local.endpoint, 30 * 60);
+    await backup.send(new StartRestoreJobCommand({ RecoveryPointArn: job.RecoveryPointArn!, IamRoleArn: ROLE, Metadata: { targetTableName: 'orders-drill' } }));
+    await putRule('fast', 'DYNAMODB_MEETS_RESTORE_TIME_TARGET', { InputParameters: JSON.stringify({ maxRestoreTime: '20' }), Scope: { ComplianceResourceTypes: [TABLE], ComplianceResourceId: 'orders' } });
+    await putRule('slow', 'DYNAMODB_MEETS_RESTORE_TIME_TARGET', { InputParameters: JSON.stringify({ maxRestoreTime: '45' }), Scope: { ComplianceResourceTypes: [TABLE], ComplianceResourceId: 'orders' } });
+    const running = verdicts(await details('fast'));
+    // Act
+    await local.server.advanceClock(31 * 60);
+    await evaluate('fast', 'slow');
+    // Assess
+    expect(running).toEqual({ orders: 'NOT_APPLICABLE' }); // the job has not completed yet
+    expect(verdicts(await details('fast'))).toEqual({ orders: 'NON_COMPLIANT' });
+    expect(verdicts(await details('slow'))).toEqual({ orders: 'COMPLIANT' });
   });
 
   it('CMK_BACKING_KEY_ROTATION_ENABLED: customer keys only, NON_COMPLIANT until rotation is enabled', async () => {
