@@ -264,6 +264,18 @@ describe('parseConfigRulesEnv', () => {
     expect(parsed.get('tablewarden-dynamodb-pitr-enabled')).toBe('DYNAMODB_PITR_ENABLED');
   });
 
+  it('round-trips any names for any of the seven identifiers', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 128 }).filter((name) => name.trim() !== ''), fc.constantFrom(...CONFIG_RULE_IDENTIFIERS)), (names) => {
+        // Act
+        const parsed = parseConfigRulesEnv(JSON.stringify(names));
+
+        // Assess
+        expect(Object.fromEntries(parsed)).toEqual(names);
+      }),
+    );
+  });
+
   it('reads unset or blank as no rules', () => {
     // Assess
     expect(parseConfigRulesEnv(undefined).size).toBe(0);
