@@ -11,6 +11,7 @@
  * service, the operation and the endpoint.
  */
 import { BackupClient } from '@aws-sdk/client-backup';
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
@@ -54,6 +55,8 @@ export interface AwsClients {
   kms: KMSClient;
   backup: BackupClient;
   tagging: ResourceGroupsTaggingAPIClient;
+  /** AWS Config (the nightly sweep of compliance results, and re-evaluation after a run). */
+  config: ConfigServiceClient;
   /** Only for GetCallerIdentity (which needs no IAM permission): the account and the operator's principal. */
   sts: STSClient;
   /** Every call made through these clients, as IAM actions. */
@@ -117,7 +120,7 @@ export function createClients(connection: AwsConnection = {}): AwsClients {
 }
 
 /** The services of {@link AwsClients}. */
-export type ServiceKey = 'dynamodb' | 'kms' | 'backup' | 'tagging' | 'sts';
+export type ServiceKey = 'dynamodb' | 'kms' | 'backup' | 'tagging' | 'config' | 'sts';
 
 /**
  * How the factory builds one service's client. One constant per service, so code that names only the services it
@@ -140,11 +143,21 @@ export const KMS_CLIENT: ClientSpec<'kms'> = { key: 'kms', create: (connection, 
 export const BACKUP_CLIENT: ClientSpec<'backup'> = { key: 'backup', create: (connection, calls) => createClient(BackupClient, 'backup', connection, calls) };
 /** Resource Groups Tagging API (IAM prefix `tag`). */
 export const TAGGING_CLIENT: ClientSpec<'tagging'> = { key: 'tagging', create: (connection, calls) => createClient(ResourceGroupsTaggingAPIClient, 'tag', connection, calls) };
+/**
+ * AWS Config, without the SDK's retries of a LimitExceededException (see apply/retry.ts): for
+ * StartConfigRulesEvaluation it means an evaluation of those rules is already running (or was started less than a
+ * minute ago), which backing off for half a minute does not change. Throttling (ThrottlingException) and 5xx are
+ * still retried by the SDK's strategy.
+ */
+export const CONFIG_CLIENT: ClientSpec<'config'> = {
+  key: 'config',
+  create: (connection, calls) => withoutRetryingLastingLimits(createClient(ConfigServiceClient, 'config', connection, calls)),
+};
 /** STS (GetCallerIdentity only). */
 export const STS_CLIENT: ClientSpec<'sts'> = { key: 'sts', create: (connection, calls) => createClient(STSClient, 'sts', connection, calls) };
 
 /** Every service of {@link AwsClients}: what {@link createClients} builds. */
-export const ALL_CLIENTS: readonly ClientSpec[] = [DYNAMODB_CLIENT, KMS_CLIENT, BACKUP_CLIENT, TAGGING_CLIENT, STS_CLIENT];
+export const ALL_CLIENTS: readonly ClientSpec[] = [DYNAMODB_CLIENT, KMS_CLIENT, BACKUP_CLIENT, TAGGING_CLIENT, CONFIG_CLIENT, STS_CLIENT];
 
 /** A service whose client was not built asked for: the code uses a service its client list leaves out. */
 export class ClientNotBuilt extends Error {
@@ -167,7 +180,7 @@ export function createClientsOf(specs: readonly ClientSpec[], connection: AwsCon
     Object.assign(clients, { [spec.key]: spec.create(resolved, calls) });
     built.add(spec.key);
   }
-  for (const key of ['dynamodb', 'kms', 'backup', 'tagging', 'sts'] as const) {
+  for (const key of ['dynamodb', 'kms', 'backup', 'tagging', 'config', 'sts'] as const) {
     if (built.has(key)) continue;
     // Not enumerable: spreading the clients copies the built ones only.
     Object.defineProperty(clients, key, {

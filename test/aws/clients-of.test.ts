@@ -32,8 +32,8 @@ describe('createClientsOf', () => {
     // Act
     const clients = createClients(connection);
     // Assess
-    expect(ALL_CLIENTS.map((spec) => spec.key)).toEqual(['dynamodb', 'kms', 'backup', 'tagging', 'sts']);
-    expect(ALL_CLIENTS.map((spec) => clients[spec.key].constructor.name)).toEqual(['DynamoDBClient', 'KMSClient', 'BackupClient', 'ResourceGroupsTaggingAPIClient', 'STSClient']);
+    expect(ALL_CLIENTS.map((spec) => spec.key)).toEqual(['dynamodb', 'kms', 'backup', 'tagging', 'config', 'sts']);
+    expect(ALL_CLIENTS.map((spec) => clients[spec.key].constructor.name)).toEqual(['DynamoDBClient', 'KMSClient', 'BackupClient', 'ResourceGroupsTaggingAPIClient', 'ConfigServiceClient', 'STSClient']);
   });
 
   it('records calls and applies the connection settings like the full factory', async () => {
