@@ -29,8 +29,8 @@ export { HANDLER_NAMES, type HandlerName };
  * - `tables` / `kms-keys` / `kms-aliases` / `backup-vaults` / `backup-plans`: every such resource in the stack's
  *   account and region (the tables the operator manages are named in git, not known at deploy time);
  * - `backup-role`: the role(s) AWS Backup assumes for selections and on-demand jobs;
- * - `state-table`, `bucket`, `bundles` (objects under `bundles/`), `runs` (objects under `runs/`), `topic`,
- *   `operator-key`: the operator's own resources;
+ * - `state-table`, `bucket`, `bundles` (objects under `bundles/`), `runs` (objects under `runs/`), `reports`
+ *   (posture reports, objects under `reports/`), `topic`, `operator-key`: the operator's own resources;
  * - `bundle-mac-key`: the HMAC KMS key that authenticates desired-state bundles (verify only: the publisher, not
  *   the operator, makes MACs);
  * - `drill-tables`: restore-drill copies, `table/tw-drill-*` (functions/core/drill/names.ts);
@@ -50,6 +50,7 @@ export type ResourceKind =
   | 'bucket'
   | 'bundles'
   | 'runs'
+  | 'reports'
   | 'topic'
   | 'operator-key'
   | 'bundle-mac-key'
@@ -240,6 +241,9 @@ export const OWN_RESOURCE_GRANTS: Readonly<Record<HandlerName, readonly Grant[]>
     { sid: 'ListBucket', actions: ['s3:ListBucket'], resources: ['bucket'] },
     { sid: 'RunArtefacts', actions: ['s3:GetObject', 's3:PutObject'], resources: ['runs'] },
     { sid: 'TableHistory', actions: ['dynamodb:BatchWriteItem'], resources: ['state-table'] },
+    // The posture report: the latest drill per table (a Query of its drill history), and its files under reports/.
+    { sid: 'DrillHistory', actions: ['dynamodb:Query'], resources: ['state-table'] },
+    { sid: 'PostureReport', actions: ['s3:PutObject'], resources: ['reports'] },
     { sid: 'Notify', actions: ['sns:Publish'], resources: ['topic'] },
     { sid: 'StateTableKey', actions: DYNAMODB_KEY_USE, resources: ['operator-key'], viaServices: ['dynamodb'] },
     { sid: 'BucketAndTopicKey', actions: [...new Set([...S3_KEY_USE, ...SNS_KEY_USE])], resources: ['operator-key'], viaServices: ['s3', 'sns'] },

@@ -7,6 +7,7 @@
  * their inputs and call {@link buildPostureReport}; every renderer (render-md, render-html, render-json, render-text)
  * is a pure function of the {@link PostureReport}, so the four formats can never tell different stories.
  */
+import type { Disagreement } from '../config/disagreements.ts';
 import type { Waiver } from '../desired/schema.ts';
 import type { DesiredTable } from '../model/desired.ts';
 import type { Action, ControlId, TablePlan } from '../model/plan.ts';
@@ -82,17 +83,10 @@ export const CONTROL_HEADING: Record<ControlId, string> = {
 export const REPORT_CONTROLS = Object.keys(CONTROL_HEADING) as ControlId[];
 
 /**
- * A Config rule's verdict that the plan does not share (functions/core/config/disagreements.ts makes them): both
- * reasons are kept, so a disagreement is explained, never silently dropped. Structural, so this module does not
- * depend on the Config sweep.
+ * A Config rule's verdict that the plan does not share (functions/core/config/disagreements.ts makes them, in the
+ * nightly sweep): both reasons are kept, so a disagreement is explained, never silently dropped.
  */
-export interface ReportDisagreement {
-  table: string;
-  control: ControlId;
-  configRule: string;
-  configSays: string;
-  planSays: string;
-}
+export type ReportDisagreement = Disagreement;
 
 /** The latest restore drill of a table (from its history item in the state table). */
 export interface DrillSummary {

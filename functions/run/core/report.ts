@@ -3,6 +3,7 @@
  * status. Pure; the report handler (and any other front door) only reads the documents and writes the result.
  */
 import type { TablePlan } from '../../core/model/plan.ts';
+import type { TableRunResult } from '../../core/report/posture.ts';
 import type { TableProgress } from './documents.ts';
 
 /** One table's line in the report. */
@@ -97,4 +98,53 @@ export function buildReport(input: ReportInput): RunReport {
       changedSinceApproval: tables.filter((table) => table.changedSinceApproval).length,
     },
   };
+}
+
+/**
+ * Where the posture report of a run is written, in the operator bucket: `reports/<runId>/` and, overwritten by every
+ * run, `reports/latest/`. A prefix of its own (not `runs/`): reports are the record people and auditors read, kept
+ * longer than the run's working documents (infra's lifecycle rule on `reports/`), readable by a grant on `reports/*`
+ * alone, and the newest one has a fixed address that `tablewarden report` and bookmarks use without listing.
+ */
+export const postureReportKeys = {
+  prefix: (runId: string) => `reports/${runId}/`,
+  latest: 'reports/latest/',
+  files: ['report.json', 'report.md', 'report.html'] as const,
+};
+
+/** The Content-Type of each posture report file (browsers open report.html from S3 as a page, not a download). */
+export const POSTURE_CONTENT_TYPES: Record<(typeof postureReportKeys.files)[number], string> = {
+  'report.json': 'application/json',
+  'report.md': 'text/markdown; charset=utf-8',
+  'report.html': 'text/html; charset=utf-8',
+};
+
+/**
+ * What the run did to each table, as the posture report needs it: the actions that ran (the approved plan's, in
+ * order, up to where the table's apply stopped), the controls with work left, and the action that failed. A table
+ * re-planned after approval ran its re-plan, which the run keeps only as a count.
+ */
+export function tableRunResults(input: ReportInput, report: RunReport): Record<string, TableRunResult> {
+  const outcomes = new Map(report.tables.map((table) => [table.name, table]));
+  const results: Record<string, TableRunResult> = {};
+  for (const { index, tables } of input.plans) {
+    for (const table of tables) {
+      const line = outcomes.get(table.name);
+      if (!line) continue;
+      const progress = input.progress.get(index)?.[table.name];
+      const replanned = progress?.changedSinceApproval !== undefined;
+      const ran = progress === undefined || replanned ? [] : table.actions.slice(0, Math.max(0, table.actions.length - progress.remaining.length));
+      const unfinished = new Set([...(progress?.remaining ?? (line.outcome === 'drift' || line.outcome === 'failed' ? table.actions : [])), ...(progress?.pending ?? table.pending ?? [])].map((item) => item.control));
+      results[table.name] = {
+        outcome: line.outcome,
+        applied: ran,
+        appliedCount: progress?.applied ?? 0,
+        unfinished: [...unfinished],
+        ...(progress?.failure?.action ? { failedAction: progress.failure.action } : {}),
+        ...(line.error ? { error: line.error } : {}),
+        ...(replanned ? { changedSinceApproval: true } : {}),
+      };
+    }
+  }
+  return results;
 }
