@@ -266,7 +266,7 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
   //    revision or the input as given, then validation.
   const inputDefaults = new Pass(scope, 'ApplyInputDefaults', {
     comment: 'Fill in the defaults of reconcileInputSchema; fields present in the input win (States.JsonMerge is shallow).',
-    parameters: { defaults: { ...RECONCILE_INPUT_DEFAULTS, tables: [] }, input: JsonPath.objectAt('$') },
+    parameters: { defaults: { ...RECONCILE_INPUT_DEFAULTS, tables: [], allowDisruptive: [] }, input: JsonPath.objectAt('$') },
   });
   const mergeDefaults = new Pass(scope, 'MergeInputDefaults', {
     parameters: { merged: JsonPath.jsonMerge(JsonPath.objectAt('$.defaults'), JsonPath.objectAt('$.input')) },
@@ -288,6 +288,7 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
       mode: JsonPath.stringAt('$.mode'),
       tables: JsonPath.listAt('$.tables'),
       waitSeconds: JsonPath.numberAt('$.waitSeconds'),
+      allowDisruptive: JsonPath.listAt('$.allowDisruptive'),
       revision: JsonPath.stringAt('$.bundle.nameParts[0]'),
     },
   });
@@ -296,7 +297,7 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
   const validateInput = new Choice(scope, 'ValidateInput');
   // A Choice rule on a missing path is a runtime error (States.Runtime), so presence is checked first.
   const inputComplete = new Choice(scope, 'InputComplete?')
-    .when(Condition.and(...['$.trigger', '$.mode', '$.revision', '$.tables', '$.waitSeconds'].map((path) => Condition.isPresent(path))), validateInput)
+    .when(Condition.and(...['$.trigger', '$.mode', '$.revision', '$.tables', '$.waitSeconds', '$.allowDisruptive'].map((path) => Condition.isPresent(path))), validateInput)
     .otherwise(invalidInput);
   inputDefaults.next(mergeDefaults).next(
     new Choice(scope, 'FromBundleEvent?')
@@ -344,7 +345,7 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
   const load = invoke(
     'LoadDesiredState',
     'load-desired-state',
-    { runId, revision: JsonPath.stringAt('$.revision'), tables: JsonPath.listAt('$.tables'), batchSize: props.batchSize ?? DEFAULT_BATCH_SIZE },
+    { runId, revision: JsonPath.stringAt('$.revision'), tables: JsonPath.listAt('$.tables'), allowDisruptive: JsonPath.listAt('$.allowDisruptive'), batchSize: props.batchSize ?? DEFAULT_BATCH_SIZE },
     '$.load',
   );
   catchInto(load, onLoadFailed);
@@ -369,7 +370,14 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
   const gate = invoke(
     'Gate',
     'gate',
-    { runId, tables: JsonPath.numberAt('$.load.tables'), maxDisruptivePercent: JsonPath.numberAt('$.load.maxDisruptivePercent'), plans: JsonPath.listAt('$.plans') },
+    {
+      runId,
+      tables: JsonPath.numberAt('$.load.tables'),
+      maxDisruptivePercent: JsonPath.numberAt('$.load.maxDisruptivePercent'),
+      maxDisruptiveTables: JsonPath.numberAt('$.load.maxDisruptiveTables'),
+      allowDisruptive: JsonPath.listAt('$.load.allowDisruptive'),
+      plans: JsonPath.listAt('$.plans'),
+    },
     '$.gate',
   );
   catchInto(gate, onGateFailed);

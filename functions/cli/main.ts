@@ -41,6 +41,7 @@ export function buildProgram(): Command {
       command
         .option('--dir <dir>', 'desired-state directory', 'desired-state')
         .option('--table <name>', `${verb} only this table (repeatable)`, collect, [])
+        .option('--allow-disruptive <table...>', 'let disruptive changes to these tables through the blast-radius guard, for this run only (recorded in the plan)')
         .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text')),
     );
 
@@ -100,6 +101,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--mode <mode>', 'plan only, or apply').choices(['plan', 'apply']).default('apply'))
     .option('--endpoint <url>', 'a running local AWS (default: start an embedded one for this run)')
     .option('--region <region>', 'region (default: AWS_REGION, else us-east-1)')
+    .option('--allow-disruptive <table...>', "let these tables' disruptive changes through the blast-radius guard, for this run only")
     .action(async (options) => {
       process.exitCode = (await runReconcileCommand(options)).exitCode;
     });

@@ -81,6 +81,10 @@ export function renderPlanText(plan: Plan, options: { color: boolean; verbose?: 
         (steps > 0 ? `; ${steps} step${steps === 1 ? '' : 's'} pending for a later run (…).` : '.'),
     );
   }
+  const allowed = plan.tables.filter((table) => table.disruptiveAllowed).map((table) => table.name);
+  if (plan.allowDisruptive?.length) {
+    lines.push(paint('yellow', `Allowed for this run by --allow-disruptive: ${plan.allowDisruptive.join(', ')} (${allowed.length ? `disruptive changes to ${allowed.join(', ')} not counted by the blast-radius guard` : 'none of them has a disruptive change'}).`));
+  }
   if (plan.blocked) lines.push(paint('red', `Blocked: ${plan.blocked.reason}. Apply will make no change.`));
   return lines.join('\n') + '\n';
 }
@@ -98,8 +102,10 @@ export function planToJson(plan: Plan): unknown {
       refusals: table.refusals.map(({ control, reason }) => ({ control, reason })),
       ...(table.pending?.length ? { pending: table.pending } : {}),
       ...(table.error ? { error: table.error } : {}),
+      ...(table.disruptiveAllowed ? { disruptiveAllowed: true } : {}),
     })),
     ...(plan.blocked ? { blocked: plan.blocked } : {}),
+    ...(plan.allowDisruptive ? { allowDisruptive: plan.allowDisruptive } : {}),
     summary: plan.summary,
   };
 }

@@ -4,6 +4,7 @@
  */
 import { createClients, type AwsClients } from '../aws/clients.ts';
 import type { ValidationResult } from '../core/desired/parse.ts';
+import type { Plan } from '../core/model/plan.ts';
 import { TableWardenError } from '../core/errors.ts';
 import { unknownTables } from '../run/core/batches.ts';
 import type { CommandIo } from './io.ts';
@@ -20,6 +21,8 @@ export interface ConnectionOptions {
 export interface RunOptions extends ConnectionOptions {
   dir: string;
   table: string[];
+  /** `--allow-disruptive`: tables whose disruptive changes the blast-radius guard lets through for this run. */
+  allowDisruptive?: string[];
 }
 
 /** A validated desired state and clients to act on it. */
@@ -27,6 +30,8 @@ export interface RunContext {
   validation: ValidationResult;
   clients: AwsClients;
   only?: string[];
+  /** What to plan: `only` and `allowDisruptive`, ready for observeAndPlan. */
+  scope: { only?: string[]; allowDisruptive?: string[] };
 }
 
 /** A problem with the command line itself (exit 1, nothing called). */
@@ -46,7 +51,19 @@ export async function prepareRun(options: RunOptions, io: CommandIo, now: Date):
   const { validation } = await readAndValidate(options.dir, io, now);
   const unknown = unknownTables(validation.state, options.table);
   if (unknown.length > 0) throw new UsageError(`--table ${unknown.join(', ')}: not declared in ${options.dir}/tables`);
-  return { validation, clients: clientsFor(options), ...(options.table.length ? { only: options.table } : {}) };
+  const only = options.table.length ? { only: options.table } : {};
+  const allowDisruptive = options.allowDisruptive?.length ? { allowDisruptive: options.allowDisruptive } : {};
+  return { validation, clients: clientsFor(options), ...only, scope: { ...only, ...allowDisruptive } };
+}
+
+/**
+ * `--allow-disruptive` may only name tables the plan covers (declared, or unmanaged tables it remediates): a typo
+ * would otherwise let nothing through and say nothing.
+ */
+export function checkAllowDisruptive(plan: Plan, allowDisruptive: readonly string[] | undefined): void {
+  const planned = new Set(plan.tables.map((table) => table.name));
+  const unknown = (allowDisruptive ?? []).filter((name) => !planned.has(name));
+  if (unknown.length > 0) throw new UsageError(`--allow-disruptive ${unknown.join(', ')}: no such table in this plan (check the name, or --table)`);
 }
 
 /** Print a failure the way every command does, with the stage reason when there is one; returns exit code 1. */

@@ -42,6 +42,8 @@ export const reconcileInputSchema = schema(() => z.object({
   revision: z._default(z.string(), RECONCILE_INPUT_DEFAULTS.revision),
   /** Seconds the state machine waits between apply rounds while DynamoDB settles. */
   waitSeconds: z._default(int(0, 3600), RECONCILE_INPUT_DEFAULTS.waitSeconds),
+  /** Tables whose disruptive changes a person allowed for this run: the blast-radius guard skips them (recorded). */
+  allowDisruptive: z._default(z.array(nonEmpty()), [...RECONCILE_INPUT_DEFAULTS.allowDisruptive]),
 }));
 export type ReconcileInput = z.output<typeof reconcileInputSchema>;
 
@@ -67,6 +69,7 @@ export const loadEventSchema = schema(() => z.object({
   revision: z._default(z.string(), 'latest'),
   tables: z._default(z.array(z.string()), []),
   batchSize: z._default(int(1, 500), DEFAULT_BATCH_SIZE),
+  allowDisruptive: z._default(z.array(nonEmpty()), []),
 }));
 export type LoadEvent = z.input<typeof loadEventSchema>;
 
@@ -85,7 +88,7 @@ export const planBatchResultSchema = schema(() => z.object({
   planKey: z.string(),
   tables: z.int(),
   actions: z.int(),
-  /** Tables with at least one disruptive action (for the account-wide blast-radius gate). */
+  /** Tables with at least one disruptive action not allowed for this run (for the account-wide blast-radius gate). */
   disruptiveTables: z.int(),
   errors: z.int(),
   refused: z.int(),
@@ -100,6 +103,8 @@ export const approvalSchema = schema(() => z.object({
   disruptiveTables: int(0),
   population: int(0),
   maxDisruptivePercent: percent(),
+  maxDisruptiveTables: int(0),
+  allowDisruptive: z.array(nonEmpty()),
 }));
 
 /**
@@ -111,6 +116,8 @@ export const gateEventSchema = schema(() => z.object({
   /** Managed tables in scope (for the message; the denominator is the sum of the batches' populations). */
   tables: int(0),
   maxDisruptivePercent: percent(),
+  maxDisruptiveTables: int(0),
+  allowDisruptive: z.array(nonEmpty()),
   plans: z.array(z.pick(planBatchResultSchema, { actions: true, disruptiveTables: true, population: true })),
 }));
 export type GateEvent = z.input<typeof gateEventSchema>;

@@ -18,10 +18,10 @@ const PORTS: HandlerPorts = { clients: [DYNAMODB_CLIENT, KMS_CLIENT, BACKUP_CLIE
 
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<LoadResult> {
-  const { runId, revision, tables, batchSize } = parseEvent(loadEventSchema, event, 'load-desired-state');
+  const { runId, revision, tables, batchSize, allowDisruptive } = parseEvent(loadEventSchema, event, 'load-desired-state');
   // Read per invocation: a local operator environment can be rebuilt between runs.
   const trustedMacKey = process.env[BUNDLE_MAC_KEY_ENV]?.trim();
-  const loaded = await loadRun(runDependencies('load-desired-state', PORTS), { runId, revision, requested: tables, batchSize, trustedMacKey, now: new Date(), warn: (message, fields) => logger.warn(message, fields) });
+  const loaded = await loadRun(runDependencies('load-desired-state', PORTS), { runId, revision, requested: tables, batchSize, allowDisruptive, trustedMacKey, now: new Date(), warn: (message, fields) => logger.warn(message, fields) });
   logger.info('desired state loaded', { revision: loaded.revision, tables: loaded.tables, invalid: loaded.invalid, unmanaged: loaded.unmanaged, batches: loaded.batches.length });
   return loaded;
 }

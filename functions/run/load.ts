@@ -30,8 +30,11 @@ export interface LoadedRun {
   tables: number;
   invalid: number;
   unmanaged: number;
-  /** The policy's guard rail, needed by the gate. */
+  /** The policy's guard rails, needed by the gate. */
   maxDisruptivePercent: number;
+  maxDisruptiveTables: number;
+  /** Tables whose disruptive changes were allowed for this run (the input's `allowDisruptive`). */
+  allowDisruptive: string[];
 }
 
 /** What to load. */
@@ -40,6 +43,8 @@ export interface LoadRequest {
   revision: string;
   requested: readonly string[];
   batchSize: number;
+  /** Tables whose disruptive changes a person allowed for this run; each must be declared or exist. */
+  allowDisruptive?: readonly string[];
   /** The HMAC key bundles must be authenticated with (BUNDLE_MAC_KEY_ARN); empty: refuse every bundle. */
   trustedMacKey: string | undefined;
   now: Date;
@@ -73,11 +78,14 @@ export async function loadRun({ clients, store }: RunDependencies, request: Load
   // The account-level facts, once for the whole run: every batch and round reads them from the store.
   const index = await observeAccountIndex(clients, { kmsAliases: observeRequestFor(desired).kmsAliases });
   await store.put(runKeys.index(runId), index);
+  const allowDisruptive = [...new Set(request.allowDisruptive ?? [])].sort();
+  const unknownAllowed = allowDisruptive.filter((name) => !desired.tables.some((table) => table.name === name) && !index.tableNames.includes(name));
+  if (unknownAllowed.length) throw namedError('UnknownTable', `allowDisruptive names tables neither declared in revision ${bundle.revision} nor in the account: ${unknownAllowed.join(', ')}`);
   const split = splitIntoBatches({ revision: bundle.revision, desired, requested: request.requested, tableNames: index.tableNames, tags: index.tags, batchSize: request.batchSize });
   const batches = await Promise.all(
     split.batches.map(async (document, position) => {
       const batchKey = runKeys.batch(runId, position);
-      await store.put(batchKey, document);
+      await store.put(batchKey, allowDisruptive.length ? { ...document, allowDisruptive } : document);
       return { index: position, key: batchKey, tables: document.desired.tables.length + document.unmanaged.length };
     }),
   );
@@ -89,5 +97,7 @@ export async function loadRun({ clients, store }: RunDependencies, request: Load
     invalid: split.invalid,
     unmanaged: split.unmanaged,
     maxDisruptivePercent: desired.policy.blastRadius.maxDisruptivePercent,
+    maxDisruptiveTables: desired.policy.blastRadius.maxDisruptiveTables,
+    allowDisruptive,
   };
 }

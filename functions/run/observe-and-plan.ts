@@ -21,10 +21,13 @@ export interface PlanScope {
   now: Date;
   /** Only these tables (all declared ones, and the unmanaged rest, when absent). */
   only?: readonly string[];
+  /** Tables whose disruptive changes a person allowed for this run (`--allow-disruptive`). */
+  allowDisruptive?: readonly string[];
 }
 
 /** Observe what the desired state needs and plan it. Throws ObserveFailed when the account can't be read. */
 export async function observeAndPlan(clients: AwsClients, desired: DesiredState, scope: PlanScope): Promise<PlannedAccount> {
   const observed = await observeAccount(clients, observeRequestFor(desired, scope.only));
-  return { plan: plan({ desired, observed, now: scope.now, ...(scope.only ? { only: scope.only } : {}) }), observed };
+  const planned = plan({ desired, observed, now: scope.now, ...(scope.only ? { only: scope.only } : {}), ...(scope.allowDisruptive?.length ? { allowDisruptive: scope.allowDisruptive } : {}) });
+  return { plan: planned, observed };
 }

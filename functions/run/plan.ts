@@ -46,6 +46,7 @@ export function planBatchDocument(document: BatchDocument, observed: ObservedAcc
     now,
     only: declaredTableNames(document.desired),
     unmanaged: { names: document.unmanaged },
+    ...(document.allowDisruptive ? { allowDisruptive: document.allowDisruptive } : {}),
   });
   const fingerprints = Object.fromEntries(planned.tables.map((table) => [table.name, fingerprint(observed.tables[table.name])]));
   return { revision: document.revision, plan: planned, fingerprints };

@@ -225,7 +225,7 @@ describe('applyPlan', () => {
   it('makes no call at all for a blocked plan', async () => {
     // Prepare
     const desired = { ...sampleDesiredState() };
-    desired.policy = { ...desired.policy, blastRadius: { maxDisruptivePercent: 0 } };
+    desired.policy = { ...desired.policy, blastRadius: { maxDisruptivePercent: 0, maxDisruptiveTables: 0 } };
     const observed = driftedAccount();
     observed.tables['terraform-state-lock']!.stream = { enabled: true, viewType: 'KEYS_ONLY' };
     const planned = plan({ desired, observed, now: NOW });

@@ -35,7 +35,7 @@ function policy(iamRoleArn?: string): Policy {
     baseline: {},
     requiredTags: [],
     unmanagedTables: 'report',
-    blastRadius: { maxDisruptivePercent: 25 },
+    blastRadius: { maxDisruptivePercent: 25, maxDisruptiveTables: 1 },
     backupPlans: { daily: { schedule: 'cron(0 3 * * ? *)', retentionDays: 35, vault: 'tw-vault', startBackupWhenStale: false, ...(iamRoleArn ? { iamRoleArn } : {}) } },
   } as Policy;
 }

@@ -14,7 +14,7 @@ describe('handler contracts (zod/mini)', () => {
     const lock = parseEvent(lockEventSchema, { action: 'acquire', owner: 'o' }, 'lock');
     const report = parseEvent(reportEventSchema, { runId: 'r', trigger: 't', mode: 'apply', revision: 'v', outcome: 'succeeded' }, 'report');
     // Assess
-    expect(input).toEqual({ trigger: 'manual', mode: 'apply', tables: [], revision: 'latest', waitSeconds: 30 });
+    expect(input).toEqual({ trigger: 'manual', mode: 'apply', tables: [], revision: 'latest', waitSeconds: 30, allowDisruptive: [] });
     expect(lock).toEqual({ action: 'acquire', owner: 'o', ttlSeconds: 3600 });
     expect(report.batches).toEqual([]);
   });
@@ -39,7 +39,7 @@ describe('handler contracts (zod/mini)', () => {
     expect(errors.map((error) => error?.message)).toEqual([
       'lock: invalid event: action: Invalid option: expected one of "acquire"|"release"; owner: Too small: expected string to have >=1 characters; ttlSeconds: Invalid input: expected int, received number',
       'apply-batch: invalid event: batch.index: Too small: expected number to be >=0; waitSeconds: Too big: expected number to be <=3600; approval: Invalid input: expected object, received undefined',
-      'gate: invalid event: maxDisruptivePercent: Too big: expected number to be <=100; plans.0.disruptiveTables: Invalid input: expected number, received undefined; plans.0.population: Invalid input: expected number, received undefined',
+      'gate: invalid event: maxDisruptivePercent: Too big: expected number to be <=100; maxDisruptiveTables: Invalid input: expected number, received undefined; allowDisruptive: Invalid input: expected array, received undefined; plans.0.disruptiveTables: Invalid input: expected number, received undefined; plans.0.population: Invalid input: expected number, received undefined',
       'start: invalid event: (event): Invalid input: expected object, received null',
     ]);
   });

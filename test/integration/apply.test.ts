@@ -111,18 +111,37 @@ describe('apply against local AWS', () => {
     return dir;
   }
 
-  it('stops before the first write when the blast-radius guard trips', async () => {
-    // Prepare: an undeclared stream on terraform-state-lock must be turned off: disruptive, 1 of 3 tables (33% > 25%).
+  it('stops before the first write when the blast-radius guard trips, and --allow-disruptive lets the named table through', async () => {
+    // Prepare: an undeclared stream on terraform-state-lock must be turned off: disruptive, 1 of 3 tables (33% > 25%),
+    // with a policy that allows no disruptive table (the sample allows one).
     await createDriftedAccount(createClients(local.clientConfig));
     await createClients(local.clientConfig).dynamodb.send(new UpdateTableCommand({ TableName: 'terraform-state-lock', StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' } }));
-    const aws = createClients(local.clientConfig);
-    const io = captureIo();
+    const dir = desiredCopy((path) => {
+      const file = join(path, 'policy.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('maxDisruptiveTables: 1', 'maxDisruptiveTables: 0'));
+    });
+    const blockedAws = createClients(local.clientConfig);
+    const blockedIo = captureIo();
+    const typoIo = captureIo();
+    const allowedAws = createClients(local.clientConfig);
+    const allowedIo = captureIo();
     // Act
-    const code = await runApply(options(), { io, confirmation: unattended, clients: aws });
-    // Assess
-    expect(code).toBe(1);
-    expect(io.stderr()).toMatch(/PlanFailed: blast-radius guard: 1 of 3 tables \(33%\) would get disruptive changes.*nothing was applied/);
-    expect(aws.calls.writes()).toEqual([]);
+    const blocked = await runApply(options({ dir }), { io: blockedIo, confirmation: unattended, clients: blockedAws });
+    const typo = await runApply(options({ dir, allowDisruptive: ['terraform-state-lok'] }), { io: typoIo, confirmation: unattended, clients: createClients(local.clientConfig) });
+    const allowed = await runApply(options({ dir, allowDisruptive: ['terraform-state-lock'] }), { io: allowedIo, confirmation: unattended, clients: allowedAws, apply: { pollMs: 10 } });
+    // Assess: a one-line message naming the flags, no stage name, no write; then the override applies and is shown.
+    expect(blocked).toBe(1);
+    expect(blockedIo.stderr()).toBe(
+      'tablewarden: blast-radius guard: 1 of 3 tables (33%) would get disruptive changes, above both allowances of policy.yaml, 25% (blastRadius.maxDisruptivePercent) and 0 tables (blastRadius.maxDisruptiveTables): terraform-state-lock. Review them, then allow them for one run with --allow-disruptive TABLE..., or raise an allowance in policy.yaml. Nothing was applied.\n',
+    );
+    expect(blockedAws.calls.writes()).toEqual([]);
+    expect(typo).toBe(1);
+    expect(typoIo.stderr()).toMatch(/--allow-disruptive terraform-state-lok: no such table in this plan/);
+    expect(allowed).toBe(0);
+    expect(allowedIo.stdout()).toMatch(/Allowed for this run by --allow-disruptive: terraform-state-lock \(disruptive changes to terraform-state-lock not counted/);
+    expect(allowedAws.calls.writes().some((call) => call.operation === 'UpdateTable')).toBe(true);
+    const stream = (await allowedAws.dynamodb.send(new DescribeTableCommand({ TableName: 'terraform-state-lock' }))).Table!.StreamSpecification;
+    expect(stream?.StreamEnabled ?? false).toBe(false);
   });
 
   it('keeps a refusal a refusal: nothing is applied to that table, the others converge, exit 1', async () => {

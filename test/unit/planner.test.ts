@@ -95,19 +95,37 @@ describe('planner', () => {
     ]);
   });
 
-  it('blocks the run when disruptive changes touch more tables than the policy allows', () => {
+  it('blocks the run only when disruptive changes touch more tables than both allowances of the policy', () => {
     // Prepare: the stream on terraform-state-lock is undeclared, so turning it off is disruptive (1 of 3 tables = 33%).
     const desired = sampleDesiredState();
     const observed = driftedAccount();
     observed.tables['terraform-state-lock']!.stream = { enabled: true, viewType: 'KEYS_ONLY' };
     // Act
-    const strict = plan({ desired: withPolicy(desired, { blastRadius: { maxDisruptivePercent: 25 } }), observed, now: NOW });
-    const lenient = plan({ desired: withPolicy(desired, { blastRadius: { maxDisruptivePercent: 50 } }), observed, now: NOW });
-    // Assess
+    const strict = plan({ desired: withPolicy(desired, { blastRadius: { maxDisruptivePercent: 25, maxDisruptiveTables: 0 } }), observed, now: NOW });
+    const lenient = plan({ desired: withPolicy(desired, { blastRadius: { maxDisruptivePercent: 50, maxDisruptiveTables: 0 } }), observed, now: NOW });
+    const byDefault = plan({ desired, observed, now: NOW });
+    // Assess: 33% is above 25%, and 1 table above 0; the default allowance of one table lets a small account through.
     expect(strict.blocked?.reason).toBe(
-      'blast-radius guard: 1 of 3 tables (33%) would get disruptive changes, above the 25% allowed by policy.yaml blastRadius.maxDisruptivePercent (terraform-state-lock)',
+      'blast-radius guard: 1 of 3 tables (33%) would get disruptive changes, above both allowances of policy.yaml, 25% (blastRadius.maxDisruptivePercent) and 0 tables (blastRadius.maxDisruptiveTables): terraform-state-lock. Review them, then allow them for one run with --allow-disruptive TABLE..., or raise an allowance in policy.yaml',
     );
     expect(lenient.blocked).toBeUndefined();
+    expect(desired.policy.blastRadius).toEqual({ maxDisruptivePercent: 25, maxDisruptiveTables: 1 });
+    expect(byDefault.blocked).toBeUndefined();
+  });
+
+  it('does not count tables allowed for one run with --allow-disruptive, and records them in the plan', () => {
+    // Prepare
+    const desired = withPolicy(sampleDesiredState(), { blastRadius: { maxDisruptivePercent: 0, maxDisruptiveTables: 0 } });
+    const observed = driftedAccount();
+    observed.tables['terraform-state-lock']!.stream = { enabled: true, viewType: 'KEYS_ONLY' };
+    // Act
+    const allowed = plan({ desired, observed, now: NOW, allowDisruptive: ['terraform-state-lock', 'Orders'] });
+    const otherAllowed = plan({ desired, observed, now: NOW, allowDisruptive: ['Orders'] });
+    // Assess: only a table that has disruptive changes is marked; the override itself is recorded as given.
+    expect(allowed.blocked).toBeUndefined();
+    expect(allowed.allowDisruptive).toEqual(['Orders', 'terraform-state-lock']);
+    expect(allowed.tables.filter((table) => table.disruptiveAllowed).map((table) => table.name)).toEqual(['terraform-state-lock']);
+    expect(otherAllowed.blocked?.reason).toMatch(/^blast-radius guard: 1 of 3 tables/);
   });
 
   it('reports unmanaged tables, and remediates them with the baseline only when the policy says so', () => {
@@ -115,7 +133,7 @@ describe('planner', () => {
     const desired = sampleDesiredState();
     // Act
     const report = plan({ desired, observed: driftedAccount(), now: NOW }).tables.find((table) => table.name === 'legacy-sessions')!;
-    const remediate = plan({ desired: withPolicy(desired, { unmanagedTables: 'remediate', blastRadius: { maxDisruptivePercent: 100 } }), observed: driftedAccount(), now: NOW }).tables.find(
+    const remediate = plan({ desired: withPolicy(desired, { unmanagedTables: 'remediate', blastRadius: { maxDisruptivePercent: 100, maxDisruptiveTables: 0 } }), observed: driftedAccount(), now: NOW }).tables.find(
       (table) => table.name === 'legacy-sessions',
     )!;
     // Assess

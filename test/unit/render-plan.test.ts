@@ -25,14 +25,18 @@ describe('plan text output', () => {
     const observed = driftedAccount();
     observed.tables['terraform-state-lock']!.stream = { enabled: true, viewType: 'KEYS_ONLY' };
     observed.tables.Customers!.keySchema = { partitionKey: { name: 'id', type: 'S' } };
-    const planned = plan({ desired: sampleDesiredState(), observed, now: NOW });
+    const desired = sampleDesiredState();
+    const strict = { ...desired, policy: { ...desired.policy, blastRadius: { maxDisruptivePercent: 25, maxDisruptiveTables: 0 } } };
     // Act
-    const text = renderPlanText(planned, { color: false });
+    const text = renderPlanText(plan({ desired: strict, observed, now: NOW }), { color: false });
+    const allowed = renderPlanText(plan({ desired: strict, observed, now: NOW, allowDisruptive: ['terraform-state-lock'] }), { color: false });
     // Assess
     expect(text).toContain('  ! TW-STREAM           disable the stream (its consumers stop receiving changes) (disruptive)');
     expect(text).toContain('  # Customers has changes DynamoDB cannot make (nothing will be applied)');
     expect(text).toContain('  ! TW-TABLE-EXISTS     key schema is id (S), declared customerID (S)');
     expect(text).toMatch(/Blocked: blast-radius guard/);
+    expect(allowed).not.toMatch(/Blocked/);
+    expect(allowed).toContain('Allowed for this run by --allow-disruptive: terraform-state-lock (disruptive changes to terraform-state-lock not counted by the blast-radius guard).');
   });
 
   it('says "No changes" for a converged account and uses exit code 0; 2 when changes are pending; 1 on refusals', () => {

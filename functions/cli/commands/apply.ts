@@ -12,9 +12,8 @@ import { takeCliLock, type CliLockOptions, type HeldCliLock } from '../apply-loc
 import { processIo, type CommandIo } from '../io.ts';
 import { warnAboutOrphanKeys } from '../orphan-keys.ts';
 import { applyExitCode, renderApplyEvent, renderApplyReport } from '../render-apply.ts';
-import { PlanFailed } from '../../core/errors.ts';
 import { planToJson, renderPlanText } from '../render-plan.ts';
-import { prepareRun, reportFailure, useColor, type RunOptions } from '../run-context.ts';
+import { checkAllowDisruptive, prepareRun, reportFailure, useColor, type RunOptions } from '../run-context.ts';
 
 /** Options of `tablewarden apply`. */
 export interface ApplyCommandOptions extends RunOptions {
@@ -65,16 +64,17 @@ export async function runApply(options: ApplyCommandOptions, dependencies: Apply
   let lock: HeldCliLock | undefined;
   try {
     const prepared = await prepareRun(options, io, now);
-    const { validation, only } = prepared;
+    const { validation, scope } = prepared;
     const clients = dependencies.clients ?? prepared.clients;
     // Before planning: what another run is changing must not be planned from.
     lock = await takeCliLock(clients, io, { ...dependencies.lock, text });
-    const scope = only ? { only } : {};
     const { plan, observed } = await observeAndPlan(clients, validation.state, { now, ...scope });
+    checkAllowDisruptive(plan, options.allowDisruptive);
     if (text) io.out.write(renderPlanText(plan, { color }));
     if (plan.blocked) {
       if (!text) io.out.write(JSON.stringify({ plan: planToJson(plan), apply: { blocked: plan.blocked.reason, tables: [] } }, null, 2) + '\n');
-      return reportFailure(new PlanFailed(`${plan.blocked.reason}; nothing was applied`), io);
+      io.err.write(`tablewarden: ${plan.blocked.reason}. Nothing was applied.\n`);
+      return 1;
     }
     if (plan.summary.actions > 0 && !options.autoApprove) {
       if (!confirmation.interactive) {

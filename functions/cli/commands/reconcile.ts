@@ -32,6 +32,8 @@ export interface ReconcileCommandOptions {
   region?: string;
   /** The revision the bundle is published as; default `local-<epoch ms>`. */
   revision?: string;
+  /** `--allow-disruptive`: the input's `allowDisruptive` (the gate skips these tables; the run records them). */
+  allowDisruptive?: string[];
 }
 
 /** What the run returned and how the command ended; `npm start` reads it. */
@@ -107,7 +109,7 @@ export async function runReconcileCommand(options: ReconcileCommandOptions, io: 
     io.out.write(`running the synthesized Reconcile state machine (mode ${options.mode}, real handlers in-process)\n`);
     const startedAt = Date.now();
     const run = await runLocalReconcile({
-      input: { trigger: 'manual', mode: options.mode, revision },
+      input: { trigger: 'manual', mode: options.mode, revision, ...(options.allowDisruptive?.length ? { allowDisruptive: options.allowDisruptive } : {}) },
       executionName: `local-${startedAt}`,
       onEvent: (event) => {
         const line = renderProgress(event, startedAt, paint);

@@ -247,6 +247,9 @@ export const backupPlanSchema = z.strictObject({
 /** A backup plan name: 1 to 50 alphanumeric or '-_.' characters (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupPlanInput.html). */
 export const backupPlanName = z.string().regex(/^[a-zA-Z0-9_.-]{1,50}$/, 'must be 1–50 letters, digits, "-", "_" or "." (AWS Backup plan names)');
 
+/** policy.yaml's `blastRadius` when it says nothing: 25% of the tables, and always at least one table. */
+export const DEFAULT_BLAST_RADIUS = { maxDisruptivePercent: 25, maxDisruptiveTables: 1 } as const;
+
 /** `desired-state/policy.yaml`: the account baseline and guard rails. */
 export const policyFileSchema = z.strictObject({
   apiVersion,
@@ -257,7 +260,13 @@ export const policyFileSchema = z.strictObject({
     requiredTags: z.array(z.string().min(1).max(128)).default([]),
     unmanagedTables: z.enum(['report', 'remediate']).default('report'),
     backupPlans: z.record(backupPlanName, backupPlanSchema).default({}),
-    blastRadius: z.strictObject({ maxDisruptivePercent: z.number().min(0).max(100) }).default({ maxDisruptivePercent: 25 }),
+    /**
+     * The guard fires only when a run would make disruptive changes to more than BOTH allowances: the share keeps a
+     * large account safe, the absolute count keeps a small one usable (1 table of 3 is 33%).
+     */
+    blastRadius: z
+      .strictObject({ maxDisruptivePercent: z.number().min(0).max(100).default(DEFAULT_BLAST_RADIUS.maxDisruptivePercent), maxDisruptiveTables: z.int().min(0).default(DEFAULT_BLAST_RADIUS.maxDisruptiveTables) })
+      .default({ ...DEFAULT_BLAST_RADIUS }),
   }),
 });
 

@@ -120,6 +120,8 @@ export interface TablePlan {
   pending?: PendingStep[];
   /** Why the table could not be planned (invalid file, observation failure). */
   error?: string;
+  /** Its disruptive changes were allowed for this run by `--allow-disruptive`: the blast-radius guard skipped it. */
+  disruptiveAllowed?: true;
 }
 
 /** The whole plan. */
@@ -127,6 +129,8 @@ export interface Plan {
   tables: TablePlan[];
   /** Set when the blast-radius guard stops the run: apply must not make any change. */
   blocked?: { reason: string };
+  /** The tables named with `--allow-disruptive` for this run (absent when none), kept as the record of the override. */
+  allowDisruptive?: string[];
   summary: {
     create: number;
     update: number;

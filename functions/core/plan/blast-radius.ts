@@ -1,16 +1,33 @@
 /**
- * The blast-radius guard: a run that would make disruptive changes to more than the allowed share of tables
- * stops before applying anything. One rule, used by the planner (one process) and by the workflow's gate
- * (batches planned separately, judged together).
+ * The blast-radius guard: a run that would make disruptive changes to more tables than policy.yaml allows stops
+ * before applying anything. One rule, used by the planner (one process) and by the workflow's gate (batches
+ * planned separately, judged together).
+ *
+ * Two allowances, and the guard fires only above both: `maxDisruptivePercent` (a share, which keeps a large account
+ * safe) and `maxDisruptiveTables` (a count, which keeps a small account usable: one table of three is 33%). Tables
+ * named for one run with `--allow-disruptive` are not counted; the plan and the report record them.
  */
+
+import type { TablePlan } from '../model/plan.ts';
+
+/** Does this table plan make a disruptive change? */
+export function isDisruptive(table: Pick<TablePlan, 'actions'>): boolean {
+  return table.actions.some((action) => action.risk === 'disruptive');
+}
+
+/** A disruptive table the guard counts: not allowed for this run by `--allow-disruptive`. */
+export function countsAgainstGuard(table: Pick<TablePlan, 'actions' | 'disruptiveAllowed'>): boolean {
+  return isDisruptive(table) && !table.disruptiveAllowed;
+}
 
 /** The guard's inputs. */
 export interface BlastRadiusInput {
-  /** Tables with at least one disruptive action (names when known, else just the count). */
+  /** Tables with at least one disruptive action not allowed for this run (names when known, else just the count). */
   disruptiveTables: readonly string[] | number;
   /** How many tables the run is responsible for. */
   population: number;
   maxDisruptivePercent: number;
+  maxDisruptiveTables: number;
 }
 
 /** The verdict. */
@@ -20,16 +37,17 @@ export interface BlastRadiusVerdict {
   reason: string;
 }
 
-/** Judge a run. More than the allowed share blocks it; exactly the share is allowed. */
+/** Judge a run. Above both allowances blocks it; at either one exactly is allowed. */
 export function blastRadius(input: BlastRadiusInput): BlastRadiusVerdict {
   const names = typeof input.disruptiveTables === 'number' ? undefined : input.disruptiveTables;
   const count = names ? names.length : (input.disruptiveTables as number);
   const share = input.population === 0 ? 0 : (count / input.population) * 100;
-  const limit = input.maxDisruptivePercent;
-  const blocked = share > limit;
-  const which = names && names.length ? ` (${names.join(', ')})` : '';
+  const { maxDisruptivePercent: percent, maxDisruptiveTables: tables } = input;
+  const blocked = share > percent && count > tables;
+  const which = names && names.length ? `: ${names.join(', ')}` : '';
+  const allowance = `${percent}% (blastRadius.maxDisruptivePercent) and ${tables} ${tables === 1 ? 'table' : 'tables'} (blastRadius.maxDisruptiveTables)`;
   const reason = blocked
-    ? `blast-radius guard: ${count} of ${input.population} tables (${share.toFixed(0)}%) would get disruptive changes, above the ${limit}% allowed by policy.yaml blastRadius.maxDisruptivePercent${which}`
-    : `${count} of ${input.population} tables (${share.toFixed(0)}%) would get disruptive changes; the policy allows ${limit}%`;
+    ? `blast-radius guard: ${count} of ${input.population} tables (${share.toFixed(0)}%) would get disruptive changes, above both allowances of policy.yaml, ${allowance}${which}. Review them, then allow them for one run with --allow-disruptive TABLE..., or raise an allowance in policy.yaml`
+    : `${count} of ${input.population} tables (${share.toFixed(0)}%) would get disruptive changes; policy.yaml allows ${percent}% or ${tables} ${tables === 1 ? 'table' : 'tables'}`;
   return { blocked, sharePercent: share, reason };
 }

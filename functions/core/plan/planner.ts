@@ -10,7 +10,7 @@ import type { ControlContext } from '../controls/control.ts';
 import { baselineTable, claimsTable, type DesiredState, type DesiredTable } from '../model/desired.ts';
 import type { ObservedAccount } from '../model/observed.ts';
 import type { Action, ActionDetail, Finding, PendingStep, Plan, Refusal, TablePlan } from '../model/plan.ts';
-import { blastRadius } from './blast-radius.ts';
+import { blastRadius, countsAgainstGuard, isDisruptive } from './blast-radius.ts';
 import { unmanagedTableNames } from './declared.ts';
 import { projectCreatedTable } from './project-create.ts';
 
@@ -50,6 +50,11 @@ export interface PlanInput {
    * `declaredElsewhere` (names declared by other batches of a larger run).
    */
   unmanaged?: { declaredElsewhere?: readonly string[]; names?: readonly string[] };
+  /**
+   * Tables whose disruptive changes a person allowed for this run (`--allow-disruptive`): the blast-radius guard
+   * does not count them, and the plan records them.
+   */
+  allowDisruptive?: readonly string[];
 }
 
 function planTable(desired: DesiredTable, observed: ObservedAccount, input: PlanInput): TablePlan {
@@ -158,14 +163,17 @@ export function plan(input: PlanInput): Plan {
   tables.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   dedupeAccountActions(tables);
 
-  const disruptiveTables = tables.filter((table) => table.actions.some((action) => action.risk === 'disruptive'));
+  const allowed = new Set(input.allowDisruptive ?? []);
+  for (const table of tables) if (allowed.has(table.name) && isDisruptive(table)) table.disruptiveAllowed = true;
+  const disruptiveTables = tables.filter(countsAgainstGuard);
   const population = desired.tables.length + (desired.policy.unmanagedTables === 'remediate' ? tables.filter((table) => !table.managed).length : 0);
-  const guard = blastRadius({ disruptiveTables: disruptiveTables.map((table) => table.name), population, maxDisruptivePercent: desired.policy.blastRadius.maxDisruptivePercent });
+  const guard = blastRadius({ disruptiveTables: disruptiveTables.map((table) => table.name), population, ...desired.policy.blastRadius });
   const count = (status: TablePlan['status']) => tables.filter((table) => table.status === status).length;
   const allActions = tables.flatMap((table) => table.actions);
   return {
     tables,
     ...(guard.blocked ? { blocked: { reason: guard.reason } } : {}),
+    ...(allowed.size ? { allowDisruptive: [...allowed].sort() } : {}),
     summary: {
       create: count('create'),
       update: count('update'),

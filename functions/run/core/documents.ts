@@ -12,6 +12,8 @@ export interface BatchDocument {
   desired: DesiredState;
   /** The account's unmanaged tables this batch plans (spread over the batches like declared ones). */
   unmanaged: string[];
+  /** Tables whose disruptive changes were allowed for this run (`allowDisruptive`; absent when none). */
+  allowDisruptive?: string[];
 }
 
 /** `runs/<runId>/plans/<n>.json`: the batch's plan, as approved, and what each table looked like when planned. */

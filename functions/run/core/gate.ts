@@ -3,7 +3,7 @@
  * plan, before any batch applies anything, and the same rule again for a table that changed after approval and
  * had to be re-planned: a re-plan may never add disruptive changes beyond what the run was allowed.
  */
-import { blastRadius } from '../../core/plan/blast-radius.ts';
+import { blastRadius, countsAgainstGuard, isDisruptive } from '../../core/plan/blast-radius.ts';
 import type { Plan, TablePlan } from '../../core/model/plan.ts';
 
 /** A batch plan in a few numbers (what PlanBatch returns and the gate adds up). */
@@ -11,7 +11,7 @@ export interface PlanSummary {
   index: number;
   tables: number;
   actions: number;
-  /** Tables with at least one disruptive action. */
+  /** Tables with at least one disruptive action, except those allowed for this run (`--allow-disruptive`). */
   disruptiveTables: number;
   errors: number;
   refused: number;
@@ -21,10 +21,17 @@ export interface PlanSummary {
 }
 
 /** What the run was approved for; apply re-gates a changed table against it. */
-export interface Approval {
+export interface Approval extends BlastRadiusPolicy {
   disruptiveTables: number;
   population: number;
+  /** Tables whose disruptive changes were allowed for this run (`--allow-disruptive`). */
+  allowDisruptive: string[];
+}
+
+/** policy.yaml's two allowances (functions/core/plan/blast-radius.ts). */
+export interface BlastRadiusPolicy {
   maxDisruptivePercent: number;
+  maxDisruptiveTables: number;
 }
 
 /** The gate's verdict. */
@@ -36,18 +43,13 @@ export interface GateVerdict {
   approval: Approval;
 }
 
-/** Does this table plan make a disruptive change? */
-export function isDisruptive(table: Pick<TablePlan, 'actions'>): boolean {
-  return table.actions.some((action) => action.risk === 'disruptive');
-}
-
 /** Summarise one batch's plan for the gate. `remediatesUnmanaged`: policy.yaml's `unmanagedTables: remediate`. */
 export function summarisePlan(index: number, plan: Plan, managedTables: number, remediatesUnmanaged: boolean): PlanSummary {
   return {
     index,
     tables: plan.tables.length,
     actions: plan.summary.actions,
-    disruptiveTables: plan.tables.filter(isDisruptive).length,
+    disruptiveTables: plan.tables.filter(countsAgainstGuard).length,
     errors: plan.summary.error,
     refused: plan.summary.refused,
     unmanaged: plan.summary.unmanaged,
@@ -56,12 +58,12 @@ export function summarisePlan(index: number, plan: Plan, managedTables: number, 
 }
 
 /** Judge the whole run from its batches' summaries. */
-export function gateRun(summaries: readonly Pick<PlanSummary, 'actions' | 'disruptiveTables' | 'population'>[], maxDisruptivePercent: number): GateVerdict {
+export function gateRun(summaries: readonly Pick<PlanSummary, 'actions' | 'disruptiveTables' | 'population'>[], policy: BlastRadiusPolicy, allowDisruptive: readonly string[] = []): GateVerdict {
   const disruptiveTables = summaries.reduce((sum, plan) => sum + plan.disruptiveTables, 0);
   const population = summaries.reduce((sum, plan) => sum + plan.population, 0);
   const actions = summaries.reduce((sum, plan) => sum + plan.actions, 0);
-  const verdict = blastRadius({ disruptiveTables, population, maxDisruptivePercent });
-  return { proceed: !verdict.blocked, actions, disruptiveTables, reason: verdict.reason, approval: { disruptiveTables, population, maxDisruptivePercent } };
+  const verdict = blastRadius({ disruptiveTables, population, ...policy });
+  return { proceed: !verdict.blocked, actions, disruptiveTables, reason: verdict.reason, approval: { disruptiveTables, population, ...policy, allowDisruptive: [...allowDisruptive] } };
 }
 
 /** The re-gate's verdict on one re-planned table. */
@@ -77,13 +79,15 @@ export interface RegateVerdict {
  * disruptive and the approved plan for it was not, on top of what the run was approved for (and what this batch
  * already added). Within the share: allowed; above it: refused, and the table is left alone.
  */
-export function regateTable(approval: Approval, alreadyAdded: number, approved: Pick<TablePlan, 'actions'> | undefined, replanned: Pick<TablePlan, 'actions'>): RegateVerdict {
-  const addedDisruptive = isDisruptive(replanned) && !(approved && isDisruptive(approved)) ? 1 : 0;
+export function regateTable(approval: Approval, alreadyAdded: number, approved: Pick<TablePlan, 'actions' | 'disruptiveAllowed'> | undefined, replanned: Pick<TablePlan, 'name' | 'actions'>): RegateVerdict {
+  if (approval.allowDisruptive.includes(replanned.name)) return { allowed: true, addedDisruptive: 0, reason: `disruptive changes to ${replanned.name} are allowed for this run (--allow-disruptive)` };
+  const addedDisruptive = isDisruptive(replanned) && !(approved && countsAgainstGuard(approved)) ? 1 : 0;
   if (addedDisruptive === 0) return { allowed: true, addedDisruptive, reason: 'the re-plan adds no disruptive table' };
   const verdict = blastRadius({
     disruptiveTables: approval.disruptiveTables + alreadyAdded + addedDisruptive,
     population: approval.population,
     maxDisruptivePercent: approval.maxDisruptivePercent,
+    maxDisruptiveTables: approval.maxDisruptiveTables,
   });
   return { allowed: !verdict.blocked, addedDisruptive, reason: verdict.reason };
 }

@@ -4,7 +4,7 @@
  */
 
 /** Fields a reconcile input may leave out, and what they become. */
-export const RECONCILE_INPUT_DEFAULTS = { mode: 'apply', tables: [] as string[], revision: 'latest', waitSeconds: 30 } as const;
+export const RECONCILE_INPUT_DEFAULTS = { mode: 'apply', tables: [] as string[], revision: 'latest', waitSeconds: 30, allowDisruptive: [] as string[] } as const;
 
 /** Tables per batch unless the stack says otherwise. */
 export const DEFAULT_BATCH_SIZE = 50;
