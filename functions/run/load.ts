@@ -73,10 +73,11 @@ export async function loadRun({ clients, store }: RunDependencies, request: Load
     throw new InvalidDesiredState(`policy.yaml in revision ${bundle.revision} is invalid; no table can be reconciled safely`);
   }
   const desired = validation.state;
-  const unknown = unknownTables(desired, request.requested);
-  if (unknown.length) throw namedError('UnknownTable', `not declared in revision ${bundle.revision}: ${unknown.join(', ')}`);
   // The account-level facts, once for the whole run: every batch and round reads them from the store.
   const index = await observeAccountIndex(clients, { kmsAliases: observeRequestFor(desired).kmsAliases });
+  // After the index (reads only): a requested table that exists but is not declared is planned as unmanaged, not refused.
+  const unknown = unknownTables(desired, request.requested, index.tableNames);
+  if (unknown.length) throw namedError('UnknownTable', `neither declared in revision ${bundle.revision} nor in the account: ${unknown.join(', ')}`);
   await store.put(runKeys.index(runId), index);
   const allowDisruptive = [...new Set(request.allowDisruptive ?? [])].sort();
   const unknownAllowed = allowDisruptive.filter((name) => !desired.tables.some((table) => table.name === name) && !index.tableNames.includes(name));

@@ -29,10 +29,14 @@ export interface BatchSplit {
   unmanaged: number;
 }
 
-/** Requested names that git does not declare (the run refuses them). */
-export function unknownTables(desired: DesiredState, requested: readonly string[]): string[] {
-  const declared = new Set(declaredTableNames(desired));
-  return requested.filter((name) => !declared.has(name));
+/**
+ * Requested names the run refuses: not declared in git, and not among `accountTables` (the account's tables, when
+ * known). A requested table that exists but is not declared is unmanaged, and planned as such (a Config finding on a
+ * table git does not declare: reported, or given the baseline under `unmanagedTables: remediate`).
+ */
+export function unknownTables(desired: DesiredState, requested: readonly string[], accountTables: readonly string[] = []): string[] {
+  const known = new Set([...declaredTableNames(desired), ...accountTables]);
+  return requested.filter((name) => !known.has(name));
 }
 
 /** Deal the run's tables into batches. Pure; deterministic. */
@@ -41,7 +45,8 @@ export function splitIntoBatches(input: BatchInput): BatchSplit {
   const fullRun = requested.length === 0;
   const inScope = desired.tables.filter((table) => fullRun || requested.includes(table.name));
   const invalid = desired.invalidTables.filter((table) => fullRun || (table.name !== undefined && requested.includes(table.name)));
-  const unmanaged = fullRun ? unmanagedTableNames(desired, input.tableNames, (name) => input.tags[name]) : [];
+  // A limited run takes in the unmanaged tables it names (never the operator's own tables or drill copies).
+  const unmanaged = unmanagedTableNames(desired, input.tableNames, (name) => input.tags[name]).filter((name) => fullRun || requested.includes(name));
   type Slot = { kind: 'declared'; table: DesiredTable } | { kind: 'unmanaged'; name: string };
   const slots: Slot[] = [
     ...inScope.map((table): Slot => ({ kind: 'declared', table })),
