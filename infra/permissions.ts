@@ -36,7 +36,9 @@ export { HANDLER_NAMES, type HandlerName };
  * - `drill-tables`: restore-drill copies, `table/tw-drill-*` (functions/core/drill/names.ts);
  * - `dynamodb-backups`: on-demand DynamoDB backups of any table (`table/<any>/backup/<any>`), what RestoreTableFromBackup is
  *   authorised on;
- * - `recovery-points`: AWS Backup recovery points, what StartRestoreJob is authorised on.
+ * - `recovery-points`: AWS Backup recovery points, what StartRestoreJob is authorised on;
+ * - `reconcile-state-machine`: the Reconcile state machine (config-events starts it);
+ * - `config-events-queue`: the queue of AWS Config compliance-change events (infra/config-remediation.ts).
  */
 export type ResourceKind =
   | 'any'
@@ -57,7 +59,9 @@ export type ResourceKind =
   | 'drill-tables'
   | 'dynamodb-backups'
   | 'recovery-points'
-  | 'seed-sources';
+  | 'seed-sources'
+  | 'reconcile-state-machine'
+  | 'config-events-queue';
 
 /** IAM condition block: operator → key → value(s). */
 export type Conditions = Record<string, Record<string, string | string[]>>;
@@ -70,7 +74,7 @@ export interface Grant {
   resources: ResourceKind[];
   conditions?: Conditions;
   /** Services allowed to use the key on the handler's behalf (`kms:ViaService`), rendered per region. */
-  viaServices?: Array<'dynamodb' | 's3' | 'sns'>;
+  viaServices?: Array<'dynamodb' | 's3' | 'sns' | 'sqs'>;
   /**
    * Actions AWS authorises on the handler's behalf during another call, which the handler never calls itself (a
    * restore writes the new table with the caller's permissions): why. Left out of {@link handlerApiActions}.
@@ -298,6 +302,22 @@ export const OWN_RESOURCE_GRANTS: Readonly<Record<HandlerName, readonly Grant[]>
     { sid: 'BucketKey', actions: S3_KEY_USE, resources: ['operator-key'], viaServices: ['s3'] },
     { sid: 'StateTableKey', actions: DYNAMODB_KEY_USE, resources: ['operator-key'], viaServices: ['dynamodb'] },
   ],
+  // ---- AWS Config remediation (issue 11): a batch of compliance-change events → one Reconcile of their tables.
+  'config-events': [
+    // Whether another run holds the lock (GetItem only: taking it stays the lock handler's job).
+    { sid: 'ReadLock', actions: ['dynamodb:GetItem'], resources: ['state-table'] },
+    { sid: 'StateTableKey', actions: ['kms:Decrypt'], resources: ['operator-key'], viaServices: ['dynamodb'] },
+    { sid: 'StartReconcile', actions: ['states:StartExecution'], resources: ['reconcile-state-machine'] },
+    // What Lambda's SQS poller needs with the function's role (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html:
+    // ReceiveMessage, DeleteMessage, GetQueueAttributes), and the queue's key through SQS to read the messages.
+    {
+      sid: 'ConsumeConfigEvents',
+      actions: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+      resources: ['config-events-queue'],
+      implied: "the SQS event source mapping receives and deletes the queue's messages with the function's role; the handler makes no SQS call",
+    },
+    { sid: 'QueueKey', actions: ['kms:Decrypt'], resources: ['operator-key'], viaServices: ['sqs'] },
+  ],
 };
 
 /** The drill tag a copy must carry to be deleted (functions/core/drill/names.ts DRILL_TAG), as an IAM condition. */
@@ -416,6 +436,7 @@ export const HANDLER_CONTROL_ACCESS: Readonly<Record<HandlerName, 'none' | 'inde
   'drill-record': 'none',
   'seed-triggers': 'none',
   seed: 'none',
+  'config-events': 'none',
 };
 
 /** Every grant of one handler: its own resources, then the controls' actions. */

@@ -13,7 +13,7 @@
  * APIs: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html (ConditionExpression,
  * ReturnValuesOnConditionCheckFailure), https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetResources.html
  */
-import { DeleteItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { OPERATOR_TAG } from '../core/plan/declared.ts';
 import { collectPages, errorName } from './async-utils.ts';
@@ -89,6 +89,19 @@ export async function releaseRunLock(dynamodb: DynamoDBClient, lease: { table: s
     if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
     return false;
   }
+}
+
+/**
+ * Who holds the lock now: its owner and expiry, or undefined when it is free or expired at `now`. A strongly
+ * consistent read (GetItem ConsistentRead), so a lock released a moment ago reads as free. For callers that would
+ * rather wait than start a run that fails with {@link LockHeld} (config-events); taking the lock stays acquire's job.
+ */
+export async function readRunLock(dynamodb: DynamoDBClient, request: { table: string; now: Date }): Promise<{ owner: string; expiresAt: string } | undefined> {
+  const { Item } = await dynamodb.send(new GetItemCommand({ TableName: request.table, Key: LOCK_KEY, ConsistentRead: true }));
+  const owner = Item?.['owner']?.S;
+  const expiresAt = Item?.['expiresAt']?.S;
+  if (owner === undefined || expiresAt === undefined || expiresAt < request.now.toISOString()) return undefined;
+  return { owner, expiresAt };
 }
 
 /**

@@ -18,9 +18,11 @@ export interface HandlerEntry {
   readonly functionId: string;
   /**
    * The state machines that invoke it: Reconcile (and its ApplyBatchRounds child), Drill and DrillSchedule, or the
-   * seeding feature (Seed; and seed-triggers, the seeding step Reconcile runs when the stack wires seeding in).
+   * seeding feature (Seed; and seed-triggers, the seeding step Reconcile runs when the stack wires seeding in), or
+   * AWS Config remediation (`config`: invoked by an SQS event source mapping, not by a state machine; it starts
+   * Reconcile).
    */
-  readonly workflow: 'reconcile' | 'drill' | 'seed';
+  readonly workflow: 'reconcile' | 'drill' | 'seed' | 'config';
 }
 
 /**
@@ -47,6 +49,9 @@ export const HANDLERS = {
   // in a loop by the Seed state machine (state-machines/seed.ts).
   'seed-triggers': { file: 'functions/handlers/seed-triggers.ts', functionId: 'SeedTriggers', workflow: 'seed' },
   seed: { file: 'functions/handlers/seed.ts', functionId: 'Seed', workflow: 'seed' },
+  // AWS Config remediation (issue 11): a batch of "Config Rules Compliance Change" events from the SQS queue the
+  // EventBridge rule feeds (infra/config-remediation.ts) → one Reconcile of their tables.
+  'config-events': { file: 'functions/handlers/config-events.ts', functionId: 'ConfigEvents', workflow: 'config' },
 } as const satisfies Record<string, HandlerEntry>;
 
 /** One Lambda handler (`lock`, `load-desired-state`, ..., `drill-record`). */

@@ -6,6 +6,7 @@
  * - {@link Notifier}: tell people (SNS in Lambda).
  * - AWS clients: from the one factory (functions/aws/clients.ts), with the call recorder.
  * - the run lock: functions/aws/run-lock.ts on the state table (see functions/run/lock.ts).
+ * - {@link Workflows}: start the operator's own state machines (Step Functions in Lambda: functions/aws/workflows.ts).
  *
  * Composition: a handler asks {@link runDependencies}(handlerName, ports) and gets the same dependencies for the life
  * of its container (Lambda reuses them across invocations). `ports` ({@link HandlerPorts}) names what the handler
@@ -18,10 +19,14 @@
  * cached. Handlers themselves ship no test hooks.
  */
 import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ALL_CLIENTS, ClientNotBuilt, createClientsOf, createClient, type AwsClients, type ClientSpec, type ResolvedConnection } from '../aws/clients.ts';
 import type { CallRecorder } from '../aws/call-recorder.ts';
 import { S3RunStore } from '../aws/run-store.ts';
+import { sfnWorkflows, type Workflows } from '../aws/workflows.ts';
+
+export type { StartedExecution, Workflows } from '../aws/workflows.ts';
 
 /** JSON documents by key. */
 export interface RunStore {
@@ -49,6 +54,8 @@ export interface RunDependencies {
   clients: AwsClients;
   store: RunStore;
   notifier: Notifier;
+  /** Start the operator's state machines (config-events starts Reconcile). */
+  workflows: Workflows;
   /** The operator's state table (lock and per-table history). */
   stateTable: string;
 }
@@ -93,15 +100,21 @@ export const SNS_NOTIFIER: PortSpec<SnsNotifier> = {
   create: ({ topicArn }, connection, calls) => new SnsNotifier(createClient(SNSClient, 'sns', connection, calls), topicArn),
 };
 
-/** What one handler uses: the AWS services it calls, and the run store and notifier if it uses them. */
+/** Step Functions, for starting the operator's own state machines (IAM prefix `states`). */
+export const SFN_WORKFLOWS: PortSpec<Workflows> = {
+  create: (_environment, connection, calls) => sfnWorkflows(createClient(SFNClient, 'states', connection, calls)),
+};
+
+/** What one handler uses: the AWS services it calls, and the run store, notifier and workflows if it uses them. */
 export interface HandlerPorts {
   readonly clients: readonly ClientSpec[];
   readonly store?: PortSpec<RunStore>;
   readonly notifier?: PortSpec<Notifier>;
+  readonly workflows?: PortSpec<Workflows>;
 }
 
 /** Everything (for hosts that run every step in one process, and tests of the ports themselves). */
-export const ALL_PORTS: HandlerPorts = { clients: ALL_CLIENTS, store: S3_RUN_STORE, notifier: SNS_NOTIFIER };
+export const ALL_PORTS: HandlerPorts = { clients: ALL_CLIENTS, store: S3_RUN_STORE, notifier: SNS_NOTIFIER, workflows: SFN_WORKFLOWS };
 
 /**
  * The run's environment: BUNDLE_BUCKET and STATE_TABLE (required), TOPIC_ARN (optional).
@@ -129,6 +142,7 @@ export function dependenciesFromEnvironment(ports: HandlerPorts): RunDependencie
     clients,
     store: ports.store?.create(environment, clients.connection, clients.calls) ?? notBuilt<RunStore>('run store', ['get', 'put', 'list', 'where']),
     notifier: ports.notifier?.create(environment, clients.connection, clients.calls) ?? notBuilt<Notifier>('notifier', ['notify']),
+    workflows: ports.workflows?.create(environment, clients.connection, clients.calls) ?? notBuilt<Workflows>('workflows', ['start']),
     stateTable: environment.stateTable,
   };
 }

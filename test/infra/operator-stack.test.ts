@@ -355,7 +355,8 @@ describe('state machine', () => {
     // Assess
     expect(parent.actions).toEqual(['lambda:InvokeFunction']);
     // Its own handlers and its seeding step's seed-triggers (the Seed machine invokes `seed`).
-    expect(parent.resources).toEqual(arns(HANDLER_NAMES.filter((handler) => handler !== 'apply-batch' && !handler.startsWith('drill-') && handler !== 'seed')));
+    // Not config-events: an SQS event source mapping invokes it, and it starts Reconcile.
+    expect(parent.resources).toEqual(arns(HANDLER_NAMES.filter((handler) => handler !== 'apply-batch' && !handler.startsWith('drill-') && handler !== 'seed' && handler !== 'config-events')));
     // startExecution.sync:2: start the child, poll and stop its executions, and the managed rule that reports them.
     expect(actionsOf(parent.statements).filter((action) => !action.startsWith('logs:') && !action.startsWith('xray:')).sort()).toEqual(
       ['events:DescribeRule', 'events:PutRule', 'events:PutTargets', 'lambda:InvokeFunction', 'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution'].sort(),
