@@ -6,7 +6,7 @@
  * 1 errors (invalid tables, refusals, AWS failures); apply 0 every managed table in sync / 1 otherwise; seed 0 written
  * (or unchanged) / 1 error or failed / 2 not applied (table not empty) / 3 completed with rejected records; drill 0 passed /
  * 1 could not run / 2 failed / 3 no recovery point / 4 copy not deleted; restore 0 restored and in its declared posture /
- * 1 refused or failed / 2 restored, a step pending.
+ * 1 refused or failed / 2 restored, a step pending; report 0 in sync / 2 drift / 1 errors (as plan).
  */
 import { Command, Option } from 'commander';
 import { runApply } from './commands/apply.ts';
@@ -15,6 +15,7 @@ import { runLocal } from './commands/local.ts';
 import { runPlan } from './commands/plan.ts';
 import { runPublish } from './commands/publish.ts';
 import { runReconcileCommand } from './commands/reconcile.ts';
+import { REPORT_EXIT_CODES_HELP, REPORT_FORMATS, runReport } from './commands/report.ts';
 import { RESTORE_EXIT_CODES_HELP, runRestoreCommand } from './commands/restore.ts';
 import { runSchema } from './commands/schema.ts';
 import { runSeedCommand, SEED_EXIT_CODES_HELP, SEED_FORMATS } from './commands/seed.ts';
@@ -71,6 +72,20 @@ export function buildProgram(): Command {
     'apply',
   ).action(async (options) => {
     process.exitCode = await runApply(options);
+  });
+
+  connection(
+    program
+      .command('report')
+      .description('the posture report (tables x controls, drift, actions, refusals, waivers, Config disagreements, backups, drills) from the account now and the last run')
+      .option('--dir <dir>', 'desired-state directory', 'desired-state')
+      .option('--table <name>', 'report only this table (repeatable)', collect, [])
+      .addOption(new Option('--output <format>', 'output format').choices([...REPORT_FORMATS]).default('text'))
+      .option('--out <file>', 'write the report to FILE instead of stdout')
+      .addOption(new Option('--bucket <name>', 'the operator bucket, for the last run (stack output BundleBucketName)').env('TABLEWARDEN_BUCKET'))
+      .addHelpText('after', REPORT_EXIT_CODES_HELP),
+  ).action(async (options) => {
+    process.exitCode = await runReport(options);
   });
 
   connection(
