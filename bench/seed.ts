@@ -44,6 +44,7 @@ import type { SeedItem } from '../functions/core/seed/attribute-value.ts';
 import { readSeed } from '../functions/core/seed/read-seed.ts';
 import { runSeed, type SeedSource } from '../functions/run/seed.ts';
 import { bundleHandler } from '../infra/handler-bundle.ts';
+import { installSdkLayer } from '../infra/sdk-layer.ts';
 import { startLocalAws } from '../local/local-aws.ts';
 import { customersJson, generateCustomers } from '../seed/generate-customers.ts';
 import { describeMachine, resultsOf, show, showVerdict, targetText, verdictOf, type Figure, type Results } from './support/report.ts';
@@ -384,6 +385,8 @@ async function measureMemory(sizes: SeedBenchSizes): Promise<{ runs: MemoryRun[]
   const sink = await startSinkEndpoint();
   try {
     const { file: bundle } = await bundleHandler(fileURLToPath(new URL('./seed-rss-child.ts', import.meta.url)), join(directory, 'bundle'));
+    // The bundle leaves the AWS SDK to the Lambda layer: give it the layer's packages as its node_modules.
+    await installSdkLayer([fileURLToPath(new URL('./seed-rss-child.ts', import.meta.url))], directory);
     const idle = await seedInChild({ mode: 'bundled', bundle }, await tinyFile(directory), sink.endpoint, 'jsonl');
     idleRssKb = peakKb(idle);
     log(`the bundled child seeding one record: peak RSS (VmHWM) ${(idleRssKb / 1024).toFixed(1)} MiB (Node, the SDK and the seed code loaded; maxRSS ${(idle.maxRssKb / 1024).toFixed(1)} MiB)`);

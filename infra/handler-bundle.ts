@@ -11,13 +11,15 @@
  * string constants as literal keys (`{ "http": [...] }`) changes nothing at run time and lets esbuild drop the
  * shapes no command the handler imports refers to.
  *
- * The bundles also get a Lambda-sized credential chain (functions/aws/lambda-credentials.ts) instead of the SDK's
- * default one.
+ * The SDK gets a Lambda-sized credential chain (functions/aws/lambda-credentials.ts) instead of its default one.
+ *
+ * The AWS SDK itself is not in the handler bundles: it is the same in all of them, and its shared runtime was most of
+ * each. The functions take it from the SDK layer (infra/sdk-layer.ts), which is built from the lockfile's SDK with
+ * the options, plugins and credential chain of this module, never from the SDK the Lambda runtime ships (the
+ * lockfile's SDK is the one the handlers are tested with, and its call-recorder middleware).
  *
  * Everything else is what NodejsFunction did: one ES module (`index.mjs`, tree-shaken: ESM entry points first via
- * mainFields `module,main`), minified, node22 syntax (the runtime), an external source map without sources, and the
- * AWS SDK bundled, never taken from the runtime (the lockfile's SDK is the one the handlers are tested with, and its
- * call-recorder middleware).
+ * mainFields `module,main`), minified, node22 syntax (the runtime), an external source map without sources.
  */
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -27,13 +29,33 @@ import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import type { BuildOptions, Metafile, Plugin } from 'esbuild';
 
-const REPO_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
+/** The repository root: esbuild's working directory, and where handler entries and node_modules are resolved from. */
+export const REPO_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 
 /** The bundle's file name inside the asset; the function's handler is `index.handler`. */
 export const BUNDLE_FILE = 'index.mjs';
 
 /** CommonJS dependencies inside an ESM bundle still call require(). */
-const REQUIRE_BANNER = "import { createRequire as __twCreateRequire } from 'node:module'; const require = __twCreateRequire(import.meta.url);";
+export const REQUIRE_BANNER = "import { createRequire as __twCreateRequire } from 'node:module'; const require = __twCreateRequire(import.meta.url);";
+
+/**
+ * The AWS SDK, left out of every handler bundle: the functions take it from the SDK layer (infra/sdk-layer.ts), built
+ * from the same node_modules with the plugins and the credential chain below.
+ */
+export const SDK_EXTERNAL = /^@(?:aws-sdk|smithy)\//;
+
+/**
+ * Leave the SDK out of a bundle ({@link SDK_EXTERNAL}), as esbuild's `external` does, but say its modules have no
+ * side effects (the SDK's packages declare `"sideEffects": false`): esbuild keeps an external import it can't prove
+ * unused, so with plain `external` every handler kept every client some unused port names (the lock imported
+ * SNS, SFN, S3, ...), and the layer would be loaded whole at each cold start.
+ */
+export const sdkExternal: Plugin = {
+  name: 'tablewarden-sdk-external',
+  setup(build) {
+    build.onResolve({ filter: SDK_EXTERNAL }, (args) => ({ path: args.path, external: true, sideEffects: false }));
+  },
+};
 
 /** The module the bundles use as the SDK's default credential chain (a path relative to the repository root). */
 export const LAMBDA_CREDENTIALS = { replaces: '@aws-sdk/credential-provider-node', with: './functions/aws/lambda-credentials.ts' } as const;
@@ -101,7 +123,7 @@ export function handlerBuildOptions(entry: string, outdir: string): BuildOptions
     // Lambda credentials come from the environment: the SDK's default chain without SSO, profiles, processes, web
     // identity and IMDS (see functions/aws/lambda-credentials.ts).
     alias: { [LAMBDA_CREDENTIALS.replaces]: LAMBDA_CREDENTIALS.with },
-    plugins: [sdkSchemaShaking, sdkPackageInfo],
+    plugins: [sdkExternal, sdkSchemaShaking, sdkPackageInfo],
     logLevel: 'warning',
   };
 }

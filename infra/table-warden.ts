@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Duration, Lazy, RemovalPolicy, Stack, Tags, Validations, type CfnResource } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Tags, Validations, type CfnResource } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
@@ -19,7 +19,7 @@ import { EventField, Match, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { AccountRootPrincipal, ArnPrincipal, Effect, ManagedPolicy, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Function as HandlerFunction, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Function as HandlerFunction, LayerVersion, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -28,7 +28,6 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { BACKUP_ROLE_ENV } from '../functions/core/backup-plan-selection.ts';
 import { BUNDLE_MAC_KEY_ENV } from '../functions/core/bundle.ts';
-import { CONFIG_RULES_ENV } from '../functions/core/config/rules.ts';
 import { OPERATOR_TAG } from '../functions/core/plan/planner.ts';
 import { DRILL_TABLE_PREFIX } from '../functions/core/drill/names.ts';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -38,9 +37,9 @@ import { SeedStateMachine } from '../state-machines/seed.ts';
 import { DRILL_CADENCES, DrillStateMachines, type DrillFunctions } from '../state-machines/drill.ts';
 import { DRILL_SCHEDULE_WORKFLOW_TAG, DRILL_WORKFLOW_TAG } from '../functions/core/drill/workflow-tags.ts';
 import { HANDLERS, handlersOf } from '../functions/handlers/registry.ts';
-import { ConfigRemediation } from './config-remediation.ts';
 import { ConfigRules, type ConfigRulesProps } from './config-rules.ts';
 import { handlerCode } from './handler-bundle.ts';
+import { sdkLayerCode } from './sdk-layer.ts';
 import { HANDLER_NAMES, handlerGrants, type Grant, type HandlerName, type ResourceKind } from './permissions.ts';
 
 /** The repository root (infra/..): handler entries, the lockfile and the esbuild project root live there. */
@@ -50,6 +49,10 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export function defaultHandlerEntry(handler: HandlerName): string {
   return join(REPO_ROOT, HANDLERS[handler].file);
 }
+
+/** Every handler's runtime and architecture; the SDK layer is built for, and declares, the same. */
+export const HANDLER_RUNTIME = Runtime.NODEJS_22_X;
+export const HANDLER_ARCHITECTURE = Architecture.ARM_64;
 
 /** Metadata key on each AWS::Lambda::Function naming its handler, so tools can map logical ids to modules. */
 export const HANDLER_METADATA_KEY = 'tablewarden:handler';
@@ -132,7 +135,6 @@ const HANDLER_SETTINGS: Record<HandlerName, HandlerSettings> = {
   'drill-record': { memoryMb: 256, timeout: Duration.minutes(1), description: 'Restore drills: record the verdict and metrics' },
   'seed-triggers': { memoryMb: 512, timeout: Duration.minutes(5), description: 'Seeding: which tables with spec.seed to seed now (one HeadObject each)' },
   seed: { memoryMb: 1024, timeout: Duration.minutes(15), description: 'Seeding: one part of a seed, streamed from S3, until its checkpoint' },
-  'config-events': { memoryMb: 256, timeout: Duration.minutes(1), description: 'AWS Config remediation: a batch of compliance-change events starts one Reconcile of their tables' },
 };
 
 /** The AWS managed policies of AWS Backup's service role, for backups and for restores. */
@@ -158,6 +160,8 @@ export class TableWarden extends Construct {
   readonly functions: Record<HandlerName, HandlerFunction>;
   /** Each function's execution role. */
   readonly roles: Record<HandlerName, Role>;
+  /** The lockfile's AWS SDK, built once for every function (infra/sdk-layer.ts); the bundles leave it out. */
+  readonly sdkLayer: LayerVersion;
   /** The Reconcile state machine. */
   readonly stateMachine: StateMachine;
   /** Its child: applies one batch in rounds (one execution per batch, started by Reconcile with sync:2). */
@@ -172,8 +176,6 @@ export class TableWarden extends Construct {
   readonly seed: StateMachine;
   /** The AWS Config rules (or another team's, by name): `configRules.environment()` gives a handler CONFIG_RULES. */
   readonly configRules: ConfigRules;
-  /** Event-driven remediation of Config findings: EventBridge rule → queue → config-events → Reconcile (infra/config-remediation.ts). */
-  readonly configRemediation: ConfigRemediation;
   /** The seed sources' object ARNs (IAM) and how cdk-nag prints them (acknowledgements). */
   private seedSourceArns: Array<{ arn: string; printed: string }> = [];
 
@@ -216,9 +218,6 @@ export class TableWarden extends Construct {
       serverAccessLogsPrefix: 'bundle-bucket/',
       lifecycleRules: [
         { id: 'expire-runs', prefix: 'runs/', expiration: props.runRetention ?? Duration.days(90), noncurrentVersionExpiration: Duration.days(7) },
-        // Posture reports are the record people read: kept a year; reports/latest/ is overwritten by every run, so
-        // its old versions go after 30 days.
-        { id: 'expire-reports', prefix: 'reports/', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) },
         { id: 'expire-old-bundle-versions', prefix: 'bundles/', noncurrentVersionExpiration: Duration.days(365) },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
@@ -260,8 +259,16 @@ export class TableWarden extends Construct {
 
     const roles = {} as Record<HandlerName, Role>;
     const functions = {} as Record<HandlerName, HandlerFunction>;
+    const entries = Object.fromEntries(HANDLER_NAMES.map((handler) => [handler, props.handlerEntries?.[handler] ?? defaultHandlerEntry(handler)])) as Record<HandlerName, string>;
+    // One layer for all functions: the SDK the handlers import (collected from their bundles), built from the lockfile.
+    this.sdkLayer = new LayerVersion(this, 'AwsSdkLayer', {
+      code: sdkLayerCode(HANDLER_NAMES.map((handler) => entries[handler])),
+      compatibleRuntimes: [HANDLER_RUNTIME],
+      compatibleArchitectures: [HANDLER_ARCHITECTURE],
+      description: 'tablewarden: the AWS SDK for JavaScript v3 of the lockfile, the parts the handlers import (infra/sdk-layer.ts)',
+    });
     for (const handler of HANDLER_NAMES) {
-      const { role, fn } = this.createHandler(handler, props.handlerEntries?.[handler] ?? defaultHandlerEntry(handler), logRetention, backupRoleArns);
+      const { role, fn } = this.createHandler(handler, entries[handler], logRetention, backupRoleArns);
       roles[handler] = role;
       functions[handler] = fn;
     }
@@ -338,18 +345,6 @@ export class TableWarden extends Construct {
     this.acknowledgeDrillRoles();
     this.acknowledgeSeedRoles();
     // --- end of restore drills ------------------------------------------------------------------------------------
-
-    // --- AWS Config remediation (issue 11): compliance-change events → queue → config-events → one Reconcile ------
-    this.configRemediation = new ConfigRemediation(this, 'ConfigRemediation', {
-      handler: functions['config-events'],
-      handlerTimeout: HANDLER_SETTINGS['config-events'].timeout,
-      reconcile: this.stateMachine,
-      key: this.key,
-      topic: this.topic,
-      configRuleNames: this.configRules.configRuleNames,
-    });
-    functions['config-events'].addEnvironment(CONFIG_RULES_ENV, this.configRules.configRulesEnv());
-    // --- end of AWS Config remediation --------------------------------------------------------------------------
 
     this.createTriggers(props);
     this.createDrillSchedules(props);
@@ -550,12 +545,13 @@ export class TableWarden extends Construct {
     for (const grant of grants) role.addToPrincipalPolicy(this.renderGrant(grant, backupRoleArns));
 
     const fn = new HandlerFunction(this, settings.id, {
-      // Bundled by infra/handler-bundle.ts (esbuild, tree-shaken ESM, the lockfile's AWS SDK bundled): see there.
+      // Bundled by infra/handler-bundle.ts (esbuild, tree-shaken ESM); the lockfile's AWS SDK comes from the layer.
       code: handlerCode(entry),
+      layers: [this.sdkLayer],
       handler: 'index.handler',
       description: `tablewarden: ${settings.description}`,
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
+      runtime: HANDLER_RUNTIME,
+      architecture: HANDLER_ARCHITECTURE,
       tracing: Tracing.ACTIVE,
       memorySize: settings.memoryMb,
       timeout: settings.timeout,
@@ -611,7 +607,6 @@ export class TableWarden extends Construct {
       'backup-plans': regional('backup', 'backup-plan:*'),
       bundles: `<${bucket}.Arn>/bundles/*`,
       runs: `<${bucket}.Arn>/runs/*`,
-      reports: `<${bucket}.Arn>/reports/*`,
       'drill-tables': regional('dynamodb', `table/${DRILL_TABLE_PREFIX}*`),
       'dynamodb-backups': regional('dynamodb', 'table/*/backup/*'),
       'recovery-points': regional('backup', 'recovery-point:*'),
@@ -676,7 +671,6 @@ export class TableWarden extends Construct {
       bucket: () => [this.bucket.bucketArn],
       bundles: () => [this.bucket.arnForObjects('bundles/*')],
       runs: () => [this.bucket.arnForObjects('runs/*')],
-      reports: () => [this.bucket.arnForObjects('reports/*')],
       topic: () => [this.topic.topicArn],
       'operator-key': () => [this.key.keyArn],
       'bundle-mac-key': () => [this.bundleMacKey.keyArn],
@@ -684,9 +678,6 @@ export class TableWarden extends Construct {
       'dynamodb-backups': () => [regional('dynamodb', 'table', '*/backup/*')],
       'recovery-points': () => [regional('backup', 'recovery-point', '*', ArnFormat.COLON_RESOURCE_NAME)],
       'seed-sources': () => this.seedSourceArns.map((source) => source.arn),
-      // Created after the handlers (the state machine invokes them; the queue is ConfigRemediation's): resolved at synth.
-      'reconcile-state-machine': () => [Lazy.string({ produce: () => this.stateMachine.stateMachineArn })],
-      'config-events-queue': () => [Lazy.string({ produce: () => this.configRemediation.queue.queueArn })],
     };
     const conditions: Record<string, Record<string, unknown>> = { ...(grant.conditions ?? {}) };
     if (grant.viaServices) {
@@ -799,7 +790,7 @@ function ignoreRedundantRoleDependency(resource: CfnResource): void {
   resource.addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
 }
 
-type WildcardKind = 'tables' | 'kms-keys' | 'kms-aliases' | 'backup-vaults' | 'backup-plans' | 'bundles' | 'runs' | 'reports' | 'drill-tables' | 'dynamodb-backups' | 'recovery-points';
+type WildcardKind = 'tables' | 'kms-keys' | 'kms-aliases' | 'backup-vaults' | 'backup-plans' | 'bundles' | 'runs' | 'drill-tables' | 'dynamodb-backups' | 'recovery-points';
 
 const WILDCARD_REASONS: Record<WildcardKind, string> = {
   tables: 'The operator observes and reconciles every DynamoDB table declared in git (names unknown at deploy time), in this account and region only; no DeleteTable is granted.',
@@ -809,7 +800,6 @@ const WILDCARD_REASONS: Record<WildcardKind, string> = {
   'backup-plans': 'Backup plans and selections are named in policy.yaml (unknown at deploy time); read, create, tag only, in this account and region; nothing is deleted.',
   bundles: 'Desired-state bundles are keyed by git revision (unknown at deploy time); read-only, under bundles/ only.',
   runs: 'Run artefacts are keyed by execution name (unknown at deploy time); under runs/ only, which a lifecycle rule expires.',
-  reports: 'Posture reports are keyed by execution name (unknown at deploy time) plus reports/latest/; write-only, under reports/ only, which a lifecycle rule expires.',
   'drill-tables': 'Restore-drill copies are named tw-drill-<table>-<UTC time> at run time; only tables with that prefix, in this account and region; DeleteTable and UpdateTable only when the table also carries the tag tablewarden:drill=true.',
   'dynamodb-backups': 'Restore drills restore the newest on-demand backup of a declared table (names and backup ids unknown at deploy time), in this account and region; restore only.',
   'recovery-points': 'Restore drills restore the newest AWS Backup recovery point of a declared table (ids unknown at deploy time), in this account and region; StartRestoreJob only.',
