@@ -249,8 +249,8 @@ describe('Reconcile, run locally', () => {
     expect(eventsOf(outcome, 'AcquireLock')).toEqual([expect.objectContaining({ action: 'acquire', owner: EXECUTION.Id })]);
     expect(eventsOf(outcome, 'LoadDesiredState')).toEqual([{ runId: 'run-1', revision: 'latest', tables: [], allowDisruptive: [], batchSize: 50 }]);
     expect(eventsOf(outcome, 'PlanBatch').map((event) => event['batch'])).toEqual(BATCHES);
-    expect(eventsOf(outcome, 'Gate')[0]).toMatchObject({ runId: 'run-1', tables: 3, maxDisruptivePercent: 25, plans: [{ index: 0 }, { index: 1 }] });
-    expect(eventsOf(outcome, 'ApplyBatch')).toEqual(BATCHES.map((batch) => ({ runId: 'run-1', batch, round: 0, waitSeconds: 0, approval: { disruptiveTables: 0, population: 3, maxDisruptivePercent: 25 } })));
+    expect(eventsOf(outcome, 'Gate')[0]).toMatchObject({ runId: 'run-1', tables: 3, maxDisruptivePercent: 25, maxDisruptiveTables: 1, allowDisruptive: [], plans: [{ index: 0 }, { index: 1 }] });
+    expect(eventsOf(outcome, 'ApplyBatch')).toEqual(BATCHES.map((batch) => ({ runId: 'run-1', batch, round: 0, waitSeconds: 0, approval: { disruptiveTables: 0, population: 3, maxDisruptivePercent: 25, maxDisruptiveTables: 1, allowDisruptive: [] } })));
     expect(eventsOf(outcome, 'Report')).toEqual([
       { runId: 'run-1', trigger: 'manual', mode: 'apply', revision: 'abc123', outcome: 'succeeded', batches: [{ index: 0, rounds: 1, applied: 1 }, { index: 1, rounds: 1, applied: 1 }] },
     ]);
