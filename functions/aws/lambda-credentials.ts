@@ -1,7 +1,8 @@
 /**
  * The AWS SDK's default credential chain as the Lambda bundles have it: the environment, then the container
- * credential endpoint. infra/handler-bundle.ts substitutes this module for `@aws-sdk/credential-provider-node`
- * in the handler bundles only (the CLI, the tests and the local runner keep the SDK's full chain).
+ * credential endpoint. infra/handler-bundle.ts's options substitute this module for
+ * `@aws-sdk/credential-provider-node` in the SDK layer the Lambda functions take the SDK from (infra/sdk-layer.ts)
+ * only (the CLI, the tests and the local runner keep the SDK's full chain).
  *
  * Why: the full chain also carries SSO, shared-config profiles with role assumption, credential processes, web
  * identity and the EC2 instance metadata service, each with its own nested STS/SSO/OIDC clients: about 90 KB of

@@ -12,7 +12,8 @@
  * of its container (Lambda reuses them across invocations). `ports` ({@link HandlerPorts}) names what the handler
  * really uses: its AWS services (the client constants of functions/aws/clients.ts), and {@link S3_RUN_STORE} and
  * {@link SNS_NOTIFIER} where it uses them. Only those are built, and, since each is a constant the handler imports,
- * only their SDK clients are bundled into its Lambda (infra/handler-bundle.ts; test/infra/bundle-size.test.ts).
+ * only their SDK clients are imported by its Lambda bundle, from the SDK layer (infra/handler-bundle.ts,
+ * infra/sdk-layer.ts; test/infra/bundle-size.test.ts).
  * The default provider builds them from the environment (BUNDLE_BUCKET, STATE_TABLE, TOPIC_ARN, AWS_* settings).
  * {@link setRunDependencies} replaces the provider: it is the composition seam for whoever hosts the handlers (a
  * local runner, a test that records each handler's calls or points it at another endpoint), and it clears what was
