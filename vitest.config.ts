@@ -5,6 +5,10 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // One synthesis of the operator stack per run, shared by every file that runs the synthesized state machines
+    // (test/support/synth-cache.ts); the set-up only makes the run's cache directory.
+    globalSetup: ['test/support/synth-cache-setup.ts'],
+    setupFiles: ['test/support/synth-cache.ts'],
     // The lockfile pins an AWS SDK that supports Node 20; its upgrade notice is noise in test output.
     env: {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
