@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Tags, Validations, type CfnResource } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, RemovalPolicy, Stack, Tags, Validations, type CfnResource } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
@@ -28,6 +28,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { BACKUP_ROLE_ENV } from '../functions/core/backup-plan-selection.ts';
 import { BUNDLE_MAC_KEY_ENV } from '../functions/core/bundle.ts';
+import { CONFIG_RULES_ENV } from '../functions/core/config/rules.ts';
 import { OPERATOR_TAG } from '../functions/core/plan/planner.ts';
 import { DRILL_TABLE_PREFIX } from '../functions/core/drill/names.ts';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -37,6 +38,7 @@ import { SeedStateMachine } from '../state-machines/seed.ts';
 import { DRILL_CADENCES, DrillStateMachines, type DrillFunctions } from '../state-machines/drill.ts';
 import { DRILL_SCHEDULE_WORKFLOW_TAG, DRILL_WORKFLOW_TAG } from '../functions/core/drill/workflow-tags.ts';
 import { HANDLERS, handlersOf } from '../functions/handlers/registry.ts';
+import { ConfigRemediation } from './config-remediation.ts';
 import { ConfigRules, type ConfigRulesProps } from './config-rules.ts';
 import { handlerCode } from './handler-bundle.ts';
 import { sdkLayerCode } from './sdk-layer.ts';
@@ -135,6 +137,7 @@ const HANDLER_SETTINGS: Record<HandlerName, HandlerSettings> = {
   'drill-record': { memoryMb: 256, timeout: Duration.minutes(1), description: 'Restore drills: record the verdict and metrics' },
   'seed-triggers': { memoryMb: 512, timeout: Duration.minutes(5), description: 'Seeding: which tables with spec.seed to seed now (one HeadObject each)' },
   seed: { memoryMb: 1024, timeout: Duration.minutes(15), description: 'Seeding: one part of a seed, streamed from S3, until its checkpoint' },
+  'config-events': { memoryMb: 256, timeout: Duration.minutes(1), description: 'AWS Config remediation: a batch of compliance-change events starts one Reconcile of their tables' },
 };
 
 /** The AWS managed policies of AWS Backup's service role, for backups and for restores. */
@@ -176,6 +179,8 @@ export class TableWarden extends Construct {
   readonly seed: StateMachine;
   /** The AWS Config rules (or another team's, by name): `configRules.environment()` gives a handler CONFIG_RULES. */
   readonly configRules: ConfigRules;
+  /** Event-driven remediation of Config findings: EventBridge rule → queue → config-events → Reconcile (infra/config-remediation.ts). */
+  readonly configRemediation: ConfigRemediation;
   /** The seed sources' object ARNs (IAM) and how cdk-nag prints them (acknowledgements). */
   private seedSourceArns: Array<{ arn: string; printed: string }> = [];
 
@@ -345,6 +350,18 @@ export class TableWarden extends Construct {
     this.acknowledgeDrillRoles();
     this.acknowledgeSeedRoles();
     // --- end of restore drills ------------------------------------------------------------------------------------
+
+    // --- AWS Config remediation (issue 11): compliance-change events → queue → config-events → one Reconcile ------
+    this.configRemediation = new ConfigRemediation(this, 'ConfigRemediation', {
+      handler: functions['config-events'],
+      handlerTimeout: HANDLER_SETTINGS['config-events'].timeout,
+      reconcile: this.stateMachine,
+      key: this.key,
+      topic: this.topic,
+      configRuleNames: this.configRules.configRuleNames,
+    });
+    functions['config-events'].addEnvironment(CONFIG_RULES_ENV, this.configRules.configRulesEnv());
+    // --- end of AWS Config remediation --------------------------------------------------------------------------
 
     this.createTriggers(props);
     this.createDrillSchedules(props);
@@ -678,6 +695,9 @@ export class TableWarden extends Construct {
       'dynamodb-backups': () => [regional('dynamodb', 'table', '*/backup/*')],
       'recovery-points': () => [regional('backup', 'recovery-point', '*', ArnFormat.COLON_RESOURCE_NAME)],
       'seed-sources': () => this.seedSourceArns.map((source) => source.arn),
+      // Created after the handlers (the state machine invokes them; the queue is ConfigRemediation's): resolved at synth.
+      'reconcile-state-machine': () => [Lazy.string({ produce: () => this.stateMachine.stateMachineArn })],
+      'config-events-queue': () => [Lazy.string({ produce: () => this.configRemediation.queue.queueArn })],
     };
     const conditions: Record<string, Record<string, unknown>> = { ...(grant.conditions ?? {}) };
     if (grant.viaServices) {
