@@ -253,12 +253,13 @@ describe('bundle bucket', () => {
     expect(resource(id).DeletionPolicy).toBe('Retain');
   });
 
-  it('expires run artefacts under runs/ only', () => {
+  it('expires run artefacts under runs/ and posture reports under reports/ only (never bundles)', () => {
     // Prepare
     const rules = (props(logicalId(stack.warden.bucket))['LifecycleConfiguration'] as { Rules: Array<Record<string, unknown>> }).Rules;
     // Assess
     expect(rules).toContainEqual(expect.objectContaining({ Prefix: 'runs/', ExpirationInDays: 90, Status: 'Enabled' }));
-    expect(rules.filter((rule) => 'ExpirationInDays' in rule && rule['Prefix'] !== 'runs/')).toEqual([]);
+    expect(rules).toContainEqual(expect.objectContaining({ Prefix: 'reports/', ExpirationInDays: 365, NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }));
+    expect(rules.filter((rule) => 'ExpirationInDays' in rule && rule['Prefix'] !== 'runs/' && rule['Prefix'] !== 'reports/')).toEqual([]);
   });
 
   it.each([
