@@ -223,6 +223,9 @@ export class TableWarden extends Construct {
       serverAccessLogsPrefix: 'bundle-bucket/',
       lifecycleRules: [
         { id: 'expire-runs', prefix: 'runs/', expiration: props.runRetention ?? Duration.days(90), noncurrentVersionExpiration: Duration.days(7) },
+        // Posture reports are the record people read: kept a year; reports/latest/ is overwritten by every run, so
+        // its old versions go after 30 days.
+        { id: 'expire-reports', prefix: 'reports/', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) },
         { id: 'expire-old-bundle-versions', prefix: 'bundles/', noncurrentVersionExpiration: Duration.days(365) },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
@@ -624,6 +627,7 @@ export class TableWarden extends Construct {
       'backup-plans': regional('backup', 'backup-plan:*'),
       bundles: `<${bucket}.Arn>/bundles/*`,
       runs: `<${bucket}.Arn>/runs/*`,
+      reports: `<${bucket}.Arn>/reports/*`,
       'drill-tables': regional('dynamodb', `table/${DRILL_TABLE_PREFIX}*`),
       'dynamodb-backups': regional('dynamodb', 'table/*/backup/*'),
       'recovery-points': regional('backup', 'recovery-point:*'),
@@ -688,6 +692,7 @@ export class TableWarden extends Construct {
       bucket: () => [this.bucket.bucketArn],
       bundles: () => [this.bucket.arnForObjects('bundles/*')],
       runs: () => [this.bucket.arnForObjects('runs/*')],
+      reports: () => [this.bucket.arnForObjects('reports/*')],
       topic: () => [this.topic.topicArn],
       'operator-key': () => [this.key.keyArn],
       'bundle-mac-key': () => [this.bundleMacKey.keyArn],
@@ -810,7 +815,7 @@ function ignoreRedundantRoleDependency(resource: CfnResource): void {
   resource.addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
 }
 
-type WildcardKind = 'tables' | 'kms-keys' | 'kms-aliases' | 'backup-vaults' | 'backup-plans' | 'bundles' | 'runs' | 'drill-tables' | 'dynamodb-backups' | 'recovery-points';
+type WildcardKind = 'tables' | 'kms-keys' | 'kms-aliases' | 'backup-vaults' | 'backup-plans' | 'bundles' | 'runs' | 'reports' | 'drill-tables' | 'dynamodb-backups' | 'recovery-points';
 
 const WILDCARD_REASONS: Record<WildcardKind, string> = {
   tables: 'The operator observes and reconciles every DynamoDB table declared in git (names unknown at deploy time), in this account and region only; no DeleteTable is granted.',
@@ -820,6 +825,7 @@ const WILDCARD_REASONS: Record<WildcardKind, string> = {
   'backup-plans': 'Backup plans and selections are named in policy.yaml (unknown at deploy time); read, create, tag only, in this account and region; nothing is deleted.',
   bundles: 'Desired-state bundles are keyed by git revision (unknown at deploy time); read-only, under bundles/ only.',
   runs: 'Run artefacts are keyed by execution name (unknown at deploy time); under runs/ only, which a lifecycle rule expires.',
+  reports: 'Posture reports are keyed by execution name (unknown at deploy time) plus reports/latest/; write-only, under reports/ only, which a lifecycle rule expires.',
   'drill-tables': 'Restore-drill copies are named tw-drill-<table>-<UTC time> at run time; only tables with that prefix, in this account and region; DeleteTable and UpdateTable only when the table also carries the tag tablewarden:drill=true.',
   'dynamodb-backups': 'Restore drills restore the newest on-demand backup of a declared table (names and backup ids unknown at deploy time), in this account and region; restore only.',
   'recovery-points': 'Restore drills restore the newest AWS Backup recovery point of a declared table (ids unknown at deploy time), in this account and region; StartRestoreJob only.',
