@@ -55,6 +55,8 @@ export interface StartLocalAwsOptions {
   region?: string;
   /** Don't echo the server's request log (default true). Its stderr is still kept for error messages. */
   quiet?: boolean;
+  /** Where the request log goes when not quiet (default: this process's stderr). */
+  requestLog?: NodeJS.WritableStream;
   /** Python interpreter; default `$TABLEWARDEN_PYTHON`, else `python3`. */
   python?: string;
   /** How long to wait for the server to answer, in ms (default 20 000). */
@@ -123,7 +125,7 @@ async function launch(options: StartLocalAwsOptions): Promise<{ aws: LocalAws; e
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-STDERR_KEPT);
-    if (!quiet) process.stderr.write(chunk);
+    if (!quiet) (options.requestLog ?? process.stderr).write(chunk);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
@@ -259,6 +261,15 @@ export interface ForegroundOptions {
   port?: number;
   /** Where the `endpoint: …` line goes; default stdout. */
   log?: (line: string) => void;
+  /** Where moto's request log goes; default this process's stderr. */
+  requestLog?: NodeJS.WritableStream;
+}
+
+/** A port for the local AWS: 0 (any free one) to 65535; anything else is refused before moto starts. */
+export function parsePort(value: string): number {
+  const port = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!Number.isInteger(port) || port > 65535) throw new Error(`--port '${value}': use a whole number from 0 to 65535 (0: any free port)`);
+  return port;
 }
 
 /**
@@ -268,7 +279,7 @@ export interface ForegroundOptions {
  */
 export async function runLocalAwsForeground(options: ForegroundOptions = {}): Promise<void> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const { aws, exited } = await launch({ port: options.port, quiet: false });
+  const { aws, exited } = await launch({ port: options.port, quiet: false, ...(options.requestLog ? { requestLog: options.requestLog } : {}) });
   log(`endpoint: ${aws.endpoint}`);
   await new Promise<void>((resolve, reject) => {
     let stopping = false;

@@ -3,12 +3,14 @@
  * Prints `endpoint: http://127.0.0.1:N` once it answers. `tablewarden local` calls the same function.
  */
 import { parseArgs } from 'node:util';
-import { runLocalAwsForeground } from './local-aws.ts';
+import { parsePort, runLocalAwsForeground } from './local-aws.ts';
 
 const { values } = parseArgs({ options: { port: { type: 'string', short: 'p' } } });
-const port = values.port === undefined ? undefined : Number(values.port);
-if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
-  process.stderr.write(`serve: --port must be a port number, got '${values.port}'\n`);
+let port: number | undefined;
+try {
+  port = values.port === undefined ? undefined : parsePort(values.port);
+} catch (error) {
+  process.stderr.write(`serve: ${(error as Error).message}\n`);
   process.exit(2);
 }
 

@@ -8,7 +8,9 @@
  * 1 could not run / 2 failed / 3 no recovery point / 4 copy not deleted; restore 0 restored and in its declared posture /
  * 1 refused or failed / 2 restored, a step pending; report 0 in sync / 2 drift / 1 errors (as plan).
  */
-import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parsePort } from '../../local/local-aws.ts';
 import { runApply } from './commands/apply.ts';
 import { DRILL_EXIT_CODES_HELP, runDrillCommand } from './commands/drill.ts';
 import { runLocal } from './commands/local.ts';
@@ -23,11 +25,25 @@ import { runValidate } from './commands/validate.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** `--port`, checked before anything starts (moto would print its own usage error, twice, or wrap 70000 around). */
+function portOption(value: string): number {
+  try {
+    return parsePort(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message.replace(/^--port '[^']*': /, ''));
+  }
+}
+
+/** The package's own version (one source: package.json), for --version. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 /** Build the program (exported so tests can drive it without a subprocess). */
 export function buildProgram(): Command {
   const program = new Command('tablewarden')
     .description('GitOps for DynamoDB security posture: validate, plan and enforce the tables declared in git.')
-    .version('0.1.0')
+    .version(packageVersion())
     .showHelpAfterError()
     .configureOutput({ outputError: (text, write) => write(text) });
 
@@ -103,7 +119,9 @@ export function buildProgram(): Command {
   program
     .command('local')
     .description('run the embedded local AWS (moto + gap layer) in the foreground; prints its endpoint when ready')
-    .option('--port <port>', 'port on 127.0.0.1 (default: a free one)', (value) => Number.parseInt(value, 10))
+    .option('--port <port>', 'port on 127.0.0.1, 0 to 65535 (default 0: a free one)', portOption)
+    .option('-v, --verbose', "print moto's request log on stderr (default: to a file named on stderr)")
+    .option('--log-file <path>', "where moto's request log goes (default: tablewarden-local-<pid>.log in the temporary directory)")
     .action(async (options) => {
       process.exitCode = await runLocal(options);
     });

@@ -2,7 +2,7 @@
  * The `tablewarden` binary as scripts use it: real subprocesses, exit codes, stdout/stderr.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -110,8 +110,11 @@ describe('tablewarden local', () => {
   it('prints its endpoint once ready, answers there, and stops cleanly (children included) on SIGTERM', async () => {
     // Prepare
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['bin/tablewarden.js', 'local'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const logFile = join(mkdtempSync(join(tmpdir(), 'tw-local-log-')), 'requests.log');
+    const child = spawn(process.execPath, ['bin/tablewarden.js', 'local', '--log-file', logFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     // Act
     const endpoint = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no endpoint line; stdout so far: ${stdout}`)), 30_000);
@@ -128,10 +131,30 @@ describe('tablewarden local', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     const code = await exited;
-    // Assess
+    // Assess: the request went to the log file, not to the terminal
     expect(answer.ok).toBe(true);
     expect(stdout.trim()).toBe(`endpoint: ${endpoint}`);
     expect(code).toBe(0);
     await expect(fetch(`${endpoint}/moto-api/`)).rejects.toThrow();
+    expect(stderr).toBe(`requests are logged to ${logFile} (--verbose prints them here)\n`);
+    expect(readFileSync(logFile, 'utf8')).toMatch(/GET \/moto-api\//);
   }, 60_000);
+
+  it.each(['abc', '70000', '-1', '80.5'])('refuses --port %s before starting anything, in one message', async (port) => {
+    // Act
+    const result = await tablewarden(['local', '--port', port], {});
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n')[0]).toBe(`error: option '--port <port>' argument '${port}' is invalid. use a whole number from 0 to 65535 (0: any free port)`);
+    expect(result.stderr).not.toMatch(/usage: moto|Traceback/i);
+  });
+});
+
+describe('tablewarden --version', () => {
+  it("prints package.json's version", async () => {
+    // Act
+    const result = await tablewarden(['--version'], {});
+    // Assess
+    expect(result.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+  });
 });
