@@ -85,7 +85,12 @@ export function sdkImportsOfBundle(code: string, metafile: Metafile): SdkImports
 /** The union of several bundles' SDK imports. */
 export function mergeSdkImports(all: SdkImports[]): SdkImports {
   const merged: Record<string, Set<string>> = {};
-  for (const imports of all) for (const [specifier, names] of Object.entries(imports)) for (const name of names) (merged[specifier] ??= new Set()).add(name);
+  for (const imports of all) {
+    for (const [specifier, names] of Object.entries(imports)) {
+      const set = (merged[specifier] ??= new Set()); // a bare `import "…"` (no names) still needs the package
+      for (const name of names) set.add(name);
+    }
+  }
   return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)).map(([specifier, names]) => [specifier, [...names].sort()]));
 }
 

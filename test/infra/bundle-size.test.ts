@@ -17,7 +17,7 @@ import { HANDLER_NAMES, HANDLERS, type HandlerName } from '../../functions/handl
 import { createOperatorApp } from '../../infra/app-factory.ts';
 import { handlerApiActions } from '../../infra/permissions.ts';
 import { BUNDLE_FILE, bundleHandler, handlerBuildOptions, inlineSchemaKeys, LAMBDA_CREDENTIALS } from '../../infra/handler-bundle.ts';
-import { buildSdkLayer, LAYER_CHUNK_DIR, LAYER_NODE_MODULES, layerEntrySource, sdkImportsOfBundle, type SdkImports, type SdkLayer } from '../../infra/sdk-layer.ts';
+import { buildSdkLayer, LAYER_CHUNK_DIR, LAYER_NODE_MODULES, layerEntrySource, mergeSdkImports, sdkImportsOfBundle, type SdkImports, type SdkLayer } from '../../infra/sdk-layer.ts';
 import { operatorLambdaLogicalIds } from '../../infra/synth.ts';
 import { REPO_ROOT } from '../../infra/table-warden.ts';
 import { createOperatorEnvironment } from '../../local/operator-env.ts';
@@ -330,6 +330,13 @@ describe('reading a bundle\'s SDK imports', () => {
       '@aws-sdk/client-sts': ['*'],
       '@aws-sdk/client-sns': [],
     });
+  });
+
+  it('merges the handlers\' imports, keeping a package imported for its side effects only', () => {
+    // Act
+    const merged = mergeSdkImports([{ '@aws-sdk/client-s3': ['S3Client'] }, { '@aws-sdk/client-sns': [] }, { '@aws-sdk/client-s3': ['GetObjectCommand', 'S3Client'] }]);
+    // Assess
+    expect(merged).toEqual({ '@aws-sdk/client-s3': ['GetObjectCommand', 'S3Client'], '@aws-sdk/client-sns': [] });
   });
 
   it('refuses require() and dynamic import() of the SDK, and an import it could not read', () => {
