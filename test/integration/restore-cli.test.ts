@@ -21,6 +21,7 @@ import { operatorStateTableInput } from '../../local/operator-env.ts';
 import { useLocalAws } from '../helpers/local-aws.ts';
 import { captureIo, unattended } from '../support/capture.ts';
 import { expectNoDrillTables } from '../support/drill-tables.ts';
+import { emulatorClock } from '../support/emulator-clock.ts';
 
 const local = useLocalAws();
 let clients: AwsClients;
@@ -38,8 +39,9 @@ async function backedUpCustomers(): Promise<void> {
   await clients.dynamodb.send(new CreateBackupCommand({ TableName: 'Customers', BackupName: 'before-incident' }));
 }
 
-const restore = (table: string | undefined, options: Partial<RestoreCommandOptions>, io = captureIo(), confirmation: Confirmation = unattended) =>
-  runRestoreCommand(table, { dir, ...options }, { io, clients, confirmation, pollMs: 100, progress: { now: () => 0 }, apply: { pollMs: 50 } });
+/** The command waits for the restore on the local AWS's clock: its backoff steps the emulated restore time, never sleeps. */
+const restore = async (table: string | undefined, options: Partial<RestoreCommandOptions>, io = captureIo(), confirmation: Confirmation = unattended) =>
+  runRestoreCommand(table, { dir, ...options }, { io, clients, confirmation, clock: await emulatorClock(local), pollMs: 100, progress: { now: () => 0 }, apply: { pollMs: 50 } });
 
 beforeEach(async () => {
   await local.reset();
