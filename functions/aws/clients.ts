@@ -202,7 +202,7 @@ export function createClientsOf(specs: readonly ClientSpec[], connection: AwsCon
 export function resolveConnection(connection: AwsConnection = {}): ResolvedConnection {
   const region = connection.region ?? nonEmpty(process.env['AWS_REGION']) ?? nonEmpty(process.env['AWS_DEFAULT_REGION']);
   if (region === undefined) {
-    throw new Error('No AWS region configured: pass connection.region or set AWS_REGION (or AWS_DEFAULT_REGION).');
+    throw new Error('No AWS region configured: set AWS_REGION (or AWS_DEFAULT_REGION), or give the connection a region.');
   }
   // Explicit credentials win over a profile.
   const credentials = connection.credentials !== undefined ? { ...connection.credentials } : undefined;

@@ -2,7 +2,8 @@
  * What `plan` and `apply` share before they diverge: read and validate desired-state/, check --table names,
  * and build the AWS clients.
  */
-import { createClients, type AwsClients } from '../aws/clients.ts';
+import { STSClient } from '@aws-sdk/client-sts';
+import { createClients, type AwsClients, type AwsConnection } from '../aws/clients.ts';
 import type { ValidationResult } from '../core/desired/parse.ts';
 import type { Plan } from '../core/model/plan.ts';
 import { TableWardenError } from '../core/errors.ts';
@@ -37,13 +38,45 @@ export interface RunContext {
 /** A problem with the command line itself (exit 1, nothing called). */
 export class UsageError extends Error {}
 
-/** Build the AWS clients from command-line options. */
-export function clientsFor(options: ConnectionOptions): AwsClients {
-  return createClients({
+/**
+ * The connection the command-line options describe, with the region resolved as the AWS CLI resolves it:
+ * `--region`, else AWS_REGION / AWS_DEFAULT_REGION, else the profile's `region` (--profile, else AWS_PROFILE, else
+ * `default`). The last step asks the SDK's own region provider (an unused client's `config.region()`), so the
+ * profile files are read by the same code that reads their credentials (SSO, credential_process, role chains).
+ */
+export async function cliConnection(options: ConnectionOptions): Promise<AwsConnection> {
+  const fromEnvironment = options.region ?? nonEmpty(process.env.AWS_REGION) ?? nonEmpty(process.env.AWS_DEFAULT_REGION);
+  const region = fromEnvironment ?? (await profileRegion(options.profile));
+  if (region === undefined) {
+    const profile = options.profile ?? nonEmpty(process.env.AWS_PROFILE) ?? 'default';
+    throw new UsageError(`no AWS region: pass --region, set AWS_REGION, or set region in profile '${profile}' (aws configure set region REGION --profile ${profile})`);
+  }
+  return {
+    region,
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
-    ...(options.region ? { region: options.region } : {}),
     ...(options.profile ? { profile: options.profile } : {}),
-  });
+  };
+}
+
+/** The region a shared-config profile names, through the SDK's provider; undefined when it names none. */
+async function profileRegion(profile: string | undefined): Promise<string | undefined> {
+  const probe = new STSClient(profile ? { profile } : {});
+  try {
+    return nonEmpty(await probe.config.region());
+  } catch {
+    return undefined; // "Region is missing": the caller says what to do
+  } finally {
+    probe.destroy();
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value?.trim() ? value.trim() : undefined;
+}
+
+/** Build the AWS clients from command-line options (region resolved as {@link cliConnection} says). */
+export async function clientsFor(options: ConnectionOptions): Promise<AwsClients> {
+  return createClients(await cliConnection(options));
 }
 
 /** Validate (diagnostics go to stderr, positioned) and prepare clients. Invalid tables are skipped, not fatal. */
@@ -53,7 +86,7 @@ export async function prepareRun(options: RunOptions, io: CommandIo, now: Date):
   if (unknown.length > 0) throw new UsageError(`--table ${unknown.join(', ')}: not declared in ${options.dir}/tables`);
   const only = options.table.length ? { only: options.table } : {};
   const allowDisruptive = options.allowDisruptive?.length ? { allowDisruptive: options.allowDisruptive } : {};
-  return { validation, clients: clientsFor(options), ...only, scope: { ...only, ...allowDisruptive } };
+  return { validation, clients: await clientsFor(options), ...only, scope: { ...only, ...allowDisruptive } };
 }
 
 /**

@@ -155,7 +155,7 @@ export async function runDrillCommand(tableName: string | undefined, options: Dr
   let ticker: ReturnType<typeof setInterval> | undefined;
   try {
     const request = await checkRequest(tableName, options, io, now());
-    const clients = dependencies.clients ?? clientsFor(options);
+    const clients = dependencies.clients ?? (await clientsFor(options));
     // --remote: the state machine first, so a missing one is one line and nothing starts.
     const remote = options.remote ? await remoteTarget(options, clients, dependencies) : undefined;
     progress = new DrillProgressRenderer(io.err, `drill ${request.table.name}`, dependencies.progress);

@@ -11,7 +11,7 @@ import { CallRecorder } from '../../aws/call-recorder.ts';
 import { publishBundle } from '../../aws/publish.ts';
 import { processIo, type CommandIo } from '../io.ts';
 import { readAndValidate } from '../read-desired.ts';
-import { reportFailure, type ConnectionOptions } from '../run-context.ts';
+import { cliConnection, reportFailure, type ConnectionOptions } from '../run-context.ts';
 
 /** Options of `tablewarden publish`. */
 export interface PublishOptions extends ConnectionOptions {
@@ -45,7 +45,7 @@ export async function runPublish(options: PublishOptions, io: CommandIo = proces
       return 1;
     }
     const endpoint = options.endpointUrl;
-    const connection = resolveConnection({ ...(endpoint ? { endpoint } : {}), ...(options.region ? { region: options.region } : {}), ...(options.profile ? { profile: options.profile } : {}) });
+    const connection = resolveConnection(await cliConnection(options));
     const calls = new CallRecorder();
     const s3 = createClient(S3Client, 's3', connection, calls, endpoint ? { forcePathStyle: true } : {});
     const kms = createClient(KMSClient, 'kms', connection, calls);

@@ -142,7 +142,7 @@ export async function runRestoreCommand(tableName: string | undefined, options: 
   const dir = options.dir ?? 'desired-state';
   try {
     const request = await checkRequest(tableName, options, io, now(), confirmation);
-    const clients = dependencies.clients ?? clientsFor(options);
+    const clients = dependencies.clients ?? (await clientsFor(options));
     const { table, to } = request;
 
     // Reads only, up to the restore: a taken name or a missing recovery point leaves the account untouched.

@@ -120,7 +120,7 @@ export async function runSeedCommand(table: string | undefined, options: SeedCom
   let progress: ProgressRenderer | undefined;
   try {
     const flags = await checkSeedFlags(table, options);
-    const clients = dependencies.clients ?? clientsFor(options);
+    const clients = dependencies.clients ?? (await clientsFor(options));
     let source: SeedSource;
     try {
       source = await openSeedSource(flags.from, { clients });
