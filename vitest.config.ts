@@ -1,8 +1,13 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // vitest's default is one worker fewer than the cores: ONE on the 2-core machines the suite runs on (CI, here), so
+    // the files ran one after another, leaving a core idle while a file waited (SDK retry pauses, process start-up) or
+    // its own local AWS (a Python process) worked. Two workers keep both cores busy; more cores keep vitest's default.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // One synthesis of the operator stack per run, shared by every file that runs the synthesized state machines
