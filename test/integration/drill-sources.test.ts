@@ -8,7 +8,6 @@ import { CreateBackupVaultCommand, StartBackupJobCommand } from '@aws-sdk/client
 import { BatchGetItemCommand, BatchWriteItemCommand, CreateBackupCommand, CreateTableCommand, UpdateContinuousBackupsCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand } from '@aws-sdk/client-kms';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RetryClock } from '../../functions/aws/apply/retry.ts';
 import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
 import { policyFileSchema } from '../../functions/core/desired/schema.ts';
 import type { DesiredTable } from '../../functions/core/model/desired.ts';
@@ -16,6 +15,7 @@ import { checkRestore, cleanupDrill, runDrillLocally, startDrill, tagCopyForClea
 import { operatorStateTableInput } from '../../local/operator-env.ts';
 import { useLocalAws } from '../helpers/local-aws.ts';
 import { expectNoDrillTables } from '../support/drill-tables.ts';
+import { emulatorClock } from '../support/emulator-clock.ts';
 
 const local = useLocalAws();
 const STATE_TABLE = 'tablewarden-state';
@@ -24,18 +24,6 @@ const POLICY = policyFileSchema.shape.spec.parse({});
 const ARN = (name: string) => `arn:aws:dynamodb:us-east-1:123456789012:table/${name}`;
 
 let clients: AwsClients;
-
-/** The drill's clock is the emulator's: sleeping advances it. */
-async function emulatorClock(): Promise<RetryClock> {
-  let offset = (await local.server.advanceClock(0)).getTime() - Date.now();
-  return {
-    now: () => Date.now() + offset,
-    sleep: async (ms) => {
-      offset = (await local.server.advanceClock(ms / 1000)).getTime() - Date.now();
-    },
-    random: () => 0.5,
-  };
-}
 
 async function setRestoreSeconds(seconds: number): Promise<void> {
   const response = await fetch(`${local.endpoint}/tablewarden/restore`, { method: 'POST', body: JSON.stringify({ seconds }) });
@@ -84,7 +72,7 @@ describe('restore drill sources and faults (strict local AWS)', () => {
     await seeded(clients.dynamodb, 12);
     await clients.backup.send(new CreateBackupVaultCommand({ BackupVaultName: 'tw-vault' }));
     await clients.backup.send(new StartBackupJobCommand({ BackupVaultName: 'tw-vault', ResourceArn: ARN('Orders'), IamRoleArn: ROLE }));
-    const clock = await emulatorClock();
+    const clock = await emulatorClock(local);
     // Act
     const report = await runDrillLocally({ clients, stateTable: STATE_TABLE }, { target: target({ source: 'aws-backup' }), backupRoleArn: ROLE }, { clock, pollMs: 5_000 });
     // Assess
@@ -101,7 +89,7 @@ describe('restore drill sources and faults (strict local AWS)', () => {
     await seeded(clients.dynamodb, 8);
     await clients.dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: 'Orders', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
     await local.server.advanceClock(600);
-    const clock = await emulatorClock();
+    const clock = await emulatorClock(local);
     // Act
     const report = await runDrillLocally({ clients, stateTable: STATE_TABLE }, { target: target({ source: 'pitr' }, { pointInTimeRecovery: { enabled: true } }) }, { clock, pollMs: 5_000 });
     // Assess
@@ -119,7 +107,7 @@ describe('restore drill sources and faults (strict local AWS)', () => {
     await clients.kms.send(new CreateAliasCommand({ AliasName: 'alias/tablewarden/orders', TargetKeyId: key.KeyMetadata!.KeyId }));
     await clients.kms.send(new DisableKeyCommand({ KeyId: key.KeyMetadata!.KeyId }));
     const drillTarget = target({}, { encryption: { type: 'CUSTOMER_MANAGED', kmsKeyAlias: 'alias/tablewarden/orders', rotationPeriodDays: 365 } });
-    const clock = await emulatorClock();
+    const clock = await emulatorClock(local);
     // Act
     const report = await runDrillLocally({ clients, stateTable: STATE_TABLE }, { target: drillTarget }, { clock });
     // Assess
@@ -153,7 +141,7 @@ describe('restore drill sources and faults (strict local AWS)', () => {
     // Prepare: every item sampled both ways (sampleSize above the count), a declared check; reads lose 30% of keys.
     await seeded(clients.dynamodb, 120);
     await clients.dynamodb.send(new CreateBackupCommand({ TableName: 'Orders', BackupName: 'b' }));
-    const clock = await emulatorClock();
+    const clock = await emulatorClock(local);
     await local.server.setFaults({ unprocessed: 0.3, seed: 17, services: ['dynamodb'], operations: ['BatchGetItem'] });
     // Act
     const report = await runDrillLocally(
@@ -174,7 +162,7 @@ describe('restore drill sources and faults (strict local AWS)', () => {
     // Prepare: every BatchGetItem key comes back unprocessed (AWS then answers ProvisionedThroughputExceeded).
     await seeded(clients.dynamodb, 10);
     await clients.dynamodb.send(new CreateBackupCommand({ TableName: 'Orders', BackupName: 'b' }));
-    const clock = await emulatorClock();
+    const clock = await emulatorClock(local);
     await local.server.setFaults({ unprocessed: 1, seed: 3, services: ['dynamodb'], operations: ['BatchGetItem'] });
     // One SDK attempt per call, in the SDK's standard mode: the SDK's own backoff and the adaptive mode's client-side
     // rate limiter (which slows every send after throttling, even at one attempt) wait in real time; the drill's
@@ -194,7 +182,7 @@ describe('restore drill sources and faults (strict local AWS)', () => {
     // Prepare
     await seeded(clients.dynamodb, 3);
     await clients.dynamodb.send(new CreateBackupCommand({ TableName: 'Orders', BackupName: 'b' }));
-    const clock = await emulatorClock();
+    const clock = await emulatorClock(local);
     const first = await startDrill({ clients, stateTable: STATE_TABLE }, { target: target({}), now: new Date(clock.now()).toISOString() }, { clock });
     // Act
     const second = runDrillLocally({ clients, stateTable: STATE_TABLE }, { target: target({}) }, { clock: { ...clock, now: () => clock.now() + 1_000 } });
@@ -216,7 +204,7 @@ describe('restore drill sources and faults (strict local AWS)', () => {
     await setRestoreSeconds(15 * 60);
     await seeded(clients.dynamodb, 3);
     await clients.dynamodb.send(new CreateBackupCommand({ TableName: 'Orders', BackupName: 'b' }));
-    const clock = await emulatorClock();
+    const clock = await emulatorClock(local);
     // Act
     const report = await runDrillLocally({ clients, stateTable: STATE_TABLE }, { target: target({ maxRestoreMinutes: 1 }) }, { clock, pollMs: 30_000 });
     // Assess
@@ -232,7 +220,7 @@ describe('restore drill sources and faults (strict local AWS)', () => {
     await clients.dynamodb.send(new CreateBackupCommand({ TableName: 'Orders', BackupName: 'b' }));
     // The SDK retries (8 attempts) in its standard mode: the adaptive mode's client-side rate limiter waits in real time.
     const faulted = createClients({ ...local.clientConfig, maxAttempts: 8, retryMode: 'standard' });
-    const clock = await emulatorClock();
+    const clock = await emulatorClock(local);
     await local.server.setFaults({ rate: 0.2, seed: 9, kinds: ['throttle', '5xx'], services: ['dynamodb'] });
     // Act
     const report = await runDrillLocally({ clients: faulted, stateTable: STATE_TABLE }, { target: target({}) }, { clock, pollMs: 2_000 });
@@ -249,7 +237,7 @@ describe('restore drill sources and faults (strict local AWS)', () => {
     await setRestoreSeconds(5);
     await seeded(clients.dynamodb, 3);
     await clients.dynamodb.send(new CreateBackupCommand({ TableName: 'Orders', BackupName: 'b' }));
-    const clock = await emulatorClock();
+    const clock = await emulatorClock(local);
     const deps = { clients, stateTable: STATE_TABLE };
     let drill = await startDrill(deps, { target: target({}), now: new Date(clock.now()).toISOString() }, { clock });
     while (drill.restore === 'restoring') {
