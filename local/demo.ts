@@ -12,11 +12,21 @@
  * Exits 1 unless every managed table converges, the seed's report matches the table, the drill passes and no
  * tw-drill-* table is left.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { StartBackupJobCommand } from '@aws-sdk/client-backup';
-import { DescribeTableCommand, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { createClients } from '../functions/aws/clients.ts';
+import { ConfigServiceClient, GetComplianceDetailsByConfigRuleCommand, PutConfigRuleCommand, StartConfigRulesEvaluationCommand } from '@aws-sdk/client-config-service';
+import { DescribeContinuousBackupsCommand, DescribeTableCommand, ListTablesCommand, ScanCommand, UpdateContinuousBackupsCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createClient, createClients } from '../functions/aws/clients.ts';
+import { renderProgress } from '../functions/cli/commands/reconcile.ts';
+import { compileConfigRuleParameters, defaultConfigRuleNames, managedConfigRule } from '../functions/core/config/rules.ts';
+import type { DesiredState } from '../functions/core/model/desired.ts';
+import { postureReportKeys } from '../functions/run/core/report.ts';
+import { advanceClock } from './clock.ts';
+import { complianceChangeEvent } from './config-events.ts';
+import { deliverConfigEventsLocally } from './workflow/config-events.ts';
 import { seedS3Client } from '../functions/aws/seed-source.ts';
 import { runDrillCommand } from '../functions/cli/commands/drill.ts';
 import { runSeedCommand } from '../functions/cli/commands/seed.ts';
@@ -37,6 +47,87 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const paint = painter(color);
 const step = (text: string) => process.stdout.write(`${paint('bold', '==>')} ${text}\n`);
+type LocalConnection = { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+
+/**
+ * AWS Config remediation (issue 11): the stack's managed rules evaluate the account; PITR is turned off on Customers
+ * out of band; Config's evaluator flags it; the matching "Config Rules Compliance Change" event goes through the
+ * config-events handler (as its SQS batch) to the synthesized Reconcile, which puts PITR back; Config agrees again.
+ * The run's posture report (report.html, written by the report step to the operator bucket) is saved locally.
+ */
+async function configRemediation(connection: LocalConnection, desired: DesiredState): Promise<void> {
+  const config = new ConfigServiceClient(connection);
+  const clients = createClients(connection);
+  const names = defaultConfigRuleNames();
+  const parameters = compileConfigRuleParameters(desired);
+  step(`AWS Config: the stack's ${Object.keys(names).length} managed rules (PutConfigRule, parameters compiled from desired-state/) evaluate the account`);
+  for (const [ConfigRuleName, identifier] of Object.entries(names)) {
+    const rule = managedConfigRule(identifier);
+    await config.send(
+      new PutConfigRuleCommand({
+        ConfigRule: {
+          ConfigRuleName,
+          Source: { Owner: 'AWS', SourceIdentifier: identifier },
+          Scope: { ComplianceResourceTypes: [rule.resourceType] },
+          ...(Object.keys(parameters[identifier]).length ? { InputParameters: JSON.stringify(parameters[identifier]) } : {}),
+        },
+      }),
+    );
+  }
+  const pitrRule = Object.entries(names).find(([, identifier]) => identifier === 'DYNAMODB_PITR_ENABLED')![0];
+  const pitrOf = async (table: string) => {
+    const details = await config.send(new GetComplianceDetailsByConfigRuleCommand({ ConfigRuleName: pitrRule, Limit: 100 }));
+    return details.EvaluationResults?.find((result) => result.EvaluationResultIdentifier?.EvaluationResultQualifier?.ResourceId === table);
+  };
+  process.stdout.write(`    ${pitrRule} says Customers is ${(await pitrOf('Customers'))?.ComplianceType ?? 'not evaluated'}\n`);
+
+  step('Out of band: someone turns point-in-time recovery off on Customers (UpdateContinuousBackups)');
+  await clients.dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: 'Customers', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false } }));
+  // Config refuses a second StartConfigRulesEvaluation within a minute: a minute passes on the emulator's clock.
+  const evaluatedAt = await advanceClock(connection.endpoint, 61);
+  await config.send(new StartConfigRulesEvaluationCommand({ ConfigRuleNames: [pitrRule] }));
+  const finding = await pitrOf('Customers');
+  process.stdout.write(`    ${pitrRule} says Customers is ${finding?.ComplianceType ?? 'not evaluated'}${finding?.Annotation ? ` (${finding.Annotation})` : ''}\n`);
+
+  step('Config Rules Compliance Change → EventBridge → SQS → config-events → Reconcile of Customers only (synthesized state machine, real handlers)');
+  const event = complianceChangeEvent({
+    ruleName: pitrRule,
+    ruleArn: `arn:aws:config:${connection.region}:123456789012:config-rule/${pitrRule}`,
+    resourceType: 'AWS::DynamoDB::Table',
+    resourceId: 'Customers',
+    newType: finding?.ComplianceType === 'NON_COMPLIANT' ? 'NON_COMPLIANT' : 'COMPLIANT',
+    oldType: 'COMPLIANT',
+    ...(finding?.Annotation ? { annotation: finding.Annotation } : {}),
+    time: evaluatedAt,
+    account: '123456789012',
+    region: connection.region,
+  });
+  const startedAt = Date.now();
+  const delivered = await deliverConfigEventsLocally({ clientConfig: connection, events: [event], now: evaluatedAt, onEvent: (runEvent) => {
+    const line = renderProgress(runEvent, startedAt, paint);
+    if (line) process.stdout.write(line);
+  } });
+  const run = delivered.runs[0];
+  const pitr = (await clients.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: 'Customers' }))).ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus;
+  await advanceClock(connection.endpoint, 61);
+  await config.send(new StartConfigRulesEvaluationCommand({ ConfigRuleNames: [pitrRule] }));
+  const after = await pitrOf('Customers');
+  const remediated = delivered.runs.length === 1 && run?.result.status === 'SUCCEEDED' && pitr === 'ENABLED' && after?.ComplianceType === 'COMPLIANT';
+  process.stdout.write(
+    `\n    ${delivered.runs.length} reconcile started (${run?.name ?? 'none'}, input ${JSON.stringify(run?.input ?? null)}); PITR on Customers: ${pitr}; ${pitrRule}: ${after?.ComplianceType ?? 'not evaluated'} ${remediated ? paint('green', '(remediated)') : paint('red', '(NOT remediated)')}\n`,
+  );
+  if (!remediated) {
+    process.exitCode = 1;
+    return;
+  }
+
+  // The report step of that run wrote the posture report to the operator bucket; keep a local copy to open.
+  const s3 = createClient(S3Client, 's3', clients.connection, clients.calls, { forcePathStyle: true });
+  const html = await s3.send(new GetObjectCommand({ Bucket: process.env.BUNDLE_BUCKET!, Key: `${postureReportKeys.prefix(run.name)}report.html` }));
+  const saved = join(tmpdir(), `tablewarden-report-${run.name}.html`);
+  writeFileSync(saved, await html.Body!.transformToString());
+  step(`Posture report of that run: s3://${process.env.BUNDLE_BUCKET}/${postureReportKeys.prefix(run.name)}report.html, saved as ${saved} (open it in a browser)`);
+}
 
 step('Starting the local AWS (moto 5.2.1 + tablewarden gap layer)');
 const local = await startLocalAws();
@@ -107,6 +198,7 @@ try {
       const left = (await drillTables()).filter((name) => !before.has(name));
       process.stdout.write(`\n    drill exit code ${drilled.exitCode}; tw-drill-* tables the drill left: ${left.length === 0 ? paint('green', 'none') : paint('red', left.join(', '))}\n`);
       if (drilled.exitCode !== 0 || left.length > 0) process.exitCode = 1;
+      else await configRemediation(connection, desired);
     }
   }
 } finally {
