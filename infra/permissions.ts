@@ -38,7 +38,12 @@ export { HANDLER_NAMES, type HandlerName };
  *   authorised on;
  * - `recovery-points`: AWS Backup recovery points, what StartRestoreJob is authorised on;
  * - `reconcile-state-machine`: the Reconcile state machine (config-events starts it);
- * - `config-events-queue`: the queue of AWS Config compliance-change events (infra/config-remediation.ts).
+ * - `config-events-queue`: the queue of AWS Config compliance-change events (infra/config-remediation.ts);
+ * - `config-rules`: the AWS Config rules the sweep reads and re-evaluates. Both actions are authorised on the
+ *   ConfigRule resource (`arn:${Partition}:config:${Region}:${Account}:config-rule/${ConfigRuleId}`, Service
+ *   Authorization Reference, https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsconfig.html).
+ *   The ARN holds the rule's ID, not its name: the stack's own rules are named by their ARNs; rules another team
+ *   owns (known by name only) by `config-rule/*` of the stack's account and region.
  */
 export type ResourceKind =
   | 'any'
@@ -61,7 +66,8 @@ export type ResourceKind =
   | 'recovery-points'
   | 'seed-sources'
   | 'reconcile-state-machine'
-  | 'config-events-queue';
+  | 'config-events-queue'
+  | 'config-rules';
 
 /** IAM condition block: operator → key → value(s). */
 export type Conditions = Record<string, Record<string, string | string[]>>;
@@ -252,6 +258,15 @@ export const OWN_RESOURCE_GRANTS: Readonly<Record<HandlerName, readonly Grant[]>
     { sid: 'StateTableKey', actions: DYNAMODB_KEY_USE, resources: ['operator-key'], viaServices: ['dynamodb'] },
     { sid: 'BucketAndTopicKey', actions: [...new Set([...S3_KEY_USE, ...SNS_KEY_USE])], resources: ['operator-key'], viaServices: ['s3', 'sns'] },
   ],
+  // The nightly Config sweep: its findings document in runs/ (ListBucket: the re-evaluation reads it back and a
+  // sweep that failed left none, which S3 answers 404 only with ListBucket), Config's compliance reads and
+  // re-evaluation, nothing else.
+  'config-sweep': [
+    { sid: 'ListBucket', actions: ['s3:ListBucket'], resources: ['bucket'] },
+    { sid: 'RunArtefacts', actions: ['s3:GetObject', 's3:PutObject'], resources: ['runs'] },
+    { sid: 'BucketKey', actions: S3_KEY_USE, resources: ['operator-key'], viaServices: ['s3'] },
+    { sid: 'ConfigCompliance', actions: ['config:GetComplianceDetailsByConfigRule', 'config:StartConfigRulesEvaluation'], resources: ['config-rules'] },
+  ],
   // ---- Restore drills: the operator's own resources (the drill grants proper are DRILL_GRANTS below).
   'drill-targets': [
     { sid: 'ListBucket', actions: ['s3:ListBucket'], resources: ['bucket'] },
@@ -428,6 +443,7 @@ export const HANDLER_CONTROL_ACCESS: Readonly<Record<HandlerName, 'none' | 'inde
   gate: 'none',
   'apply-batch': 'apply',
   report: 'none',
+  'config-sweep': 'none',
   'drill-targets': 'none',
   'drill-start': 'none',
   'drill-check': 'none',

@@ -129,6 +129,7 @@ const HANDLER_SETTINGS: Record<HandlerName, HandlerSettings> = {
   gate: { memoryMb: 256, timeout: Duration.seconds(30), description: 'Account-wide blast-radius guard over every batch plan' },
   'apply-batch': { memoryMb: 1024, timeout: Duration.minutes(15), description: 'Apply one round of approved changes to one batch' },
   report: { memoryMb: 512, timeout: Duration.minutes(5), description: 'Write the run report, table history, and notify' },
+  'config-sweep': { memoryMb: 512, timeout: Duration.minutes(5), description: 'Nightly AWS Config sweep: NON_COMPLIANT resources of every rule, and re-evaluation after the run' },
   'drill-targets': { memoryMb: 512, timeout: Duration.minutes(2), description: 'Restore drills: the tables of a cadence, or one table\'s declared spec, from the bundle' },
   'drill-start': { memoryMb: 256, timeout: Duration.minutes(2), description: 'Restore drills: start the restore into a tw-drill- copy' },
   'drill-check': { memoryMb: 256, timeout: Duration.minutes(1), description: 'Restore drills: one look at the restore' },
@@ -288,6 +289,8 @@ export class TableWarden extends Construct {
     functions['drill-start'].addEnvironment(BACKUP_ROLE_ENV, this.backupRole.roleArn);
     // Seeding: both seed Lambdas refuse sources outside the granted locations with a clear error (not AccessDenied).
     for (const handler of handlersOf('seed')) functions[handler].addEnvironment('SEED_SOURCES', seedSources.join(','));
+    // The nightly Config sweep reads the rules' findings and asks for their re-evaluation: their names (CONFIG_RULES).
+    functions['config-sweep'].addEnvironment(CONFIG_RULES_ENV, this.configRules.configRulesEnv());
     this.roles = roles;
     this.functions = functions;
 
@@ -600,6 +603,12 @@ export class TableWarden extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: `These actions have no resource-level permissions, so AWS requires "*": ${wildcardActions.join(', ')}.`,
     });
+    if (grants.some((grant) => grant.resources.includes('config-rules')) && this.configRuleArns().some((arn) => arn.endsWith('config-rule/*'))) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:config:<AWS::Region>:<AWS::AccountId>:config-rule/*]',
+        reason: "The Config rules are another team's, known by name only, and a ConfigRule ARN holds the rule's ID, not its name: config-rule/* of this account and region, for the two compliance actions only (read results, start an evaluation).",
+      });
+    }
     if (grants.some((grant) => grant.resources.includes('seed-sources'))) {
       for (const { printed } of this.seedSourceArns) {
         Validations.of(role).acknowledge({
@@ -676,6 +685,17 @@ export class TableWarden extends Construct {
     });
   }
 
+  /**
+   * The Config rules the sweep may read and re-evaluate, by ARN (which holds the rule's ID, not its name): the rules
+   * this stack deploys; when any configured rule is not deployed here (another team's, known by name only),
+   * `config-rule/*` of this account and region, the narrowest ARN a name allows.
+   */
+  configRuleArns(): string[] {
+    const deployed = Object.values(this.configRules.rules).map((rule) => rule.configRuleArn);
+    const configured = Object.keys(this.configRules.configRuleNames).length;
+    return deployed.length > 0 && deployed.length === configured ? deployed : [Stack.of(this).formatArn({ service: 'config', resource: 'config-rule', resourceName: '*' })];
+  }
+
   private renderGrant(grant: Grant, backupRoleArns: string[]): PolicyStatement {
     const stack = Stack.of(this);
     const regional = (service: string, resource: string, resourceName: string, arnFormat = ArnFormat.SLASH_RESOURCE_NAME) =>
@@ -700,6 +720,7 @@ export class TableWarden extends Construct {
       'dynamodb-backups': () => [regional('dynamodb', 'table', '*/backup/*')],
       'recovery-points': () => [regional('backup', 'recovery-point', '*', ArnFormat.COLON_RESOURCE_NAME)],
       'seed-sources': () => this.seedSourceArns.map((source) => source.arn),
+      'config-rules': () => this.configRuleArns(),
       // Created after the handlers (the state machine invokes them; the queue is ConfigRemediation's): resolved at synth.
       'reconcile-state-machine': () => [Lazy.string({ produce: () => this.stateMachine.stateMachineArn })],
       'config-events-queue': () => [Lazy.string({ produce: () => this.configRemediation.queue.queueArn })],

@@ -1,7 +1,8 @@
 /**
- * The Reconcile workflow: lock → load the desired state (and the account index, once) → plan every batch →
- * blast-radius gate → apply every batch, each as one child execution of ApplyBatchRounds that runs the batch's
- * approved plan in rounds (waiting in the state machine while DynamoDB settles) → report → unlock.
+ * The Reconcile workflow: lock → load the desired state (and the account index, once) → (nightly: sweep AWS
+ * Config's NON_COMPLIANT findings) → plan every batch → blast-radius gate → apply every batch, each as one child
+ * execution of ApplyBatchRounds that runs the batch's approved plan in rounds (waiting in the state machine while
+ * DynamoDB settles) → report → unlock → (nightly: ask Config to evaluate its rules again).
  *
  * Why it looks like this:
  * - JSONPath only, INLINE Maps only, no `Assign`, no task tokens: the synthesized ASL is also run locally by
@@ -79,6 +80,9 @@ export const RECONCILE_TASK_STATES = {
   ReleaseLock: 'lock',
   ReportFailure: 'report',
   ReleaseLockAfterFailure: 'lock',
+  // The nightly run's AWS Config sweep (trigger 'schedule'): findings after load, re-evaluation after unlock.
+  SweepConfig: 'config-sweep',
+  ReevaluateConfig: 'config-sweep',
   // The seeding step (present when the stack wires seeding in: TableWarden does).
   FindSeeds: 'seed-triggers',
 } as const satisfies Record<string, HandlerName>;
@@ -350,6 +354,15 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
   );
   catchInto(load, onLoadFailed);
 
+  // 3b. The nightly run sweeps AWS Config: every rule's NON_COMPLIANT resources, all pages, into the run store (the
+  //     report compares them with the plans). Nothing else changes: the nightly run is a full run, so every table
+  //     Config lists that exists is already in its batches. A sweep that fails leaves the run as it is (the report
+  //     then has no Config section, and the config-sweep alarm fires): Config's view must never stop a reconcile.
+  const sweepConfig = invoke('SweepConfig', 'config-sweep', { action: 'sweep', runId }, '$.config');
+  const configNotSwept = new Pass(scope, 'ConfigNotSwept', { comment: 'The sweep failed; the run goes on without Config findings.', parameters: { failed: true }, resultPath: '$.config' });
+  sweepConfig.addCatch(configNotSwept, { errors: ['States.ALL'], resultPath: '$.config' });
+  const nightlySweep = new Choice(scope, 'NightlySweep?').when(Condition.stringEquals('$.trigger', 'schedule'), sweepConfig);
+
   // 4. Plan every batch side by side; each result is cut to what the gate adds up (200 batches stay a few KiB).
   const planBatch = invoke('PlanBatch', 'plan-batch', { runId: JsonPath.stringAt('$.runId'), batch: JsonPath.objectAt('$.batch') }, undefined, {
     index: JsonPath.numberAt('$.index'),
@@ -440,10 +453,25 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
   catchInto(releaseLock, onReleaseFailed);
   const markSucceeded = new Pass(scope, 'MarkSucceeded', { result: Result.fromString('succeeded'), resultPath: '$.outcome' });
   const done = new Succeed(scope, 'Done', { outputPath: '$.report' });
-  markSucceeded.next(report).next(releaseLock).next(props.seeding ? seedingStates(scope, props.seeding, done) : done);
+  const afterRun = props.seeding ? seedingStates(scope, props.seeding, done) : done;
+  // 8. Nightly, after an apply run that was not blocked released its lock: ask Config to evaluate its rules again, so the tables the run
+  //    remediated turn COMPLIANT there without waiting for Config's own schedule. After the release (it needs no
+  //    lock); a failure is caught and the run stands (the next night asks again).
+  const reevaluateConfig = invoke('ReevaluateConfig', 'config-sweep', { action: 'evaluate', runId }, '$.configEvaluation');
+  const configNotReevaluated = new Pass(scope, 'ConfigNotReevaluated', { comment: 'StartConfigRulesEvaluation failed; the run stands.', parameters: { failed: true }, resultPath: '$.configEvaluation' });
+  reevaluateConfig.addCatch(configNotReevaluated, { errors: ['States.ALL'], resultPath: '$.configEvaluation' });
+  reevaluateConfig.next(afterRun);
+  configNotReevaluated.next(afterRun);
+  const afterRelease = new Choice(scope, 'ReevaluateConfig?')
+    .when(Condition.and(Condition.stringEquals('$.trigger', 'schedule'), Condition.stringEquals('$.mode', 'apply'), Condition.stringEquals('$.outcome', 'succeeded')), reevaluateConfig)
+    .otherwise(afterRun);
+  markSucceeded.next(report).next(releaseLock).next(afterRelease);
   const markBlocked = new Pass(scope, 'MarkBlocked', { result: Result.fromString('blocked'), resultPath: '$.outcome' }).next(report);
 
-  acquireLock.next(load).next(planBatches).next(beforeGate);
+  acquireLock.next(load).next(nightlySweep.otherwise(planBatches));
+  sweepConfig.next(planBatches);
+  configNotSwept.next(planBatches);
+  planBatches.next(beforeGate);
   gate.next(
     new Choice(scope, 'GateDecision')
       .when(Condition.stringEquals('$.mode', 'plan'), nothingApplied('PlanOnly').next(markSucceeded))

@@ -37,6 +37,8 @@ export const HANDLERS = {
   gate: { file: 'functions/handlers/gate.ts', functionId: 'Gate', workflow: 'reconcile' },
   'apply-batch': { file: 'functions/handlers/apply-batch.ts', functionId: 'ApplyBatch', workflow: 'reconcile' },
   report: { file: 'functions/handlers/report.ts', functionId: 'Report', workflow: 'reconcile' },
+  // The nightly run's AWS Config sweep (issue 11): NON_COMPLIANT resources after load, re-evaluation after unlock.
+  'config-sweep': { file: 'functions/handlers/config-sweep.ts', functionId: 'ConfigSweep', workflow: 'reconcile' },
   // Restore drills (state-machines/drill.ts). Split by what each may touch (infra/permissions.ts): only drill-cleanup
   // may delete a table, and only a drill copy.
   'drill-targets': { file: 'functions/handlers/drill-targets.ts', functionId: 'DrillTargets', workflow: 'drill' },

@@ -14,6 +14,7 @@ import { renderPostureJson } from '../core/report/render-json.ts';
 import { renderPostureMarkdown } from '../core/report/render-md.ts';
 import { headline } from '../core/report/sections.ts';
 import type { BatchDocument, PlanDocument, RoundDocument, TableProgress } from './core/documents.ts';
+import { configReportSection } from './config-sweep.ts';
 import { parseResultKey, runKeys } from './core/keys.ts';
 import { buildReport, POSTURE_CONTENT_TYPES, postureReportKeys, tableRunResults, type FailedBatch, type ReportInput, type RunReport } from './core/report.ts';
 import type { RunDependencies, RunStore } from './ports.ts';
@@ -66,7 +67,10 @@ export async function reportRun({ clients, store, notifier, stateTable }: RunDep
   const report = buildReport(reportInput);
   const reportKey = runKeys.report(request.runId);
   const finishedAt = request.now.toISOString();
-  const { now: _now, disagreements, ...input } = request;
+  // The nightly Config sweep's findings beside these plans (functions/run/config-sweep.ts); none on other runs.
+  const config = await configReportSection(store, request.runId, plans);
+  const { now: _now, disagreements: given, ...input } = request;
+  const disagreements = given ?? config?.disagreements;
   const postureLocation = store.where(postureReportKeys.prefix(request.runId));
   await store.put(reportKey, {
     ...input,
@@ -75,7 +79,7 @@ export async function reportRun({ clients, store, notifier, stateTable }: RunDep
     tables: report.tables,
     failedBatches: report.failedBatches,
     totals: report.totals,
-    ...(disagreements ? { config: { disagreements } } : {}),
+    ...(config || disagreements ? { config: { ...config, disagreements } } : {}),
     posture: postureLocation,
   });
 

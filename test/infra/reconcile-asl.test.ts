@@ -29,6 +29,7 @@ import {
   type PlanBatchResult,
   type ReportResult,
 } from '../../functions/handlers/contracts.ts';
+import { configSweepEventSchema } from '../../functions/handlers/config-contracts.ts';
 import { seedTriggersEventSchema } from '../../functions/handlers/seed-contracts.ts';
 import { synthesizeOperatorTemplate } from '../../infra/synth.ts';
 import { findUnsupportedAsl } from '../../local/workflow/guard.ts';
@@ -89,6 +90,9 @@ function contractStubs(): Record<TaskState, Stub> {
     },
     Report: report,
     ReportFailure: report,
+    // The nightly Config sweep and re-evaluation (test/workflow/config-sweep.test.ts runs them against the local AWS).
+    SweepConfig: async (event) => (parse(configSweepEventSchema, event), { action: 'sweep', findingsKey: 'runs/run-1/config/findings.json', rules: 7, nonCompliant: 3, missingRules: 0 }),
+    ReevaluateConfig: async (event) => (parse(configSweepEventSchema, event), { action: 'evaluate', started: 7, inProgress: 0, missing: 0 }),
     // The seeding step: nothing to seed (test/workflow/seed.test.ts runs it against the local AWS).
     FindSeeds: async (event) => (parse(seedTriggersEventSchema, event), { starts: [], counts: { declared: 0, started: 0, unchanged: 0, notReady: 0, deferred: 0, failed: 0 } }),
   };
@@ -271,7 +275,7 @@ describe('Reconcile, run locally', () => {
     const outcome = await run(asl, { trigger: 'schedule' }, { Gate: async () => ({ proceed: false, actions: 9, disruptiveTables: 3, reason: 'too many' }) });
     // Assess
     expect(outcome.error).toBeUndefined();
-    expect(states(outcome)).toEqual(['AcquireLock', 'LoadDesiredState', 'PlanBatch', 'PlanBatch', 'Gate', 'Report', 'ReleaseLock']);
+    expect(states(outcome)).toEqual(['AcquireLock', 'LoadDesiredState', 'SweepConfig', 'PlanBatch', 'PlanBatch', 'Gate', 'Report', 'ReleaseLock']);
     expect(eventsOf(outcome, 'Report')[0]).toMatchObject({ outcome: 'blocked' });
   });
 
@@ -467,6 +471,51 @@ describe('Reconcile, run locally', () => {
   });
 });
 
+describe('Reconcile, nightly AWS Config sweep', () => {
+  it('schedule: SweepConfig after load, before planning; ReevaluateConfig after the lock is released, before seeding', async () => {
+    // Act
+    const outcome = await run(asl, { trigger: 'schedule', mode: 'apply' });
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(states(outcome)).toEqual(['AcquireLock', 'LoadDesiredState', 'SweepConfig', 'PlanBatch', 'PlanBatch', 'Gate', 'ApplyBatch', 'ApplyBatch', 'Report', 'ReleaseLock', 'ReevaluateConfig', 'FindSeeds']);
+    expect(eventsOf(outcome, 'SweepConfig')).toEqual([{ action: 'sweep', runId: 'run-1' }]);
+    expect(eventsOf(outcome, 'ReevaluateConfig')).toEqual([{ action: 'evaluate', runId: 'run-1' }]);
+    expect(outcome.output).toMatchObject({ reportKey: 'runs/run-1/report.json', status: 'in-sync' });
+  });
+
+  it.each([
+    ['commit', 'apply'],
+    ['config', 'apply'],
+    ['manual', 'apply'],
+    ['schedule', 'plan'],
+  ])('trigger %s, mode %s: no re-evaluation (and a sweep only on schedule)', async (trigger, mode) => {
+    // Act
+    const outcome = await run(asl, { trigger, mode, ...(trigger === 'config' ? { tables: ['Orders'] } : {}) });
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(states(outcome)).not.toContain('ReevaluateConfig');
+    expect(states(outcome).includes('SweepConfig')).toBe(trigger === 'schedule');
+  });
+
+  it('a sweep that fails does not stop the run: it plans, applies and reports as usual', async () => {
+    // Act
+    const outcome = await run(asl, { trigger: 'schedule' }, { SweepConfig: async () => Promise.reject(named('AccessDeniedException')) });
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(states(outcome)).toEqual(['AcquireLock', 'LoadDesiredState', 'SweepConfig', 'PlanBatch', 'PlanBatch', 'Gate', 'ApplyBatch', 'ApplyBatch', 'Report', 'ReleaseLock', 'ReevaluateConfig', 'FindSeeds']);
+    expect(eventsOf(outcome, 'Report')[0]).toMatchObject({ outcome: 'succeeded' });
+  });
+
+  it('a re-evaluation that fails does not fail a run that converged: seeding still runs, the output is the report', async () => {
+    // Act
+    const outcome = await run(asl, { trigger: 'schedule' }, { ReevaluateConfig: async () => Promise.reject(named('ThrottlingException')) });
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(states(outcome).slice(-3)).toEqual(['ReleaseLock', 'ReevaluateConfig', 'FindSeeds']);
+    expect(outcome.output).toMatchObject({ reportKey: 'runs/run-1/report.json', status: 'in-sync' });
+  });
+});
+
 describe('maxDisruptivePercent ceiling', () => {
   let capped: Record<string, unknown>;
   const outdir = mkdtempSync(join(tmpdir(), 'tablewarden-asl-test-'));
@@ -477,7 +526,7 @@ describe('maxDisruptivePercent ceiling', () => {
     const stack = new Stack(new App({ outdir }), 'Ceiling');
     const fn = (id: string) => new LambdaFunction(stack, id, { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('export const handler = async () => ({})'), timeout: Duration.seconds(10) });
     new ReconcileStateMachine(stack, 'Reconcile', {
-      functions: { lock: fn('Lock'), 'load-desired-state': fn('Load'), 'plan-batch': fn('Plan'), gate: fn('Gate'), 'apply-batch': fn('Apply'), report: fn('Report') },
+      functions: { lock: fn('Lock'), 'load-desired-state': fn('Load'), 'plan-batch': fn('Plan'), gate: fn('Gate'), 'apply-batch': fn('Apply'), report: fn('Report'), 'config-sweep': fn('ConfigSweep') },
       maxDisruptivePercent: 10,
     });
     capped = reconcileAslFromTemplate(Template.fromStack(stack).toJSON());

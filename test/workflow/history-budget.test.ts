@@ -12,6 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { applyBatchEventSchema, gateEventSchema, loadEventSchema, lockEventSchema, planBatchEventSchema, reportEventSchema } from '../../functions/handlers/contracts.ts';
+import { configSweepEventSchema } from '../../functions/handlers/config-contracts.ts';
 import { seedEventSchema, seedTriggersEventSchema } from '../../functions/handlers/seed-contracts.ts';
 import { boundStarts, MAX_SEED_STARTS_PER_RUN, type SeedStart } from '../../functions/run/core/seed-trigger.ts';
 import { synthesizeOperator } from '../../infra/synth.ts';
@@ -225,6 +226,13 @@ function standIns(roundsPerBatch: number): Record<string, LocalLambdaHandler> {
       return { index: batch.index, round, pending: round + 1 < roundsPerBatch, waitSeconds: 0, applied: 99_999, failed: 99_999, resultKey: `runs/${RUN_ID}/results/${batch.index}/${round}.json` };
     },
     report: (event) => (reportEventSchema.parse(event), { reportKey: `runs/${RUN_ID}/report.json`, status: 'failed', notified: true, tables: TABLES, applied: 9_999_999, failed: 9_999_999 }),
+    // The nightly Config sweep and re-evaluation: counts and one key (the findings are in the run store).
+    'config-sweep': (event) => {
+      const { action } = configSweepEventSchema.parse(event);
+      return action === 'sweep'
+        ? { action, findingsKey: `runs/${RUN_ID}/config/findings.json`, rules: 99_999, nonCompliant: 9_999_999, missingRules: 99_999 }
+        : { action, started: 99_999, inProgress: 99_999, missing: 99_999 };
+    },
     // The seeding step: as many starts as one run carries (the bound is in count and bytes), each with a long URI.
     'seed-triggers': (event) => {
       seedTriggersEventSchema.parse(event);

@@ -14,6 +14,8 @@ export const runKeys = {
   /** One apply round of one batch; each round's document carries the batch's progress so far. */
   result: (runId: string, index: number, round: number) => `runs/${runId}/results/${pad(index, 5)}/${pad(round, 3)}.json`,
   report: (runId: string) => `runs/${runId}/report.json`,
+  /** The nightly sweep's AWS Config findings (functions/run/config-sweep.ts; ConfigFindings). */
+  configFindings: (runId: string) => `runs/${runId}/config/findings.json`,
   prefix: (runId: string, kind: 'plans' | 'results') => `runs/${runId}/${kind}/`,
 };
 
