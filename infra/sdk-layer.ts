@@ -60,6 +60,11 @@ const packageName = (specifier: string): string => specifier.split('/').slice(0,
  */
 export function sdkImportsOfBundle(code: string, metafile: Metafile): SdkImports {
   const [, output] = Object.entries(metafile.outputs).find(([file]) => file.endsWith(BUNDLE_FILE))!;
+  return sdkImportsOfOutput(code, output);
+}
+
+/** {@link sdkImportsOfBundle} for one output of a metafile. */
+function sdkImportsOfOutput(code: string, output: Metafile['outputs'][string]): SdkImports {
   const external = output.imports.filter((record) => record.external && SDK_SPECIFIER.test(record.path));
   const unsupported = external.filter((record) => record.kind !== 'import-statement');
   if (unsupported.length > 0) throw new Error(`the SDK layer serves static ES imports only; the bundle has ${unsupported.map((record) => `${record.kind} of ${record.path}`).join(', ')}`);
@@ -94,22 +99,27 @@ export function mergeSdkImports(all: SdkImports[]): SdkImports {
   return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)).map(([specifier, names]) => [specifier, [...names].sort()]));
 }
 
-/** The SDK imports of the handlers at `entries`, each bundled in memory exactly as {@link handlerBuildOptions} bundles it. */
+/**
+ * The SDK imports of the handlers at `entries`, bundled in memory with {@link handlerBuildOptions} (one build for all,
+ * so the modules they share are parsed once; no splitting, so each output is what that handler's bundle imports).
+ */
 export async function collectSdkImports(entries: readonly string[]): Promise<SdkImports> {
   const { build } = await import('esbuild');
-  const scratch = await mkdtemp(join(tmpdir(), 'tablewarden-sdk-imports-'));
-  try {
-    const all = await Promise.all(
-      entries.map(async (entry, index) => {
-        const result = await build({ ...handlerBuildOptions(entry, join(scratch, String(index))), write: false, metafile: true, sourcemap: false });
-        const code = result.outputFiles.find((file) => file.path.endsWith(BUNDLE_FILE))!.text;
-        return sdkImportsOfBundle(code, result.metafile);
-      }),
-    );
-    return mergeSdkImports(all);
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+  const scratch = join(tmpdir(), 'tablewarden-sdk-imports'); // never written (write: false); names the outputs
+  const result = await build({
+    ...handlerBuildOptions(entries[0]!, scratch),
+    entryPoints: entries.map((entry, index) => ({ in: entry, out: join(String(index), 'index') })),
+    outfile: undefined,
+    outdir: scratch,
+    outExtension: { '.js': '.mjs' },
+    write: false,
+    metafile: true,
+    sourcemap: false,
+  });
+  const code = new Map(result.outputFiles.map((file) => [file.path, file.text]));
+  const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith(BUNDLE_FILE));
+  if (outputs.length !== entries.length) throw new Error(`expected ${entries.length} handler outputs, esbuild wrote ${outputs.length}`);
+  return mergeSdkImports(outputs.map(([file, output]) => sdkImportsOfOutput(code.get(resolve(REPO_ROOT, file))!, output)));
 }
 
 /** The virtual module namespace of the layer's entries: `tablewarden-sdk-entry:<specifier>`. */
