@@ -10,7 +10,7 @@
  * those files changes the key (watch mode re-synthesizes). Any other options (bundling) are passed straight through.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject, vi } from 'vitest';
@@ -41,14 +41,35 @@ function cachedSynthesis(real: typeof Synth, options: Synth.SynthesizeOptions | 
   const cacheable = dir !== undefined && options !== undefined && options.bundle === false && Object.keys(options).length === 1;
   if (!cacheable) return real.synthesizeOperator(options);
   const file = join(dir, `operator-${sourceKey()}.json`);
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Synth.SynthesizedOperator;
-  const synthesized = real.synthesizeOperator(options);
-  // Written whole, then renamed: a file running at the same time reads either nothing or all of it.
-  const partial = `${file}.${process.pid}.tmp`;
-  writeFileSync(partial, JSON.stringify(synthesized));
-  renameSync(partial, file);
-  return JSON.parse(JSON.stringify(synthesized)) as Synth.SynthesizedOperator;
+  const read = () => JSON.parse(readFileSync(file, 'utf8')) as Synth.SynthesizedOperator;
+  if (existsSync(file)) return read();
+  // Files start in parallel (one per worker): the first to take the lock synthesizes; the others wait for its result
+  // (synthesis is synchronous, so they block), and synthesize themselves if it fails or takes too long.
+  const lock = `${file}.lock`;
+  let mine = false;
+  try {
+    writeFileSync(lock, String(process.pid), { flag: 'wx' });
+    mine = true;
+  } catch {
+    const until = Date.now() + LOCK_WAIT_MS;
+    while (!existsSync(file) && existsSync(lock) && Date.now() < until) Atomics.wait(SLEEP, 0, 0, 100);
+    if (existsSync(file)) return read();
+  }
+  try {
+    const synthesized = real.synthesizeOperator(options);
+    // Written whole, then renamed: a file running at the same time reads either nothing or all of it.
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, JSON.stringify(synthesized));
+    renameSync(partial, file);
+    return read();
+  } finally {
+    if (mine) rmSync(lock, { force: true });
+  }
 }
+
+/** How long a file waits for another file's synthesis before doing its own. */
+const LOCK_WAIT_MS = 90_000;
+const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 
 vi.mock('../../infra/synth.ts', async (importOriginal) => {
   const real = await importOriginal<typeof Synth>();
