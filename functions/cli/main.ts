@@ -39,6 +39,20 @@ function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
+/**
+ * Terraform users type `plan -out FILE`. Commander reads a single dash as a cluster of one-letter flags
+ * (`-o -u -t`), so `-out` and `-out=FILE` are rewritten to `--out` before parsing; nothing else is touched, and
+ * nothing after a `--`.
+ */
+export function normaliseArgv(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  return argv.map((argument, index) => {
+    if (end !== -1 && index > end) return argument;
+    if (argument === '-out') return '--out';
+    return argument.startsWith('-out=') ? `-${argument}` : argument;
+  });
+}
+
 /** Build the program (exported so tests can drive it without a subprocess). */
 export function buildProgram(): Command {
   const program = new Command('tablewarden')
@@ -53,19 +67,20 @@ export function buildProgram(): Command {
       .option('--region <region>', 'AWS region (default: AWS_REGION / AWS_DEFAULT_REGION)')
       .option('--profile <name>', 'named profile from ~/.aws/config');
   /** The options of commands that plan: which desired state, which tables, which output. */
-  const planning = (command: Command, verb: string) =>
+  const planning = (command: Command, verb: string, formats: readonly string[] = ['text', 'json']) =>
     connection(
       command
         .option('--dir <dir>', 'desired-state directory', 'desired-state')
         .option('--table <name>', `${verb} only this table (repeatable)`, collect, [])
         .option('--allow-disruptive <table...>', 'let disruptive changes to these tables through the blast-radius guard, for this run only (recorded in the plan)')
-        .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text')),
+        .addOption(new Option('--output <format>', 'output format').choices([...formats]).default('text')),
     );
 
   program
     .command('validate')
     .description('check desired-state/ without calling AWS; errors print as file:line:col field: message')
     .option('--dir <dir>', 'desired-state directory', 'desired-state')
+    .addOption(new Option('--output <format>', 'output format (sarif: for GitHub code scanning)').choices(['text', 'json', 'sarif']).default('text'))
     .action(async (options) => {
       process.exitCode = await runValidate(options);
     });
@@ -74,8 +89,10 @@ export function buildProgram(): Command {
     program
       .command('plan')
       .description('compare desired-state/ with the account and print what apply would change')
-      .option('-v, --verbose', 'also show tables in sync and every finding'),
+      .option('-v, --verbose', 'also show tables in sync and every finding')
+      .option('--out <file>', 'also save the plan to FILE (also spelled -out, as terraform), for `tablewarden apply FILE`'),
     'plan',
+    ['text', 'json', 'sarif'],
   ).action(async (options) => {
     process.exitCode = await runPlan(options);
   });
@@ -83,11 +100,12 @@ export function buildProgram(): Command {
   planning(
     program
       .command('apply')
-      .description('plan, ask for confirmation, make the changes, then observe again and report what converged')
+      .description('plan, ask for confirmation, make the changes, then observe again and report what converged; with FILE, apply exactly that saved plan (plan -out FILE) or refuse if desired-state/ or a table it changes has changed since')
+      .argument('[plan-file]', 'a plan saved by `tablewarden plan -out FILE`')
       .option('--auto-approve', 'apply without asking (required when stdin is not a terminal)'),
     'apply',
-  ).action(async (options) => {
-    process.exitCode = await runApply(options);
+  ).action(async (planFile: string | undefined, options) => {
+    process.exitCode = await runApply({ ...options, ...(planFile !== undefined ? { planFile } : {}) });
   });
 
   connection(
@@ -201,5 +219,5 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '');
 if (invokedDirectly) {
-  await buildProgram().parseAsync(process.argv);
+  await buildProgram().parseAsync(normaliseArgv(process.argv));
 }

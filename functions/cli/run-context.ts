@@ -4,7 +4,7 @@
  */
 import { STSClient } from '@aws-sdk/client-sts';
 import { createClients, type AwsClients, type AwsConnection } from '../aws/clients.ts';
-import type { ValidationResult } from '../core/desired/parse.ts';
+import type { SourceFile, ValidationResult } from '../core/desired/parse.ts';
 import type { Plan } from '../core/model/plan.ts';
 import { TableWardenError } from '../core/errors.ts';
 import { unknownTables } from '../run/core/batches.ts';
@@ -29,6 +29,8 @@ export interface RunOptions extends ConnectionOptions {
 /** A validated desired state and clients to act on it. */
 export interface RunContext {
   validation: ValidationResult;
+  /** The files read (a saved plan records their checksum). */
+  files: SourceFile[];
   clients: AwsClients;
   only?: string[];
   /** What to plan: `only` and `allowDisruptive`, ready for observeAndPlan. */
@@ -81,12 +83,12 @@ export async function clientsFor(options: ConnectionOptions): Promise<AwsClients
 
 /** Validate (diagnostics go to stderr, positioned) and prepare clients. Invalid tables are skipped, not fatal. */
 export async function prepareRun(options: RunOptions, io: CommandIo, now: Date): Promise<RunContext> {
-  const { validation } = await readAndValidate(options.dir, io, now);
+  const { validation, files } = await readAndValidate(options.dir, io, now);
   const unknown = unknownTables(validation.state, options.table);
   if (unknown.length > 0) throw new UsageError(`--table ${unknown.join(', ')}: not declared in ${options.dir}/tables`);
   const only = options.table.length ? { only: options.table } : {};
   const allowDisruptive = options.allowDisruptive?.length ? { allowDisruptive: options.allowDisruptive } : {};
-  return { validation, clients: await clientsFor(options), ...only, scope: { ...only, ...allowDisruptive } };
+  return { validation, files, clients: await clientsFor(options), ...only, scope: { ...only, ...allowDisruptive } };
 }
 
 /**

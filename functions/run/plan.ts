@@ -8,12 +8,12 @@ import { observeTables } from '../aws/observe.ts';
 import type { AccountIndex, ObservedAccount } from '../core/model/observed.ts';
 import type { Plan } from '../core/model/plan.ts';
 import { declaredTableNames } from '../core/plan/declared.ts';
-import { fingerprint } from '../core/plan/fingerprint.ts';
 import { aspectsFor, observeRequestFor } from '../core/plan/observe-request.ts';
 import { plan } from '../core/plan/planner.ts';
 import type { BatchDocument, PlanDocument } from './core/documents.ts';
 import { summarisePlan, type PlanSummary } from './core/gate.ts';
 import { runKeys } from './core/keys.ts';
+import { makePlanDocument } from './core/plan-document.ts';
 import { missingArtefact } from './errors.ts';
 import type { BatchRef } from './load.ts';
 import type { RunDependencies, RunStore } from './ports.ts';
@@ -48,8 +48,7 @@ export function planBatchDocument(document: BatchDocument, observed: ObservedAcc
     unmanaged: { names: document.unmanaged },
     ...(document.allowDisruptive ? { allowDisruptive: document.allowDisruptive } : {}),
   });
-  const fingerprints = Object.fromEntries(planned.tables.map((table) => [table.name, fingerprint(observed.tables[table.name])]));
-  return { revision: document.revision, plan: planned, fingerprints };
+  return makePlanDocument(document.revision, planned, observed);
 }
 
 /** Plan one batch and store its plan; returns the summary the gate adds up. */

@@ -1,5 +1,7 @@
 /**
- * `tablewarden apply`: plan, confirm, apply, observe again, and report what converged.
+ * `tablewarden apply`: plan, confirm, apply, observe again, and report what converged. `tablewarden apply FILE`
+ * applies a saved plan (`plan -out FILE`) instead of planning: exactly its actions, after checking that neither
+ * desired-state/ nor any table it changes has changed since (saved-plan.ts); otherwise it refuses before any write.
  *
  * Exit 0 when every managed table ends in sync; 2 when the only tables not in sync wait for a step DynamoDB won't
  * take yet (TTL's second step, an hour after the first: the report gives the time); 1 otherwise.
@@ -13,12 +15,15 @@ import { processIo, type CommandIo } from '../io.ts';
 import { warnAboutOrphanKeys } from '../orphan-keys.ts';
 import { applyExitCode, renderApplyEvent, renderApplyReport } from '../render-apply.ts';
 import { planToJson, renderPlanText } from '../render-plan.ts';
-import { checkAllowDisruptive, prepareRun, reportFailure, useColor, type RunOptions } from '../run-context.ts';
+import { checkAllowDisruptive, prepareRun, reportFailure, UsageError, useColor, type RunOptions } from '../run-context.ts';
+import { checkDesiredState, checkTables, checkTarget, clientTarget, readSavedPlanFile } from '../saved-plan.ts';
 
 /** Options of `tablewarden apply`. */
 export interface ApplyCommandOptions extends RunOptions {
   autoApprove?: boolean;
   output: 'text' | 'json';
+  /** `apply FILE`: apply exactly this saved plan (`plan -out FILE`) instead of planning now. */
+  planFile?: string;
 }
 
 /** How apply asks for confirmation; injectable for tests. */
@@ -63,13 +68,25 @@ export async function runApply(options: ApplyCommandOptions, dependencies: Apply
   const text = options.output === 'text';
   let lock: HeldCliLock | undefined;
   try {
+    // A saved plan is checked before anything else: the file, then desired-state/, then the account (below).
+    const saved = options.planFile === undefined ? undefined : await readSavedPlanFile(options.planFile);
+    if (saved && (options.table.length > 0 || options.allowDisruptive?.length)) {
+      throw new UsageError(`--table and --allow-disruptive can't change a saved plan's scope (${options.planFile}); run plan -out again with them`);
+    }
     const prepared = await prepareRun(options, io, now);
-    const { validation, scope } = prepared;
+    const { validation } = prepared;
+    const scope = saved ? { ...(saved.scope.tables ? { only: saved.scope.tables } : {}), ...(saved.scope.allowDisruptive ? { allowDisruptive: saved.scope.allowDisruptive } : {}) } : prepared.scope;
+    if (saved) checkDesiredState(saved, prepared.files);
     const clients = dependencies.clients ?? prepared.clients;
+    if (saved) checkTarget(saved, options.planFile!, await clientTarget(clients));
     // Before planning: what another run is changing must not be planned from.
     lock = await takeCliLock(clients, io, { ...dependencies.lock, text });
-    const { plan, observed } = await observeAndPlan(clients, validation.state, { now, ...scope });
-    checkAllowDisruptive(plan, options.allowDisruptive);
+    const fresh = await observeAndPlan(clients, validation.state, { now, ...scope });
+    // apply FILE runs the saved plan, and only on the tables it was made from.
+    if (saved) checkTables(saved, fresh.observed);
+    const { plan, observed } = saved ? { plan: saved.plan, observed: fresh.observed } : fresh;
+    if (!saved) checkAllowDisruptive(plan, options.allowDisruptive);
+    if (text && saved) io.out.write(`Applying the plan saved in ${options.planFile} at ${saved.createdAt} (desired state ${saved.desiredState.checksum.slice(0, 19)}…; every table unchanged since).\n\n`);
     if (text) io.out.write(renderPlanText(plan, { color }));
     if (plan.blocked) {
       if (!text) io.out.write(JSON.stringify({ plan: planToJson(plan), apply: { blocked: plan.blocked.reason, tables: [] } }, null, 2) + '\n');

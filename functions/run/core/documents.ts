@@ -16,7 +16,11 @@ export interface BatchDocument {
   allowDisruptive?: string[];
 }
 
-/** `runs/<runId>/plans/<n>.json`: the batch's plan, as approved, and what each table looked like when planned. */
+/**
+ * `runs/<runId>/plans/<n>.json`: the batch's plan, as approved, and what each table looked like when planned.
+ * The CLI's saved plan (`plan -out FILE`, saved-plan.ts SavedPlan) is this document plus its checks' metadata:
+ * one plan type for the CLI and the operator.
+ */
 export interface PlanDocument {
   revision: string;
   plan: Plan;

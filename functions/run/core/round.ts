@@ -10,7 +10,6 @@
  * and nothing runs on that table. Steps DynamoDB won't take yet (TTL's second step) are part of the approved plan
  * and run when due.
  */
-import { fingerprint } from '../../core/plan/fingerprint.ts';
 import { plan as planTables } from '../../core/plan/planner.ts';
 import { isSettled } from '../../core/plan/settled.ts';
 import { nextRoundWaitSeconds } from '../../core/plan/round-wait.ts';
@@ -19,10 +18,11 @@ import type { ObservedAccount } from '../../core/model/observed.ts';
 import type { Action, PendingStep, Plan, TablePlan } from '../../core/model/plan.ts';
 import type { PlanDocument, RoundDocument, TableFailure, TableProgress } from './documents.ts';
 import { regateTable, type Approval } from './gate.ts';
+import { fingerprintChange, isAffected } from './plan-document.ts';
 
 /** Does a table plan leave anything to do (actions or steps for later)? Refused and error tables never do. */
 function hasWork(table: TablePlan): boolean {
-  return table.status !== 'refused' && table.status !== 'error' && (table.actions.length > 0 || (table.pending?.length ?? 0) > 0);
+  return isAffected(table); // one definition with apply FILE's "affected table"
 }
 
 /** The progress a batch starts its first round with: every table with work, nothing run, nothing verified. */
@@ -122,11 +122,10 @@ export function pickRoundWork(input: RoundInput): RoundWork {
     const current = observed.tables[name];
     if (!entry.verified) {
       entry.verified = true;
-      const planned = stored.fingerprints[name];
-      const now_ = fingerprint(current);
-      if (planned !== now_) {
+      const difference = fingerprintChange(stored, name, current);
+      if (difference !== undefined) {
         const replanned = replanTable(desired, observed, name, now);
-        const changed = { planned: planned ?? 'unknown', observed: now_, actions: replanned?.actions.length ?? 0 };
+        const changed = { ...difference, actions: replanned?.actions.length ?? 0 };
         entry.changedSinceApproval = changed;
         if (!replanned || replanned.status === 'refused' || replanned.status === 'error') {
           entry.blocked = `changed since approval, and the re-plan ${replanned ? `is ${replanned.status}: ${replanned.error ?? replanned.refusals.map((refusal) => refusal.reason).join('; ')}` : 'found no table'}; nothing was changed`;
