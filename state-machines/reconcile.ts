@@ -388,7 +388,6 @@ export function reconcileDefinition(scope: Construct, props: ReconcileDefinition
       tables: JsonPath.numberAt('$.load.tables'),
       maxDisruptivePercent: JsonPath.numberAt('$.load.maxDisruptivePercent'),
       maxDisruptiveTables: JsonPath.numberAt('$.load.maxDisruptiveTables'),
-      allowDisruptive: JsonPath.listAt('$.load.allowDisruptive'),
       plans: JsonPath.listAt('$.plans'),
     },
     '$.gate',

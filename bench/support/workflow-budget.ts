@@ -39,10 +39,10 @@ const RUN_ID = 'r'.repeat(80);
 function standIns(tables: number, batchSize: number, roundsPerBatch: number): Record<string, LocalLambdaHandler> {
   const batchCount = Math.ceil(tables / batchSize);
   const batches = Array.from({ length: batchCount }, (_, index) => ({ index, key: `runs/${RUN_ID}/batches/${index}.json`, tables: batchSize }));
-  const approval = { disruptiveTables: tables, population: tables, maxDisruptivePercent: 100 };
+  const approval = { disruptiveTables: tables, population: tables, maxDisruptivePercent: 100, maxDisruptiveTables: tables };
   return {
     lock: (event) => ({ action: lockEventSchema.parse(event).action, owner: `arn:aws:states:us-east-1:123456789012:execution:Reconcile:${RUN_ID}`, expiresAt: '2030-01-01T00:00:00.000Z', released: true }),
-    'load-desired-state': (event) => (loadEventSchema.parse(event), { runId: RUN_ID, revision: 'f'.repeat(40), batches, tables, invalid: tables, unmanaged: tables, maxDisruptivePercent: 100 }),
+    'load-desired-state': (event) => (loadEventSchema.parse(event), { runId: RUN_ID, revision: 'f'.repeat(40), batches, tables, invalid: tables, unmanaged: tables, maxDisruptivePercent: 100, maxDisruptiveTables: tables }),
     'plan-batch': (event) => {
       const { batch } = planBatchEventSchema.parse(event);
       return { index: batch.index, planKey: `runs/${RUN_ID}/plans/${batch.index}.json`, tables: batchSize, actions: 99_999, disruptiveTables: batchSize, errors: batchSize, refused: batchSize, unmanaged: 99_999, population: 99_999 };

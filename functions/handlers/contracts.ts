@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { DEFAULT_BATCH_SIZE, RECONCILE_INPUT_DEFAULTS } from '../run/core/input.ts';
+import { DEFAULT_BATCH_SIZE, MAX_ALLOW_DISRUPTIVE, RECONCILE_INPUT_DEFAULTS } from '../run/core/input.ts';
 import type { AppliedRound } from '../run/apply.ts';
 import type { LoadedRun } from '../run/load.ts';
 
@@ -29,6 +29,8 @@ const schema = /* #__NO_SIDE_EFFECTS__ */ <T>(build: () => T): T => build();
 const nonEmpty = () => z.string().check(z.minLength(1));
 /** A whole number within [min, max] (max optional). */
 const int = (min?: number, max?: number) => z.int().check(...(min === undefined ? [] : [z.gte(min)]), ...(max === undefined ? [] : [z.lte(max)]));
+/** Table names allowed disruptive changes for one run (`--allow-disruptive`), at most MAX_ALLOW_DISRUPTIVE. */
+const allowList = () => z.array(z.string().check(z.minLength(1), z.maxLength(255))).check(z.maxLength(MAX_ALLOW_DISRUPTIVE));
 /** A percentage. */
 const percent = () => z.number().check(z.gte(0), z.lte(100));
 
@@ -43,7 +45,7 @@ export const reconcileInputSchema = schema(() => z.object({
   /** Seconds the state machine waits between apply rounds while DynamoDB settles. */
   waitSeconds: z._default(int(0, 3600), RECONCILE_INPUT_DEFAULTS.waitSeconds),
   /** Tables whose disruptive changes a person allowed for this run: the blast-radius guard skips them (recorded). */
-  allowDisruptive: z._default(z.array(nonEmpty()), [...RECONCILE_INPUT_DEFAULTS.allowDisruptive]),
+  allowDisruptive: z._default(allowList(), [...RECONCILE_INPUT_DEFAULTS.allowDisruptive]),
 }));
 export type ReconcileInput = z.output<typeof reconcileInputSchema>;
 
@@ -69,7 +71,7 @@ export const loadEventSchema = schema(() => z.object({
   revision: z._default(z.string(), 'latest'),
   tables: z._default(z.array(z.string()), []),
   batchSize: z._default(int(1, 500), DEFAULT_BATCH_SIZE),
-  allowDisruptive: z._default(z.array(nonEmpty()), []),
+  allowDisruptive: z._default(allowList(), []),
 }));
 export type LoadEvent = z.input<typeof loadEventSchema>;
 
@@ -104,7 +106,6 @@ export const approvalSchema = schema(() => z.object({
   population: int(0),
   maxDisruptivePercent: percent(),
   maxDisruptiveTables: int(0),
-  allowDisruptive: z.array(nonEmpty()),
 }));
 
 /**
@@ -117,7 +118,6 @@ export const gateEventSchema = schema(() => z.object({
   tables: int(0),
   maxDisruptivePercent: percent(),
   maxDisruptiveTables: int(0),
-  allowDisruptive: z.array(nonEmpty()),
   plans: z.array(z.pick(planBatchResultSchema, { actions: true, disruptiveTables: true, population: true })),
 }));
 export type GateEvent = z.input<typeof gateEventSchema>;

@@ -8,8 +8,8 @@ import { logger, parseEvent } from './runtime.ts';
 
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<GateResult> {
-  const { plans, maxDisruptivePercent, maxDisruptiveTables, allowDisruptive } = parseEvent(gateEventSchema, event, 'gate');
-  const verdict = gateRun(plans, { maxDisruptivePercent, maxDisruptiveTables }, allowDisruptive);
+  const { plans, maxDisruptivePercent, maxDisruptiveTables } = parseEvent(gateEventSchema, event, 'gate');
+  const verdict = gateRun(plans, { maxDisruptivePercent, maxDisruptiveTables });
   logger.info('gate', { actions: verdict.actions, disruptiveTables: verdict.disruptiveTables, population: verdict.approval.population, blocked: !verdict.proceed });
   return verdict;
 }

@@ -33,8 +33,6 @@ export interface LoadedRun {
   /** The policy's guard rails, needed by the gate. */
   maxDisruptivePercent: number;
   maxDisruptiveTables: number;
-  /** Tables whose disruptive changes were allowed for this run (the input's `allowDisruptive`). */
-  allowDisruptive: string[];
 }
 
 /** What to load. */
@@ -99,6 +97,5 @@ export async function loadRun({ clients, store }: RunDependencies, request: Load
     unmanaged: split.unmanaged,
     maxDisruptivePercent: desired.policy.blastRadius.maxDisruptivePercent,
     maxDisruptiveTables: desired.policy.blastRadius.maxDisruptiveTables,
-    allowDisruptive,
   };
 }

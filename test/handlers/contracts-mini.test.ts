@@ -19,6 +19,15 @@ describe('handler contracts (zod/mini)', () => {
     expect(report.batches).toEqual([]);
   });
 
+  it('take at most 25 tables in allowDisruptive (the list stays in the execution state)', () => {
+    // Act
+    const ok = reconcileInputSchema.safeParse({ trigger: 'manual', allowDisruptive: Array.from({ length: 25 }, (_, i) => `t${i}`) });
+    const tooMany = reconcileInputSchema.safeParse({ trigger: 'manual', allowDisruptive: Array.from({ length: 26 }, (_, i) => `t${i}`) });
+    // Assess
+    expect(ok.success).toBe(true);
+    expect(tooMany.success).toBe(false);
+  });
+
   it('name every bad field in English', () => {
     // Act
     const errors = [
@@ -39,7 +48,7 @@ describe('handler contracts (zod/mini)', () => {
     expect(errors.map((error) => error?.message)).toEqual([
       'lock: invalid event: action: Invalid option: expected one of "acquire"|"release"; owner: Too small: expected string to have >=1 characters; ttlSeconds: Invalid input: expected int, received number',
       'apply-batch: invalid event: batch.index: Too small: expected number to be >=0; waitSeconds: Too big: expected number to be <=3600; approval: Invalid input: expected object, received undefined',
-      'gate: invalid event: maxDisruptivePercent: Too big: expected number to be <=100; maxDisruptiveTables: Invalid input: expected number, received undefined; allowDisruptive: Invalid input: expected array, received undefined; plans.0.disruptiveTables: Invalid input: expected number, received undefined; plans.0.population: Invalid input: expected number, received undefined',
+      'gate: invalid event: maxDisruptivePercent: Too big: expected number to be <=100; maxDisruptiveTables: Invalid input: expected number, received undefined; plans.0.disruptiveTables: Invalid input: expected number, received undefined; plans.0.population: Invalid input: expected number, received undefined',
       'start: invalid event: (event): Invalid input: expected object, received null',
     ]);
   });

@@ -74,7 +74,7 @@ function contractStubs(): Record<TaskState, Stub> {
     ReleaseLockAfterFailure: lock,
     LoadDesiredState: async (event): Promise<LoadResult> => {
       const { runId } = parse(loadEventSchema, event);
-      return { runId, revision: 'abc123', batches: BATCHES, tables: 3, invalid: 0, unmanaged: 0, maxDisruptivePercent: 25, maxDisruptiveTables: 1, allowDisruptive: [] };
+      return { runId, revision: 'abc123', batches: BATCHES, tables: 3, invalid: 0, unmanaged: 0, maxDisruptivePercent: 25, maxDisruptiveTables: 1 };
     },
     PlanBatch: async (event): Promise<PlanBatchResult> => {
       const { batch } = parse(planBatchEventSchema, event);
@@ -82,7 +82,7 @@ function contractStubs(): Record<TaskState, Stub> {
     },
     Gate: async (event): Promise<GateResult> => {
       const { plans } = parse(gateEventSchema, event);
-      return { proceed: true, actions: plans.reduce((sum, plan) => sum + plan.actions, 0), disruptiveTables: 0, reason: 'within the blast radius', approval: { disruptiveTables: 0, population: 3, maxDisruptivePercent: 25, maxDisruptiveTables: 1, allowDisruptive: [] } };
+      return { proceed: true, actions: plans.reduce((sum, plan) => sum + plan.actions, 0), disruptiveTables: 0, reason: 'within the blast radius', approval: { disruptiveTables: 0, population: 3, maxDisruptivePercent: 25, maxDisruptiveTables: 1 } };
     },
     ApplyBatch: async (event): Promise<ApplyBatchResult> => {
       const { batch, round } = parse(applyBatchEventSchema, event);
@@ -253,8 +253,8 @@ describe('Reconcile, run locally', () => {
     expect(eventsOf(outcome, 'AcquireLock')).toEqual([expect.objectContaining({ action: 'acquire', owner: EXECUTION.Id })]);
     expect(eventsOf(outcome, 'LoadDesiredState')).toEqual([{ runId: 'run-1', revision: 'latest', tables: [], allowDisruptive: [], batchSize: 50 }]);
     expect(eventsOf(outcome, 'PlanBatch').map((event) => event['batch'])).toEqual(BATCHES);
-    expect(eventsOf(outcome, 'Gate')[0]).toMatchObject({ runId: 'run-1', tables: 3, maxDisruptivePercent: 25, maxDisruptiveTables: 1, allowDisruptive: [], plans: [{ index: 0 }, { index: 1 }] });
-    expect(eventsOf(outcome, 'ApplyBatch')).toEqual(BATCHES.map((batch) => ({ runId: 'run-1', batch, round: 0, waitSeconds: 0, approval: { disruptiveTables: 0, population: 3, maxDisruptivePercent: 25, maxDisruptiveTables: 1, allowDisruptive: [] } })));
+    expect(eventsOf(outcome, 'Gate')[0]).toMatchObject({ runId: 'run-1', tables: 3, maxDisruptivePercent: 25, maxDisruptiveTables: 1, plans: [{ index: 0 }, { index: 1 }] });
+    expect(eventsOf(outcome, 'ApplyBatch')).toEqual(BATCHES.map((batch) => ({ runId: 'run-1', batch, round: 0, waitSeconds: 0, approval: { disruptiveTables: 0, population: 3, maxDisruptivePercent: 25, maxDisruptiveTables: 1 } })));
     expect(eventsOf(outcome, 'Report')).toEqual([
       { runId: 'run-1', trigger: 'manual', mode: 'apply', revision: 'abc123', outcome: 'succeeded', batches: [{ index: 0, rounds: 1, applied: 1 }, { index: 1, rounds: 1, applied: 1 }] },
     ]);

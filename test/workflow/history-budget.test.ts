@@ -12,6 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { applyBatchEventSchema, gateEventSchema, loadEventSchema, lockEventSchema, planBatchEventSchema, reportEventSchema } from '../../functions/handlers/contracts.ts';
+import { MAX_ALLOW_DISRUPTIVE } from '../../functions/run/core/input.ts';
 import { configSweepEventSchema } from '../../functions/handlers/config-contracts.ts';
 import { seedEventSchema, seedTriggersEventSchema } from '../../functions/handlers/seed-contracts.ts';
 import { boundStarts, MAX_SEED_STARTS_PER_RUN, type SeedStart } from '../../functions/run/core/seed-trigger.ts';
@@ -198,6 +199,9 @@ function reconcileBudgets(machines: Synthesized): ExecutionBudget[] {
   return reconcileWorstCases(machines.parent, machines.stateMachines, BATCHES);
 }
 
+/** The longest `allowDisruptive` the input takes: MAX_ALLOW_DISRUPTIVE names of DynamoDB's longest (255). */
+const LONGEST_ALLOW_LIST = Array.from({ length: MAX_ALLOW_DISRUPTIVE }, (_, i) => String(i).padStart(255, 't'));
+
 /** The longest execution name Step Functions accepts (80 characters): the run id in every S3 key. */
 const RUN_ID = 'r'.repeat(80);
 
@@ -209,7 +213,7 @@ function standIns(roundsPerBatch: number): Record<string, LocalLambdaHandler> {
   const batches = Array.from({ length: BATCHES }, (_, index) => ({ index, key: `runs/${RUN_ID}/batches/${index}.json`, tables: BATCH_SIZE }));
   return {
     lock: (event) => ({ action: lockEventSchema.parse(event).action, owner: `arn:aws:states:us-east-1:123456789012:execution:Reconcile:${RUN_ID}`, expiresAt: '2030-01-01T00:00:00.000Z' }),
-    'load-desired-state': (event) => (loadEventSchema.parse(event), { runId: RUN_ID, revision: 'f'.repeat(40), batches, tables: TABLES, invalid: TABLES, unmanaged: 99_999, maxDisruptivePercent: 100 }),
+    'load-desired-state': (event) => (loadEventSchema.parse(event), { runId: RUN_ID, revision: 'f'.repeat(40), batches, tables: TABLES, invalid: TABLES, unmanaged: 99_999, maxDisruptivePercent: 100, maxDisruptiveTables: TABLES }),
     'plan-batch': (event) => {
       const { batch } = planBatchEventSchema.parse(event);
       return { index: batch.index, planKey: `runs/${RUN_ID}/plans/${batch.index}.json`, tables: BATCH_SIZE, actions: 99_999, disruptiveTables: BATCH_SIZE, errors: BATCH_SIZE, refused: BATCH_SIZE, unmanaged: 99_999, population: 99_999 };
@@ -219,7 +223,7 @@ function standIns(roundsPerBatch: number): Record<string, LocalLambdaHandler> {
       actions: 9_999_999,
       disruptiveTables: TABLES,
       reason: 'x'.repeat(200),
-      approval: { disruptiveTables: TABLES, population: 99_999, maxDisruptivePercent: 100 },
+      approval: { disruptiveTables: TABLES, population: 99_999, maxDisruptivePercent: 100, maxDisruptiveTables: TABLES },
     }),
     'apply-batch': (event) => {
       const { batch, round } = applyBatchEventSchema.parse(event);
@@ -255,7 +259,8 @@ async function runReconcile(machines: Synthesized, roundsPerBatch: number): Prom
   const lambdas = Object.fromEntries(Object.entries(machines.lambdaLogicalIds).map(([handler, logicalId]) => [logicalId, handlers[handler]!]));
   const result = await runStateMachine({
     ...machines.parent,
-    input: { trigger: 'schedule' },
+    // The largest input the contract takes that changes the state's size: the longest allowDisruptive.
+    input: { trigger: 'schedule', allowDisruptive: LONGEST_ALLOW_LIST },
     executionName: RUN_ID,
     lambdas,
     stateMachines: machines.stateMachines,

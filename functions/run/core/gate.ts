@@ -24,8 +24,6 @@ export interface PlanSummary {
 export interface Approval extends BlastRadiusPolicy {
   disruptiveTables: number;
   population: number;
-  /** Tables whose disruptive changes were allowed for this run (`--allow-disruptive`). */
-  allowDisruptive: string[];
 }
 
 /** policy.yaml's two allowances (functions/core/plan/blast-radius.ts). */
@@ -58,12 +56,12 @@ export function summarisePlan(index: number, plan: Plan, managedTables: number, 
 }
 
 /** Judge the whole run from its batches' summaries. */
-export function gateRun(summaries: readonly Pick<PlanSummary, 'actions' | 'disruptiveTables' | 'population'>[], policy: BlastRadiusPolicy, allowDisruptive: readonly string[] = []): GateVerdict {
+export function gateRun(summaries: readonly Pick<PlanSummary, 'actions' | 'disruptiveTables' | 'population'>[], policy: BlastRadiusPolicy): GateVerdict {
   const disruptiveTables = summaries.reduce((sum, plan) => sum + plan.disruptiveTables, 0);
   const population = summaries.reduce((sum, plan) => sum + plan.population, 0);
   const actions = summaries.reduce((sum, plan) => sum + plan.actions, 0);
   const verdict = blastRadius({ disruptiveTables, population, ...policy });
-  return { proceed: !verdict.blocked, actions, disruptiveTables, reason: verdict.reason, approval: { disruptiveTables, population, ...policy, allowDisruptive: [...allowDisruptive] } };
+  return { proceed: !verdict.blocked, actions, disruptiveTables, reason: verdict.reason, approval: { disruptiveTables, population, ...policy } };
 }
 
 /** The re-gate's verdict on one re-planned table. */
@@ -79,8 +77,15 @@ export interface RegateVerdict {
  * disruptive and the approved plan for it was not, on top of what the run was approved for (and what this batch
  * already added). Within the share: allowed; above it: refused, and the table is left alone.
  */
-export function regateTable(approval: Approval, alreadyAdded: number, approved: Pick<TablePlan, 'actions' | 'disruptiveAllowed'> | undefined, replanned: Pick<TablePlan, 'name' | 'actions'>): RegateVerdict {
-  if (approval.allowDisruptive.includes(replanned.name)) return { allowed: true, addedDisruptive: 0, reason: `disruptive changes to ${replanned.name} are allowed for this run (--allow-disruptive)` };
+export function regateTable(
+  approval: Approval,
+  alreadyAdded: number,
+  approved: Pick<TablePlan, 'actions' | 'disruptiveAllowed'> | undefined,
+  replanned: Pick<TablePlan, 'name' | 'actions'>,
+  /** The run's `allowDisruptive` (the stored plan records it): those tables' re-plans are let through too. */
+  allowDisruptive: readonly string[] = [],
+): RegateVerdict {
+  if (allowDisruptive.includes(replanned.name)) return { allowed: true, addedDisruptive: 0, reason: `disruptive changes to ${replanned.name} are allowed for this run (--allow-disruptive)` };
   const addedDisruptive = isDisruptive(replanned) && !(approved && countsAgainstGuard(approved)) ? 1 : 0;
   if (addedDisruptive === 0) return { allowed: true, addedDisruptive, reason: 'the re-plan adds no disruptive table' };
   const verdict = blastRadius({

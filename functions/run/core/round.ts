@@ -131,7 +131,7 @@ export function pickRoundWork(input: RoundInput): RoundWork {
           entry.blocked = `changed since approval, and the re-plan ${replanned ? `is ${replanned.status}: ${replanned.error ?? replanned.refusals.map((refusal) => refusal.reason).join('; ')}` : 'found no table'}; nothing was changed`;
           continue;
         }
-        const verdict = regateTable(approval, addedDisruptive, approvedPlan, replanned);
+        const verdict = regateTable(approval, addedDisruptive, approvedPlan, replanned, stored.plan.allowDisruptive);
         if (!verdict.allowed) {
           entry.blocked = `changed since approval, and its re-plan needs disruptive changes beyond the approved blast radius (${verdict.reason}); nothing was changed`;
           continue;

@@ -104,7 +104,7 @@ describe('gate and re-gate', () => {
     ['already approved as disruptive', [action('T', 'disruptive')], [action('T', 'disruptive')], 0, true, 0],
     ['within the share', [action('T')], [action('T', 'disruptive')], 0, true, 1],
   ])('%s', (name, approved, replanned, added, allowed, addedDisruptive) => {
-    const approval = { disruptiveTables: name === 'within the share' ? 0 : 1, population: 4, maxDisruptivePercent: 25, maxDisruptiveTables: 0, allowDisruptive: [] };
+    const approval = { disruptiveTables: name === 'within the share' ? 0 : 1, population: 4, maxDisruptivePercent: 25, maxDisruptiveTables: 0 };
     const verdict = regateTable(approval, added, { actions: approved }, { name: 'T', actions: replanned });
     expect([verdict.allowed, verdict.addedDisruptive]).toEqual([allowed, addedDisruptive]);
   });
@@ -112,15 +112,15 @@ describe('gate and re-gate', () => {
   it('fires only above both allowances, and lets a table allowed for the run through a re-gate', () => {
     // Prepare: 1 disruptive table of 3 is 33%, above 25%.
     const summaries = [{ actions: 2, disruptiveTables: 1, population: 3 }];
-    const approval = { disruptiveTables: 0, population: 3, maxDisruptivePercent: 0, maxDisruptiveTables: 0, allowDisruptive: ['T'] };
+    const approval = { disruptiveTables: 0, population: 3, maxDisruptivePercent: 0, maxDisruptiveTables: 0 };
     // Act
     const oneTableAllowed = gateRun(summaries, { maxDisruptivePercent: 25, maxDisruptiveTables: 1 });
-    const noTableAllowed = gateRun(summaries, { maxDisruptivePercent: 25, maxDisruptiveTables: 0 }, ['Other']);
-    const regated = regateTable(approval, 0, { actions: [action('T')] }, { name: 'T', actions: [action('T', 'disruptive')] });
-    const other = regateTable(approval, 0, { actions: [action('U')] }, { name: 'U', actions: [action('U', 'disruptive')] });
+    const noTableAllowed = gateRun(summaries, { maxDisruptivePercent: 25, maxDisruptiveTables: 0 });
+    const regated = regateTable(approval, 0, { actions: [action('T')] }, { name: 'T', actions: [action('T', 'disruptive')] }, ['T']);
+    const other = regateTable(approval, 0, { actions: [action('U')] }, { name: 'U', actions: [action('U', 'disruptive')] }, ['T']);
     // Assess
     expect(oneTableAllowed.proceed).toBe(true);
-    expect(noTableAllowed).toMatchObject({ proceed: false, approval: { allowDisruptive: ['Other'], maxDisruptiveTables: 0 } });
+    expect(noTableAllowed).toMatchObject({ proceed: false, approval: { maxDisruptiveTables: 0 } });
     expect(regated).toMatchObject({ allowed: true, addedDisruptive: 0 });
     expect(other).toMatchObject({ allowed: false, addedDisruptive: 1 });
   });
@@ -133,7 +133,7 @@ describe('a round of the approved plan', () => {
     const approved = plan({ desired, observed: accountWith([table]), now: NOW, only: ['Customers'] });
     return { revision: 'r', plan: approved, fingerprints: { Customers: fingerprint(table) } };
   };
-  const approval = { disruptiveTables: 0, population: 3, maxDisruptivePercent: 25, maxDisruptiveTables: 0, allowDisruptive: [] };
+  const approval = { disruptiveTables: 0, population: 3, maxDisruptivePercent: 25, maxDisruptiveTables: 0 };
 
   it('runs the stored actions when the table is as approved, and continues from where the last round stopped', () => {
     // Prepare
@@ -168,7 +168,7 @@ describe('a round of the approved plan', () => {
     const changed = { ...planned, billing: { mode: 'PROVISIONED' as const, readCapacity: 5, writeCapacity: 5 }, stream: { enabled: true, viewType: 'KEYS_ONLY' as const } };
     const replannedRisk = plan({ desired, observed: accountWith([changed]), now: NOW, only: ['Customers'] }).tables[0]!.actions.some((a) => a.risk === 'disruptive');
     // Act
-    const round = pickRoundWork({ stored: document, previous: undefined, observed: accountWith([changed]), desired, approval: { disruptiveTables: 0, population: 3, maxDisruptivePercent: 0, maxDisruptiveTables: 0, allowDisruptive: [] }, now: NOW });
+    const round = pickRoundWork({ stored: document, previous: undefined, observed: accountWith([changed]), desired, approval: { disruptiveTables: 0, population: 3, maxDisruptivePercent: 0, maxDisruptiveTables: 0 }, now: NOW });
     // Assess
     expect(replannedRisk).toBe(true);
     expect(round.work.tables).toEqual([]);
