@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { normaliseArgv } from '../../functions/cli/main.ts';
+import { buildProgram, normaliseArgv } from '../../functions/cli/main.ts';
 import { bundleChecksum } from '../../functions/core/bundle.ts';
 import type { SourceFile } from '../../functions/core/desired/parse.ts';
 import { fingerprint } from '../../functions/core/plan/fingerprint.ts';
@@ -157,5 +157,26 @@ describe('-out, as terraform users type it', () => {
     [['node', 'tw', 'seed', '--', '-out'], ['node', 'tw', 'seed', '--', '-out']],
   ])('%j → %j', (argv, expected) => {
     expect(normaliseArgv(argv)).toEqual(expected);
+  });
+
+  it('reaches plan as options.out, and apply FILE as its plan file; commander alone would read -out as -o -u -t', async () => {
+    // Prepare: the real program, its actions replaced by recorders
+    const seen: Record<string, unknown> = {};
+    const program = () => {
+      const built = buildProgram().exitOverride();
+      const plan = built.commands.find((command) => command.name() === 'plan')!;
+      plan.exitOverride().configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+      plan.action((options: unknown) => void (seen.plan = options));
+      built.commands.find((command) => command.name() === 'apply')!.action((file: unknown, options: unknown) => void (seen.apply = { file, options }));
+      return built;
+    };
+    // Act
+    await program().parseAsync(normaliseArgv(['node', 'tablewarden', 'plan', '-out', 'reviewed.json', '--output', 'sarif']));
+    await program().parseAsync(normaliseArgv(['node', 'tablewarden', 'apply', 'reviewed.json', '--auto-approve']));
+    const raw = program().parseAsync(['node', 'tablewarden', 'plan', '-out', 'reviewed.json']);
+    // Assess
+    expect(seen.plan).toMatchObject({ out: 'reviewed.json', output: 'sarif' });
+    expect(seen.apply).toMatchObject({ file: 'reviewed.json', options: { autoApprove: true } });
+    await expect(raw).rejects.toThrow(/unknown option '-o'|unknown option/);
   });
 });
