@@ -8,9 +8,11 @@
  * uploaded to the local S3 and seeded into Customers by `tablewarden seed`'s own code path, and the report's written
  * count is checked against a Scan. Then AWS Backup takes a recovery point of the seeded Customers and
  * `tablewarden drill Customers` restores it into a tw-drill-* copy, validates it and deletes it, printing its report.
- * Nothing reaches real AWS.
- * Exits 1 unless every managed table converges, the seed's report matches the table, the drill passes and no
- * tw-drill-* table is left.
+ * Then AWS Config: the stack's managed rules evaluate the account, PITR is turned off on Customers out of band, and
+ * the compliance-change event goes through config-events to the synthesized Reconcile, which puts it back; the
+ * run's HTML posture report is saved and its path printed. Nothing reaches real AWS.
+ * Exits 1 unless every managed table converges, the seed's report matches the table, the drill passes, no
+ * tw-drill-* table is left and the Config finding is remediated.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
