@@ -1008,6 +1008,7 @@ class FaultInjection:
         if path.rstrip("/") == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
             emulator_clock.reset()  # the clock offset is emulator state, like the tables it times
             strict_restore.reset_settings()  # a per-test restore delay ends with the test
+            strict_settle.reset_settings()  # so does a per-test UpdateTable settle time
         service = None if path.startswith("/moto-api/") else _request_service(environ)
         if service is None:
             return self.app(environ, start_response)
@@ -1031,6 +1032,9 @@ class FaultInjection:
             return self._clock(environ, start_response, method)
         if path == "/tablewarden/restore":  # the restore delay (strict/restore.py)
             status, body = strict_restore.admin(method, _read_body(environ) if method == "POST" else b"")
+            return _wsgi_json(start_response, status, body)
+        if path == "/tablewarden/settle":  # how long UpdateTable takes to settle (strict/settle.py)
+            status, body = strict_settle.admin(method, _read_body(environ) if method == "POST" else b"")
             return _wsgi_json(start_response, status, body)
         if path == "/tablewarden/config/evaluations":  # Config evaluation results put by tests (strict/config.py)
             status, body = strict_config.admin(method, _read_body(environ) if method == "POST" else b"")
@@ -1125,6 +1129,7 @@ import strict  # noqa: E402
 strict.install()  # the strict rules wrap the patches above
 from strict import restore as strict_restore  # noqa: E402  (its /tablewarden/restore setting)
 from strict import config as strict_config  # noqa: E402  (its /tablewarden/config/evaluations hook)
+from strict import settle as strict_settle  # noqa: E402  (its /tablewarden/settle setting)
 
 if __name__ == "__main__":
     _faults_from_env()

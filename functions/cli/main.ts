@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parsePort } from '../../local/local-aws.ts';
+import { parseDuration } from '../core/duration.ts';
 import { runApply } from './commands/apply.ts';
 import { DRILL_EXIT_CODES_HELP, runDrillCommand } from './commands/drill.ts';
 import { runLocal } from './commands/local.ts';
@@ -31,6 +32,15 @@ function portOption(value: string): number {
     return parsePort(value);
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message.replace(/^--port '[^']*': /, ''));
+  }
+}
+
+/** A duration flag (`apply --timeout 30m`), in milliseconds; a bad value is commander's one-line error naming the flag. */
+export function durationOption(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
   }
 }
 
@@ -102,7 +112,8 @@ export function buildProgram(): Command {
       .command('apply')
       .description('plan, ask for confirmation, make the changes, then observe again and report what converged; with FILE, apply exactly that saved plan (plan -out FILE) or refuse if desired-state/ or a table it changes has changed since')
       .argument('[plan-file]', 'a plan saved by `tablewarden plan -out FILE`')
-      .option('--auto-approve', 'apply without asking (required when stdin is not a terminal)'),
+      .option('--auto-approve', 'apply without asking (required when stdin is not a terminal)')
+      .option('--timeout <duration>', "how long one table may take, its waits for DynamoDB included (e.g. 90s, 30m, 2h; default 30m); a table past it stops, the others go on", durationOption),
     'apply',
   ).action(async (planFile: string | undefined, options) => {
     process.exitCode = await runApply({ ...options, ...(planFile !== undefined ? { planFile } : {}) });

@@ -1,8 +1,11 @@
 /**
- * Apply output: live progress lines and the closing convergence report.
+ * Apply output: progress while it runs ({@link ApplyProgress}) and the closing convergence report.
  */
 import type { ApplyEvent, ApplyResult, TableApplyResult } from '../aws/apply/apply-plan.ts';
-import type { PendingStep, Plan, TablePlan } from '../core/model/plan.ts';
+import { formatClock, formatDurationShort } from '../core/duration.ts';
+import type { Action, PendingStep, Plan, TablePlan } from '../core/model/plan.ts';
+import type { CommandIo } from './io.ts';
+import { LiveRegion, type LiveRegionOptions } from './progress.ts';
 import { painter, pendingText } from './render-plan.ts';
 
 /**
@@ -34,11 +37,131 @@ export function applyExitCode(result: ApplyResult, after: Plan, validationFailed
 
 /** One progress line per finished action (start events are silent: the plan already listed them). */
 export function renderApplyEvent(event: ApplyEvent, options: { color: boolean }): string | undefined {
+  if (event.kind !== 'done' && event.kind !== 'failed') return undefined;
   const paint = painter(options.color);
   const { action } = event;
   if (event.kind === 'done') return `  ${paint('green', '✓')} ${action.table}  ${action.control}  ${action.reason}\n`;
   if (event.kind === 'failed') return `  ${paint('red', '✗')} ${action.table}  ${action.control}  ${action.reason}: ${event.message}\n`;
   return undefined;
+}
+
+/** A table in flight, as the live view shows it. */
+interface TableInFlight {
+  action: Action;
+  step?: number;
+  steps?: number;
+  waitsFor?: string;
+  /** When the table's first action started (the `--timeout` counts from there). */
+  started: number;
+}
+
+/**
+ * Apply's progress, from applyPlan's events, on a {@link LiveRegion}.
+ *
+ * On a terminal: one live line per table in flight (`  Orders  2/5 gsi.byEmail  waiting for GSI byEmail backfilling
+ * 03:07`: the table, its current step, what it waits for, the time since the table started, which is what `--timeout`
+ * limits), redrawn at most ~4 times a second; finished steps (✓, ✗, pending) are printed above it and stay.
+ * Elsewhere: one plain line per change (step started, step done, wait started with what for and after which step,
+ * wait ended with how long it took), never a redraw, no escape codes.
+ */
+export class ApplyProgress {
+  private readonly tables = new Map<string, TableInFlight>();
+
+  constructor(
+    private readonly region: LiveRegion,
+    private readonly options: { color: boolean },
+  ) {}
+
+  /** One event from applyPlan. */
+  update(event: ApplyEvent): void {
+    const now = this.region.now();
+    if (event.kind === 'table-done') {
+      this.tables.delete(event.table);
+      return this.region.set(this.lines());
+    }
+    const { action } = event;
+    const table = this.tables.get(action.table);
+    const step = event.kind === 'start' && event.step !== undefined ? `${event.step}/${event.steps} ` : '';
+    switch (event.kind) {
+      case 'start':
+        this.tables.set(action.table, { action, ...(event.step !== undefined ? { step: event.step, steps: event.steps! } : {}), started: table?.started ?? now });
+        this.plain(`  - ${action.table}  ${step}${action.control}  ${action.reason}: started`);
+        break;
+      case 'wait':
+        if (table) table.waitsFor = event.waitsFor;
+        this.plain(`  - ${action.table}  waiting for ${event.waitsFor} (after ${action.control}: ${action.reason})`);
+        break;
+      case 'waited':
+        if (table) delete table.waitsFor;
+        this.plain(`  - ${action.table}  wait over after ${formatDurationShort(event.ms)} (${action.control})`);
+        break;
+      case 'pending':
+        this.region.log(`  ${painter(this.options.color)('cyan', '…')} ${action.table}  ${action.control}  ${action.reason}: pending: ${event.waitsFor}`);
+        break;
+      default: {
+        const line = renderApplyEvent(event, this.options);
+        if (line) this.region.log(line.replace(/\n$/, ''));
+      }
+    }
+    this.region.set(this.lines());
+  }
+
+  /** Redraw the live lines with the elapsed time (the command calls it a few times a second on a terminal). */
+  tick(): void {
+    this.region.set(this.lines());
+  }
+
+  /** Apply ended: erase the live lines (the report follows). */
+  finish(): void {
+    this.tables.clear();
+    this.region.finish();
+  }
+
+  /** The live lines: one per table in flight. */
+  lines(): string[] {
+    const now = this.region.now();
+    return [...this.tables].map(([name, table]) => {
+      const step = table.step !== undefined ? `${table.step}/${table.steps} ` : '';
+      const doing = table.waitsFor ? `waiting for ${table.waitsFor}` : table.action.reason;
+      return `  ${name}  ${step}${table.action.control}  ${doing}  ${formatClock(now - table.started)}`;
+    });
+  }
+
+  /** A line only where nothing is redrawn (the live view shows the same thing in place). */
+  private plain(line: string): void {
+    if (!this.region.live) this.region.log(line);
+  }
+}
+
+/** A running apply's progress, as a command wires it: feed it events, stop it once. */
+export interface ApplyProgressHandle {
+  update(event: ApplyEvent): void;
+  /** Stop the clock and erase the live lines (safe to call twice). */
+  stop(): void;
+}
+
+/**
+ * Apply's progress for a command. Text output: on stdout (as terraform prints its progress), live when stdout is a
+ * terminal. `--output json`: stdout carries nothing but the JSON document, so progress goes to stderr (live when
+ * stderr is a terminal, plain lines otherwise).
+ */
+export function startApplyProgress(io: CommandIo, options: { text: boolean; color: boolean; region?: LiveRegionOptions }): ApplyProgressHandle {
+  const sink = options.text ? io.out : io.err;
+  const region = new LiveRegion(sink, options.region);
+  const progress = new ApplyProgress(region, { color: options.text ? options.color : options.color && Boolean(sink.isTTY) });
+  // The elapsed times move on their own on a terminal; the region's throttle keeps it to ~4 redraws a second.
+  const timer = region.live ? setInterval(() => progress.tick(), 250) : undefined;
+  timer?.unref();
+  let stopped = false;
+  return {
+    update: (event) => progress.update(event),
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      if (timer) clearInterval(timer);
+      progress.finish();
+    },
+  };
 }
 
 /** Per table: converged, or what was not applied and why; then one summary line. */

@@ -14,3 +14,4 @@ def install() -> None:
     from strict import backup, dynamodb, kms, kms_mac  # noqa: F401  (imported for their patches)
     from strict import restore  # noqa: F401  (after dynamodb: its UpdateTable/DeleteTable guards run first)
     from strict import config  # noqa: F401  (AWS Config compliance APIs and the local managed-rule evaluator)
+    from strict import settle  # noqa: F401  (UpdateTable leaves the table UPDATING, a new GSI backfilling, for a set time)

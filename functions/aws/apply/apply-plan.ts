@@ -13,6 +13,7 @@
  * - Guard rails: a blocked plan (blast radius) makes no call at all. There is no DeleteTable, UntagResource or
  *   ScheduleKeyDeletion anywhere in this module.
  */
+import { formatDurationShort } from '../../core/duration.ts';
 import { TableWardenError, type StageReason } from '../../core/errors.ts';
 import type { DesiredState, DesiredTable } from '../../core/model/desired.ts';
 import type { ObservedAccount } from '../../core/model/observed.ts';
@@ -26,16 +27,27 @@ import { explainRefusal } from './refusals.ts';
 import { isLaterError, realClock, retryLater, type RetryClock } from './retry.ts';
 import { waitUntilSettled } from './wait.ts';
 
-/** Progress, for people watching a long apply. */
+/**
+ * Progress, for people watching a long apply. A table's actions are `step` of `steps` (its KMS key actions run
+ * before, account-wide, without a step number). `wait` says what the table waits for after `action` (again when
+ * that changes: `table UPDATING` → `GSI byEmail backfilling`), `waited` that the wait is over and how long it took;
+ * `pending` is a step DynamoDB won't take yet (TTL's hour between changes), left for a later run.
+ */
 export type ApplyEvent =
-  | { kind: 'start'; action: Action }
+  | { kind: 'start'; action: Action; step?: number; steps?: number }
   | { kind: 'done'; action: Action }
-  | { kind: 'failed'; action: Action; message: string };
+  | { kind: 'failed'; action: Action; message: string }
+  | { kind: 'wait'; action: Action; waitsFor: string }
+  | { kind: 'waited'; action: Action; ms: number }
+  | { kind: 'pending'; action: Action; waitsFor: string }
+  | { kind: 'table-done'; table: string; status: TableApplyResult['status'] };
 
 /** Apply settings. */
 export interface ApplyOptions {
   /** How long one table may take, waits included (default 30 minutes; GSI backfills can take longer). */
   tableTimeoutMs?: number;
+  /** How the caller lets people set `tableTimeoutMs`, for the timeout message (the CLI: `--timeout`). */
+  timeoutName?: string;
   /** Tables applied at once (default 4; DynamoDB allows 500 concurrent control-plane operations per account). */
   concurrency?: number;
   /** The operator's IAM role ARN for key policies (default: from sts:GetCallerIdentity). */
@@ -101,6 +113,16 @@ function anchoredPending(tablePlan: TablePlan, doneAt: ReadonlyMap<ControlId, nu
   });
 }
 
+/**
+ * A table's deadline passed: `Orders: still UPDATING after 30m (--timeout): nothing more was applied to it`, or
+ * with the wait's own message when nothing said what it waited for.
+ */
+function timeoutMessage(table: string, message: string, waitsFor: string | undefined, limitMs: number, limitName = "the table's time limit"): string {
+  const limit = formatDurationShort(limitMs);
+  if (waitsFor === undefined) return `${message} (${limit}, ${limitName}): nothing more was applied to it`;
+  return `${table}: still ${waitsFor.replace(/^table /, '')} after ${limit} (${limitName}): nothing more was applied to it`;
+}
+
 function errorOf(error: unknown): { reason: StageReason; message: string } {
   if (error instanceof TableWardenError) return { reason: error.reason, message: error.message };
   const name = (error as { name?: string }).name ?? 'Error';
@@ -155,7 +177,7 @@ export async function applyPlan(clients: AwsClients, plan: Plan, desired: Desire
   // Aliases whose key could not be created → why; tables that need them are skipped.
   const missingKeys = new Map([...keyOutcome].flatMap(([action, error]) => (error !== undefined && action.type === 'CreateKmsKey' ? [[action.alias, error] as const] : [])));
 
-  const results = await mapWithConcurrency(withActions, options.concurrency ?? 4, async (tablePlan): Promise<TableApplyResult> => {
+  const applyTable = async (tablePlan: TablePlan): Promise<TableApplyResult> => {
     const keyActions = tablePlan.actions.filter(isKeyAction);
     const applied: Action[] = keyActions.filter((action) => keyOutcome.has(action) && keyOutcome.get(action) === undefined);
     const rest = tablePlan.actions.filter((action): action is TableAction => !isKeyAction(action));
@@ -174,6 +196,30 @@ export async function applyPlan(clients: AwsClients, plan: Plan, desired: Desire
     }
     const current = observed.tables[tablePlan.name];
     const deadline = clock.now() + tableTimeout;
+    // What this table waits for now (for the events and the timeout message), and since when.
+    let currentAction: Action | undefined;
+    let waiting: { waitsFor: string; since: number } | undefined;
+    let lastWaitsFor: string | undefined;
+    /** `settling`: DynamoDB settling after a change (named in a timeout), not a "not now" answer being retried. */
+    const waitFor = (waitsFor: string, settling = true) => {
+      waiting = { waitsFor, since: waiting?.since ?? clock.now() };
+      lastWaitsFor = settling ? waitsFor : undefined;
+      if (currentAction) emit({ kind: 'wait', action: currentAction, waitsFor });
+    };
+    /** A wait that ends well says how long it took; one that times out is reported by the failure. */
+    const timed = <T>(promise: Promise<T>): Promise<T> =>
+      promise.then(
+        (value) => {
+          if (waiting && currentAction) emit({ kind: 'waited', action: currentAction, ms: clock.now() - waiting.since });
+          waiting = undefined;
+          lastWaitsFor = undefined;
+          return value;
+        },
+        (error: unknown) => {
+          waiting = undefined;
+          throw error;
+        },
+      );
     const doneAt = new Map<ControlId, number>();
     /** Planned actions DynamoDB refused as too soon (TTL): pending, not failed. */
     const tooSoon: PendingStep[] = [];
@@ -188,14 +234,18 @@ export async function applyPlan(clients: AwsClients, plan: Plan, desired: Desire
       backup,
       ...(current ? { arn: current.arn } : {}),
       indexNames: (current?.globalSecondaryIndexes ?? []).map((index) => index.name),
-      later: (what, call) => (defer ? call() : retryLater(call, { deadline, clock, what: `${tablePlan.name}: ${what}`, table: tablePlan.name })),
+      later: (what, call) =>
+        defer
+          ? call()
+          : timed(retryLater(call, { deadline, clock, what: `${tablePlan.name}: ${what}`, table: tablePlan.name, onRetry: (name) => waitFor(`DynamoDB to accept ${what} (${name})`, false) })),
     };
     for (const [index, action] of rest.entries()) {
-      emit({ kind: 'start', action });
+      currentAction = action;
+      emit({ kind: 'start', action, step: index + 1, steps: rest.length });
       try {
         const { settle } = await executeTableAction(session, action);
         if (settle && !defer) {
-          const description = await waitUntilSettled(clients, tablePlan.name, { deadline, clock, ...(options.pollMs !== undefined ? { initialDelayMs: options.pollMs } : {}) });
+          const description = await timed(waitUntilSettled(clients, tablePlan.name, { deadline, clock, onWait: waitFor, ...(options.pollMs !== undefined ? { initialDelayMs: options.pollMs } : {}) }));
           session.arn = description.TableArn ?? session.arn;
           session.indexNames = (description.GlobalSecondaryIndexes ?? []).flatMap((gsi) => (gsi.IndexName ? [gsi.IndexName] : []));
         }
@@ -210,12 +260,9 @@ export async function applyPlan(clients: AwsClients, plan: Plan, desired: Desire
         // The table's other changes don't depend on it, so they go ahead.
         if (isTtlTooSoon(action, caught)) {
           const { table: _table, control, ...detail } = action;
-          tooSoon.push({
-            control,
-            description: action.reason,
-            action: detail,
-            waitsFor: `DynamoDB accepts one TTL change per table per hour, and ${tablePlan.name}'s TTL changed less than an hour ago`,
-          });
+          const waitsFor = `DynamoDB accepts one TTL change per table per hour, and ${tablePlan.name}'s TTL changed less than an hour ago`;
+          tooSoon.push({ control, description: action.reason, action: detail, waitsFor });
+          emit({ kind: 'pending', action, waitsFor: 'TTL change cooling down (one change per table per hour)' });
           continue;
         }
         // A limit that minutes won't lift, or a table that exists now: a clear failure of this table, at once.
@@ -224,11 +271,17 @@ export async function applyPlan(clients: AwsClients, plan: Plan, desired: Desire
           return withPending({ table: tablePlan.name, status: 'deferred', applied, notApplied: rest.slice(index) });
         }
         const failure = errorOf(error);
+        if (failure.reason === 'WaitTimeout') failure.message = timeoutMessage(tablePlan.name, failure.message, lastWaitsFor, tableTimeout, options.timeoutName);
         emit({ kind: 'failed', action, message: failure.message });
         return withPending({ table: tablePlan.name, status: 'failed', applied, notApplied: rest.slice(index), error: { ...failure, action } });
       }
     }
     return withPending({ table: tablePlan.name, status: tooSoon.length > 0 ? 'deferred' : 'applied', applied, notApplied: [] });
+  };
+  const results = await mapWithConcurrency(withActions, options.concurrency ?? 4, async (tablePlan) => {
+    const result = await applyTable(tablePlan);
+    emit({ kind: 'table-done', table: tablePlan.name, status: result.status });
+    return result;
   });
   return { tables: [...results, ...onlyPending] };
 }

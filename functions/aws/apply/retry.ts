@@ -62,6 +62,8 @@ export interface RetryOptions {
   retryIf?: (error: unknown) => boolean;
   /** For messages. */
   what: string;
+  /** Called before each wait for a retry, with the error's name (apply shows what it is waiting for). */
+  onRetry?: (errorName: string) => void;
   table?: string;
 }
 
@@ -91,6 +93,7 @@ export async function retryLater<T>(fn: () => Promise<T>, options: RetryOptions)
           cause: error,
         });
       }
+      options.onRetry?.(name);
       await clock.sleep(delay);
     }
   }

@@ -13,7 +13,8 @@ import { observeAndPlan } from '../../run/observe-and-plan.ts';
 import { takeCliLock, type CliLockOptions, type HeldCliLock } from '../apply-lock.ts';
 import { processIo, type CommandIo } from '../io.ts';
 import { warnAboutOrphanKeys } from '../orphan-keys.ts';
-import { applyExitCode, renderApplyEvent, renderApplyReport } from '../render-apply.ts';
+import type { LiveRegionOptions } from '../progress.ts';
+import { applyExitCode, renderApplyReport, startApplyProgress } from '../render-apply.ts';
 import { planToJson, renderPlanText } from '../render-plan.ts';
 import { checkAllowDisruptive, prepareRun, reportFailure, UsageError, useColor, type RunOptions } from '../run-context.ts';
 import { checkDesiredState, checkTables, checkTarget, clientTarget, readSavedPlanFile } from '../saved-plan.ts';
@@ -24,6 +25,8 @@ export interface ApplyCommandOptions extends RunOptions {
   output: 'text' | 'json';
   /** `apply FILE`: apply exactly this saved plan (`plan -out FILE`) instead of planning now. */
   planFile?: string;
+  /** `--timeout`, in milliseconds (main.ts parses `30m`): how long one table may take, its waits included (default 30 minutes). */
+  timeout?: number;
 }
 
 /** How apply asks for confirmation; injectable for tests. */
@@ -56,6 +59,8 @@ export interface ApplyDependencies {
   clients?: AwsClients;
   /** The operator's run lock, taken when the account has one (owner, lifetime). */
   lock?: CliLockOptions;
+  /** How progress is drawn (terminal or not, clock); default from the output stream. */
+  progress?: LiveRegionOptions;
 }
 
 /** Run `apply`; returns the exit code. */
@@ -104,14 +109,17 @@ export async function runApply(options: ApplyCommandOptions, dependencies: Apply
         return 1;
       }
     }
+    // Progress: stdout in text mode (live on a terminal), stderr with --output json (render-apply.ts).
+    const progress = startApplyProgress(io, { text, color, ...(dependencies.progress ? { region: dependencies.progress } : {}) });
     const result = await applyPlan(clients, plan, validation.state, observed, {
       ...applyOptions,
+      ...(options.timeout !== undefined ? { tableTimeoutMs: options.timeout } : {}),
+      timeoutName: '--timeout',
       onEvent: (event) => {
-        const line = text ? renderApplyEvent(event, { color }) : undefined;
-        if (line) io.out.write(line);
+        progress.update(event);
         applyOptions.onEvent?.(event);
       },
-    });
+    }).finally(() => progress.stop());
     const { plan: after } = await observeAndPlan(clients, validation.state, { now: new Date(), ...scope });
     if (text) io.out.write('\n' + renderApplyReport(result, after, { color }));
     else io.out.write(JSON.stringify({ plan: planToJson(plan), apply: result, after: planToJson(after) }, null, 2) + '\n');
