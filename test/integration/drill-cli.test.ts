@@ -10,13 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchWriteItemCommand, CreateTableCommand, DescribeTableCommand, ListTablesCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { StartBackupJobCommand } from '@aws-sdk/client-backup';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClients, type AwsClients } from '../../functions/aws/clients.ts';
 import { acquireDrillLock } from '../../functions/aws/drill-data.ts';
 import type { DrillExecutions, ExecutionView } from '../../functions/aws/drill-remote.ts';
 import { runApply } from '../../functions/cli/commands/apply.ts';
 import { runDrillCommand, runDrillInProcess, type DrillCommandOptions } from '../../functions/cli/commands/drill.ts';
 import { operatorStateTableInput } from '../../local/operator-env.ts';
+import { prepareLocalDrill } from '../../local/workflow/drill.ts';
 import { useLocalAws } from '../helpers/local-aws.ts';
 import { captureIo, unattended } from '../support/capture.ts';
 import { expectNoDrillTables, PASSED_DRILL_REPORT } from '../support/drill-tables.ts';
@@ -48,6 +49,10 @@ async function startBackupJob(): Promise<void> {
 
 const drill = (table: string | undefined, options: Partial<DrillCommandOptions> = {}, io = captureIo(), extra: Parameters<typeof runDrillCommand>[2] = {}) =>
   runDrillCommand(table, { dir, ...options }, { io, clients, pollMs: 50, progress: { now: () => 0 }, ...extra });
+
+// The command synthesizes the Drill machines on its first local run (once per process): done here, under the hook's
+// timeout, so the first test's 30 s measure the drill, not the synthesis (or a wait for another file's).
+beforeAll(() => prepareLocalDrill(), 120_000);
 
 beforeEach(async () => {
   await local.reset();
