@@ -23,6 +23,7 @@ import { reconcileInputSchema } from '../../functions/handlers/contracts.ts';
 import { handlerApiActions } from '../../infra/permissions.ts';
 import { complianceChangeEvent } from '../../local/config-events.ts';
 import { createDriftedAccount } from '../../local/drifted-account.ts';
+import { sqsBatch as sqsBatchAt } from '../../local/workflow/config-events.ts';
 import { prepareLocalReconcile, runLocalReconcile } from '../../local/workflow/reconcile.ts';
 import { handlerCallRecorders } from '../support/run-dependencies.ts';
 import { useWorkflowAccount } from '../support/workflow-account.ts';
@@ -51,22 +52,8 @@ async function convergedAccount(edit?: (files: SourceFile[]) => SourceFile[]): P
   expect(result.status).toBe('SUCCEEDED');
 }
 
-/** An SQS batch as the event source mapping delivers it (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html). */
-function sqsBatch(bodies: unknown[]) {
-  return {
-    Records: bodies.map((body, i) => ({
-      messageId: `0e5c3f1a-0000-4000-8000-00000000000${i}`,
-      receiptHandle: `AQEB-${i}`,
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(NOW.getTime()), SenderId: 'AIDAEXAMPLE', ApproximateFirstReceiveTimestamp: String(NOW.getTime()) },
-      messageAttributes: {},
-      md5OfBody: 'not-checked',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:TableWardenConfigEvents',
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
+/** An SQS batch as the event source mapping delivers it, sent at NOW (the one builder `npm start` uses too). */
+const sqsBatch = (bodies: unknown[]) => sqsBatchAt(bodies, NOW, 'us-east-1');
 
 function finding(table: string, ruleName = PITR_RULE, secondsBefore = 30) {
   return complianceChangeEvent({
