@@ -51,7 +51,8 @@ export class LiveRegion {
     this.live = options.tty ?? Boolean(sink.isTTY);
     this.now = options.now ?? (() => performance.now());
     this.redrawMs = options.redrawMs ?? 250;
-    this.columns = options.columns ?? sink.columns ?? 100;
+    // A pseudo-terminal without a size says 0 columns: fall back rather than cut every line to nothing.
+    this.columns = options.columns ?? (sink.columns || 100);
   }
 
   /** New content for the region: drawn now, or at the next {@link tick} when the last redraw was too recent. */
@@ -68,8 +69,12 @@ export class LiveRegion {
     this.draw(this.lines);
   }
 
-  /** A permanent line (no newline needed): above the region on a terminal, a plain line elsewhere. */
-  log(line: string): void {
+  /**
+   * A permanent line (no newline needed): above the region on a terminal, a plain line elsewhere. `lines`: the
+   * region's new content, drawn under it (what the line reports has usually changed the region too).
+   */
+  log(line: string, lines: readonly string[] = this.lines): void {
+    this.lines = lines;
     if (!this.live) {
       this.sink.write(line + '\n');
       return;
@@ -106,7 +111,8 @@ export class LiveRegion {
 
   private erase(): void {
     if (this.drawnLines === 0) return;
-    this.sink.write(`\r${up(this.drawnLines - 1)}${ERASE_BELOW}`);
+    // One line: erase just it (the single-line renderers' `\r…ESC[K`); more: go to the first and erase below.
+    this.sink.write(this.drawnLines === 1 ? `\r${ERASE_LINE}` : `\r${up(this.drawnLines - 1)}${ERASE_BELOW}`);
     this.drawnLines = 0;
     this.drawnText = undefined;
   }

@@ -96,11 +96,13 @@ export class ApplyProgress {
         this.plain(`  - ${action.table}  wait over after ${formatDurationShort(event.ms)} (${action.control})`);
         break;
       case 'pending':
-        this.region.log(`  ${painter(this.options.color)('cyan', '…')} ${action.table}  ${action.control}  ${action.reason}: pending: ${event.waitsFor}`);
+        this.region.log(`  ${painter(this.options.color)('cyan', '…')} ${action.table}  ${action.control}  ${action.reason}: pending: ${event.waitsFor}`, this.lines());
         break;
       default: {
+        // A failure stops the table, and its last step done ends it: its live line goes with the printed one.
+        if (event.kind === 'failed' || (table?.step !== undefined && table.step === table.steps)) this.tables.delete(action.table);
         const line = renderApplyEvent(event, this.options);
-        if (line) this.region.log(line.replace(/\n$/, ''));
+        if (line) this.region.log(line.replace(/\n$/, ''), this.lines());
       }
     }
     this.region.set(this.lines());
@@ -129,7 +131,7 @@ export class ApplyProgress {
 
   /** A line only where nothing is redrawn (the live view shows the same thing in place). */
   private plain(line: string): void {
-    if (!this.region.live) this.region.log(line);
+    if (!this.region.live) this.region.log(line, this.lines());
   }
 }
 

@@ -8,6 +8,7 @@
  * Docs: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTable.html
  */
 import { CreateTableCommand, DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,24 @@ import { useLocalAws } from '../helpers/local-aws.ts';
 import { captureIo, unattended } from '../support/capture.ts';
 
 const local = useLocalAws();
+
+/** util-linux script(1): runs a command on a pseudo-terminal, so its stdout is a real TTY. */
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+/** Run a shell command on a pseudo-terminal; resolves with everything it wrote (escape codes included). */
+function inTerminal(command: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qefc', `stty cols 120; ${command}`, '/dev/null'], {
+      env: { ...process.env, NO_COLOR: '1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
 
 beforeEach(async () => {
   await local.reset();
@@ -142,6 +161,29 @@ describe('tablewarden apply: progress and --timeout (local AWS)', () => {
     expect(out).not.toContain('\r');
     expect((await clients.dynamodb.send(new DescribeTableCommand({ TableName: 'Orders' }))).Table!.StreamSpecification?.StreamEnabled).not.toBe(true);
   }, 30_000);
+
+  it.skipIf(!hasScript)('on a real terminal (a pty from script(1)): live lines per table redrawn in place, finished steps above', async () => {
+    // Prepare: the GSI backfills for a second (several redraws); Orders stays UPDATING past --timeout.
+    await createTables();
+    await settleSeconds({ Customers: 1, Orders: 3600 });
+    const command = ['node', 'bin/tablewarden.js', 'apply', '--dir', desiredDir(), '--auto-approve', '--timeout', '2s', '--endpoint-url', local.endpoint, '--region', local.region];
+    // Act
+    const { code, output } = await inTerminal(command.map((word) => `'${word}'`).join(' '));
+    // Assess
+    expect(code).toBe(1);
+    // eslint-disable-next-line no-control-regex -- the terminal's escape codes are what is tested
+    expect(output).toMatch(/\r {2}Customers {2}1\/1 TW-GSI {2}waiting for GSI byEmail backfilling {2}00:0\d\x1b\[K/);
+    // eslint-disable-next-line no-control-regex -- the terminal's escape codes are what is tested
+    expect(output).toMatch(/\r\x1b\[1A {2}(Customers|Orders) {2}1\/\d TW-[A-Z-]+ {2}.* {2}00:0\d\x1b\[K\r?\n {2}(Customers|Orders) /);
+    expect(output).toMatch(/ {2}Orders {2}1\/2 TW-DELETION-PROTECTION {2}waiting for table UPDATING {2}00:01/);
+    expect(output).toContain('  ✓ Customers  TW-GSI  create index byEmail (backfills from the table)');
+    expect(output).toContain('Orders: still UPDATING after 2s (--timeout): nothing more was applied to it');
+    // No plain per-change lines on a terminal: the live lines say it in place.
+    expect(output).not.toContain(': started');
+    // A table's line goes when it ends: after its ✓ or ✗ line, it is not drawn again.
+    expect(output.slice(output.lastIndexOf('✓ Customers  TW-GSI'))).not.toMatch(/\r {2}Customers {2}1\/1/);
+    expect(output.slice(output.lastIndexOf('✗ Orders'))).not.toMatch(/\r {2}Orders {2}1\/2/);
+  }, 60_000);
 
   it('--output json: stdout is only the JSON document; the progress lines go to stderr', async () => {
     // Prepare

@@ -41,7 +41,7 @@ describe('LiveRegion on a terminal', () => {
     region.set(['x']);
     region.finish();
     // Assess
-    expect(out.writes).toEqual(['\ra\x1b[K\nb\x1b[K', '\r\x1b[1Aa2\x1b[K\nb2\x1b[K\nc2\x1b[K', '\r\x1b[2Ax\x1b[K\x1b[J', '\r\x1b[J']);
+    expect(out.writes).toEqual(['\ra\x1b[K\nb\x1b[K', '\r\x1b[1Aa2\x1b[K\nb2\x1b[K\nc2\x1b[K', '\r\x1b[2Ax\x1b[K\x1b[J', '\r\x1b[K']);
   });
 
   it('redraws at most every 250 ms; tick draws what was held back', () => {
@@ -182,6 +182,23 @@ describe('ApplyProgress', () => {
       '  ✓ Orders  TW-SSE  encrypt with alias/tablewarden/orders\n',
       `\r${orders('encrypt with alias/tablewarden/orders', '01:08')}\n${customers('waiting for GSI byEmail backfilling', '01:08')}`,
     ]);
+  });
+});
+
+describe('ApplyProgress: a table that ends leaves the live view with its last printed line', () => {
+  it.each([
+    ['its last step done', { kind: 'done', action: pitr } as ApplyEvent, '  ✓ Orders  TW-PITR  enable PITR\n'],
+    ['a failure', { kind: 'failed', action: pitr, message: 'boom' } as ApplyEvent, '  ✗ Orders  TW-PITR  enable PITR: boom\n'],
+  ])('%s: the region is erased, the line printed, and the table not drawn again', (_name, event, printed) => {
+    // Prepare
+    const out = fakeStream(true);
+    const progress = new ApplyProgress(new LiveRegion(out, { now: () => 0 }), { color: false });
+    progress.update({ kind: 'start', action: pitr, step: 1, steps: 1 });
+    // Act
+    progress.update(event);
+    progress.tick();
+    // Assess
+    expect(out.writes).toEqual(['\r  Orders  1/1 TW-PITR  enable PITR  00:00\x1b[K', '\r\x1b[K', printed]);
   });
 });
 
