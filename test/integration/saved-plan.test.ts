@@ -179,6 +179,25 @@ describe('plan -out, then apply FILE', () => {
     expect(otherClients.calls.writes()).toEqual([]);
   });
 
+  it('plan --output sarif -out FILE: stdout is only the SARIF document, the saved-plan note goes to stderr', async () => {
+    // Prepare
+    await createDriftedAccount(createClients(local.clientConfig));
+    const file = planFile();
+    const io = captureIo();
+    // Act
+    const code = await runPlan({ dir: 'desired-state', table: [], output: 'sarif', out: file, ...connection() }, io);
+    // Assess
+    expect(code).toBe(2);
+    const log = JSON.parse(io.stdout()) as { version: string; runs: Array<{ results: Array<{ ruleId: string; level: string; message: { text: string }; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }> }> };
+    expect(log.version).toBe('2.1.0');
+    expect(log.runs[0]!.results.find((result) => result.ruleId === 'TW-PITR' && result.message.text.startsWith('Customers:'))).toMatchObject({
+      level: 'warning',
+      locations: [{ physicalLocation: { artifactLocation: { uri: 'desired-state/tables/customers.yaml' } } }],
+    });
+    expect(io.stderr()).toBe(`\nSaved the plan to ${file} (11 actions). To apply exactly these actions: tablewarden apply ${file}\n`);
+    expect(readPlan(file).plan.summary.actions).toBe(11);
+  });
+
   it('refuses a blocked plan and --table with a saved plan', async () => {
     // Prepare: a policy that allows no disruptive table, and an undeclared stream on terraform-state-lock to turn off.
     await createDriftedAccount(createClients(local.clientConfig));
