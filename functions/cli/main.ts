@@ -3,7 +3,8 @@
  * `tablewarden` — the command-line front door to the same engine the Lambda handlers run.
  *
  * Exit codes are a contract for scripts: validate 0 valid / 1 invalid; plan 0 no changes / 2 changes pending /
- * 1 errors (invalid tables, refusals, AWS failures); apply 0 every managed table in sync / 1 otherwise; seed 0 written
+ * 1 errors (invalid tables, refusals, AWS failures); apply 0 every managed table in sync / 2 only a later step pending /
+ * 1 otherwise, a refused saved plan (apply FILE) included; seed 0 written
  * (or unchanged) / 1 error or failed / 2 not applied (table not empty) / 3 completed with rejected records; drill 0 passed /
  * 1 could not run / 2 failed / 3 no recovery point / 4 copy not deleted; restore 0 restored and in its declared posture /
  * 1 refused or failed / 2 restored, a step pending; report 0 in sync / 2 drift / 1 errors (as plan).
