@@ -19,6 +19,7 @@
  */
 import type { DrillReport } from '../core/drill/record.ts';
 import type { TextSink } from './io.ts';
+import { LiveRegion } from './progress.ts';
 import { painter } from './render-plan.ts';
 import { formatCount, formatDuration } from './seed-progress.ts';
 
@@ -99,7 +100,8 @@ export class DrillProgressRenderer {
   private latest: DrillProgressEvent | undefined;
   private lastText: string | undefined;
   private lastAt = 0;
-  private drawn = false;
+  /** The CLI's one live-progress mechanism (progress.ts), here a region of one line, never held back. */
+  private readonly region: LiveRegion;
 
   constructor(
     private readonly sink: TextSink & { columns?: number },
@@ -112,6 +114,7 @@ export class DrillProgressRenderer {
     this.repeatMs = options.repeatMs ?? 30_000;
     this.columns = options.columns ?? sink.columns ?? 100;
     this.started = this.now();
+    this.region = new LiveRegion(sink, { tty: this.tty, now: this.now, redrawMs: 0, columns: this.columns });
   }
 
   /** True when this renderer redraws one line (the command then ticks it every second). */
@@ -128,7 +131,7 @@ export class DrillProgressRenderer {
     if (this.tty) return this.draw(elapsed);
     const key = `${this.latest.phase}|${this.latest.copyTable ?? ''}|${this.latest.detail ?? ''}`;
     if (key === this.lastText && this.now() - this.lastAt < this.repeatMs) return;
-    this.sink.write(drillProgressLine(this.label, this.latest, elapsed) + '\n');
+    this.region.log(drillProgressLine(this.label, this.latest, elapsed));
     this.lastText = key;
     this.lastAt = this.now();
   }
@@ -140,22 +143,16 @@ export class DrillProgressRenderer {
 
   /** The drill ended: end the live line (terminal) so the report starts on its own line. */
   finish(): void {
-    if (this.tty && this.drawn) this.sink.write('\n');
-    this.drawn = false;
+    this.region.finish({ keep: true });
   }
 
   /** Terminal only: clears the line (before an error message, so it does not land mid-line). */
   clear(): void {
-    if (this.tty && this.drawn) this.sink.write('\r\x1b[K');
-    this.drawn = false;
+    this.region.clear();
   }
 
   private draw(elapsed: number): void {
-    if (!this.latest) return;
-    const line = drillProgressLine(this.label, this.latest, elapsed);
-    const room = this.columns - 1;
-    this.sink.write(`\r${line.length > room ? line.slice(0, Math.max(0, room - 1)) + '…' : line}\x1b[K`);
-    this.drawn = true;
+    if (this.latest) this.region.set([drillProgressLine(this.label, this.latest, elapsed)]);
   }
 }
 
