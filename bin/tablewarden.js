@@ -6,5 +6,6 @@ import { register } from 'tsx/esm/api';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 register();
-const { buildProgram } = await import('../functions/cli/main.ts');
-await buildProgram().parseAsync(process.argv);
+const { buildProgram, normaliseArgv } = await import('../functions/cli/main.ts');
+// normaliseArgv: terraform's `plan -out FILE` spelling (commander alone reads -out as -o -u -t).
+await buildProgram().parseAsync(normaliseArgv(process.argv));

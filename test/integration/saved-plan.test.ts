@@ -4,9 +4,11 @@
  * are refused before any write.
  */
 import { DescribeContinuousBackupsCommand, UpdateContinuousBackupsCommand } from '@aws-sdk/client-dynamodb';
+import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApplyEvent } from '../../functions/aws/apply/apply-plan.ts';
 import { createClients } from '../../functions/aws/clients.ts';
@@ -177,6 +179,26 @@ describe('plan -out, then apply FILE', () => {
       `tablewarden: ${file} was saved for account 123456789012, region ${local.region}, but these credentials and settings are for account 123456789012, region eu-west-1; use the same --profile/--region, or run plan -out again\n`,
     );
     expect(otherClients.calls.writes()).toEqual([]);
+  });
+
+  it('the installed command takes terraform\'s spelling: tablewarden plan -out FILE, then tablewarden apply FILE', async () => {
+    // Prepare
+    await createDriftedAccount(createClients(local.clientConfig));
+    const file = planFile();
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['bin/tablewarden.js', ...args, '--endpoint-url', local.endpoint, '--region', local.region], { env: { ...process.env, NO_COLOR: '1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' } }).then(
+        ({ stdout }) => ({ code: 0, stdout }),
+        (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout + error.stderr }),
+      );
+    // Act
+    const planned = await cli('plan', '-out', file);
+    const applied = await cli('apply', file, '--auto-approve');
+    // Assess
+    expect(planned.code).toBe(2);
+    expect(planned.stdout).toContain(`To apply exactly these actions: tablewarden apply ${file}`);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain(`Applying the plan saved in ${file}`);
+    expect(applied.stdout).toMatch(/all 3 managed tables are in sync/);
   });
 
   it('plan --output sarif -out FILE: stdout is only the SARIF document, the saved-plan note goes to stderr', async () => {
