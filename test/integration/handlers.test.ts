@@ -9,6 +9,7 @@ import { authenticateBundle, publishBundle } from '../../functions/aws/publish.t
 import { S3RunStore } from '../../functions/aws/run-store.ts';
 import { bundleChecksum, type Bundle } from '../../functions/core/bundle.ts';
 import { readDesiredStateFiles } from '../../functions/cli/desired-files.ts';
+import type { SourceFile } from '../../functions/core/desired/parse.ts';
 import { handler as applyBatch } from '../../functions/handlers/apply-batch.ts';
 import type { ApplyBatchResult, GateResult, LoadResult, PlanBatchResult } from '../../functions/handlers/contracts.ts';
 import { handler as gate } from '../../functions/handlers/gate.ts';
@@ -32,9 +33,9 @@ beforeEach(async () => {
 
 const s3 = () => new S3Client({ ...local.clientConfig, forcePathStyle: true });
 
-async function publishSamples(revision = 'abc123'): Promise<void> {
+async function publishSamples(revision = 'abc123', edit: (files: SourceFile[]) => SourceFile[] = (files) => files): Promise<void> {
   const { kms } = createClients(local.clientConfig);
-  await publishBundle({ s3: s3(), kms }, process.env.BUNDLE_BUCKET!, await readDesiredStateFiles('desired-state'), revision, { macKeyId: process.env.BUNDLE_MAC_KEY_ARN! });
+  await publishBundle({ s3: s3(), kms }, process.env.BUNDLE_BUCKET!, edit(await readDesiredStateFiles('desired-state')), revision, { macKeyId: process.env.BUNDLE_MAC_KEY_ARN! });
 }
 
 /** Rewrite a published bundle in the bucket (PITR off on Customers, checksum fixed up), as a bucket writer could. */
@@ -73,7 +74,7 @@ describe('reconcile handlers in workflow order', () => {
     const load = (await loadDesiredState({ runId: 'run-1', batchSize: 2 })) as LoadResult;
     const plans = [] as PlanBatchResult[];
     for (const batch of load.batches) plans.push(await planBatch({ runId: 'run-1', batch }));
-    const verdict = await gate({ runId: 'run-1', tables: load.tables, maxDisruptivePercent: load.maxDisruptivePercent, plans });
+    const verdict = await gate({ runId: 'run-1', tables: load.tables, maxDisruptivePercent: load.maxDisruptivePercent, maxDisruptiveTables: load.maxDisruptiveTables, plans });
     const applies = [] as ApplyBatchResult[];
     for (const batch of load.batches) {
       let result: ApplyBatchResult;
@@ -84,7 +85,7 @@ describe('reconcile handlers in workflow order', () => {
     }
     const summary = await report({ runId: 'run-1', trigger: 'manual', mode: 'apply', revision: load.revision, outcome: 'succeeded' });
     // Assess
-    expect(load).toMatchObject({ revision: 'abc123', tables: 3, invalid: 0, unmanaged: 1, maxDisruptivePercent: 25 });
+    expect(load).toMatchObject({ revision: 'abc123', tables: 3, invalid: 0, unmanaged: 1, maxDisruptivePercent: 25, maxDisruptiveTables: 1 });
     // Declared and unmanaged tables dealt in name order: Customers, Orders | legacy-sessions, terraform-state-lock.
     expect(load.batches.map((batch) => batch.tables)).toEqual([2, 2]);
     expect(plans.map((plan) => [plan.tables, plan.actions, plan.unmanaged])).toEqual([
@@ -156,7 +157,7 @@ async function planAndGate(runId: string): Promise<{ load: LoadResult; verdict: 
   const load = (await loadDesiredState({ runId, batchSize: 2 })) as LoadResult;
   const plans = [] as PlanBatchResult[];
   for (const batch of load.batches) plans.push(await planBatch({ runId, batch }));
-  const verdict = await gate({ runId, tables: load.tables, maxDisruptivePercent: load.maxDisruptivePercent, plans });
+  const verdict = await gate({ runId, tables: load.tables, maxDisruptivePercent: load.maxDisruptivePercent, maxDisruptiveTables: load.maxDisruptiveTables, plans });
   return { load, verdict };
 }
 
@@ -193,17 +194,17 @@ describe('the approved plan is the plan that runs', () => {
   });
 
   it('never bypasses approval: a change after planning that makes the re-plan disruptive beyond the blast radius leaves the table alone', async () => {
-    // Prepare: approved with 0 disruptive tables of 3 (limit 25%); then terraform-state-lock is switched to
-    // provisioned billing out of band, so its re-plan needs a disruptive switch back to on-demand (1 of 3: 33%).
+    // Prepare: approved with 0 disruptive tables of 3 (limits 25% and no table); then terraform-state-lock is switched
+    // to provisioned billing out of band, so its re-plan needs a disruptive switch back to on-demand (1 of 3: 33%).
     await createDriftedAccount(createClients(local.clientConfig));
-    await publishSamples();
+    await publishSamples('abc123', (files) => files.map((file) => (file.path.endsWith('policy.yaml') ? { ...file, text: file.text.replace('maxDisruptiveTables: 1', 'maxDisruptiveTables: 0') } : file)));
     const { load, verdict } = await planAndGate('run-1');
     const { dynamodb } = createClients(local.clientConfig);
     await dynamodb.send(new UpdateTableCommand({ TableName: 'terraform-state-lock', BillingMode: 'PROVISIONED', ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 } }));
     // Act
     const written = await applyAndReport('run-1', load, verdict);
     // Assess: nothing ran on that table (not even the approved key rotation), and the report says why.
-    expect(verdict.approval).toEqual({ disruptiveTables: 0, population: 3, maxDisruptivePercent: 25 });
+    expect(verdict.approval).toEqual({ disruptiveTables: 0, population: 3, maxDisruptivePercent: 25, maxDisruptiveTables: 0 });
     expect(written.tables.find((table) => table.name === 'terraform-state-lock')).toMatchObject({
       outcome: 'blocked',
       changedSinceApproval: true,
