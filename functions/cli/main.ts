@@ -69,7 +69,7 @@ export function buildProgram(): Command {
   const program = new Command('tablewarden')
     .description('GitOps for DynamoDB security posture: validate, plan and enforce the tables declared in git.')
     .version(packageVersion())
-    .showHelpAfterError()
+    .showHelpAfterError('(tablewarden <command> --help shows the options)')
     .configureOutput({ outputError: (text, write) => write(text) });
 
   const connection = (command: Command) =>

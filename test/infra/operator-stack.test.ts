@@ -94,7 +94,7 @@ describe('synthesis', () => {
     // malformed event with the contract's error before any call.
     expect(Object.keys(modules).sort()).toEqual([...HANDLER_NAMES].sort());
     for (const module of Object.values(modules)) expect(typeof module.handler).toBe('function');
-    await expect(modules['gate']!.handler({ runId: 'r', tables: 4, maxDisruptivePercent: 25, plans: [{ index: 0, planKey: 'k', tables: 4, actions: 3, disruptiveTables: 2, errors: 0, refused: 0, unmanaged: 0, population: 4 }] })).resolves.toMatchObject({
+    await expect(modules['gate']!.handler({ runId: 'r', tables: 4, maxDisruptivePercent: 25, maxDisruptiveTables: 0, plans: [{ index: 0, planKey: 'k', tables: 4, actions: 3, disruptiveTables: 2, errors: 0, refused: 0, unmanaged: 0, population: 4 }] })).resolves.toMatchObject({
       proceed: false,
       disruptiveTables: 2,
     });
@@ -571,7 +571,8 @@ describe('IAM', () => {
     ['plan-batch', ['s3:GetObject runs/*', 's3:PutObject runs/*']],
     ['gate', []],
     ['apply-batch', ['s3:GetObject runs/*', 's3:PutObject runs/*']],
-    ['report', ['s3:GetObject runs/*', 's3:PutObject runs/*']],
+    // The posture report goes to reports/<run>/ and reports/latest/ (functions/run/core/report.ts postureReportKeys).
+    ['report', ['s3:GetObject runs/*', 's3:PutObject reports/*', 's3:PutObject runs/*']],
   ])('%s: S3 object access only under its prefixes', (handler, expected) => {
     // Act
     const objectAccess = allowed(roleStatements(template, roleId(handler))).flatMap((statement) =>
@@ -587,7 +588,8 @@ describe('IAM', () => {
     ['plan-batch', []],
     ['gate', []],
     ['apply-batch', []],
-    ['report', ['dynamodb:BatchWriteItem']],
+    // BatchWriteItem: each table's history; Query: the latest drill per table for the posture report.
+    ['report', ['dynamodb:BatchWriteItem', 'dynamodb:Query']],
   ])('%s: state table access', (handler, expected) => {
     // Prepare
     const table = `\${${logicalId(stack.warden.stateTable)}.Arn}`;
