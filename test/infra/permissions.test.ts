@@ -97,7 +97,7 @@ describe('the handlers\' own API calls', () => {
       [...ACCOUNT_INDEX_ACTIONS, 'kms:VerifyMac', 's3:GetObject', 's3:ListBucket', 's3:PutObject'].sort(),
     ],
     ['gate', []],
-    ['report', ['dynamodb:BatchWriteItem', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'sns:Publish']],
+    ['report', ['dynamodb:BatchWriteItem', 'dynamodb:Query', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'sns:Publish']],
   ])('%s may call exactly %j', (handler, expected) => {
     // Assess
     expect(handlerApiActions(handler)).toEqual(expected);

@@ -56,7 +56,10 @@ describe('Seed and seeding states (synthesized)', () => {
 
   it('Reconcile starts seeds fire-and-forget, after ReleaseLock, only for an apply run that succeeded', () => {
     // Assess
-    expect(reconcile.ReleaseLock!.Next).toBe('SeedAfterApply?');
+    // After the nightly Config re-evaluation's choice (both of its branches go on to the seeding step).
+    expect(reconcile.ReleaseLock!.Next).toBe('ReevaluateConfig?');
+    expect((reconcile['ReevaluateConfig?'] as { Default?: string }).Default).toBe('SeedAfterApply?');
+    expect(reconcile.ReevaluateConfig!.Next).toBe('SeedAfterApply?');
     const startSeed = (reconcile.StartSeeds!.ItemProcessor as { States: Record<string, State> }).States.StartSeed!;
     expect(startSeed.Resource).toBe('arn:aws:states:::states:startExecution');
     expect(startSeed.Parameters).toMatchObject({ 'Name.$': '$.name', 'Input.$': '$.input' });

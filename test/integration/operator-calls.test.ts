@@ -43,7 +43,7 @@ describe(`operator calls per table, real handlers, ${TABLES} converged tables in
     const load = (await loadDesiredState({ runId: 'budget', batchSize: BATCH_SIZE })) as LoadResult;
     const plans: PlanBatchResult[] = [];
     for (const batch of load.batches) plans.push(await planBatch({ runId: 'budget', batch }));
-    const verdict = (await gate({ runId: 'budget', tables: load.tables, maxDisruptivePercent: load.maxDisruptivePercent, plans })) as GateResult;
+    const verdict = (await gate({ runId: 'budget', tables: load.tables, maxDisruptivePercent: load.maxDisruptivePercent, maxDisruptiveTables: load.maxDisruptiveTables, plans })) as GateResult;
     const rounds: ApplyBatchResult[] = [];
     for (const batch of load.batches) rounds.push(await applyBatch({ runId: 'budget', batch, round: 0, approval: verdict.approval }));
     await report({ runId: 'budget', trigger: 'schedule', mode: 'apply', revision: load.revision, outcome: 'succeeded' });
