@@ -3,7 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', 'desired-state/schema.json'] },
+  // dist/: the package build (npm run build); examples/*/node_modules and cdk.out: a consumer app's install and synth.
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', 'desired-state/schema.json', 'dist/', 'examples/*/node_modules/', 'examples/*/cdk.out/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -38,7 +39,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    files: ['bin/**/*.js', 'examples/*/bin/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
 );

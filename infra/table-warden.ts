@@ -9,7 +9,7 @@
  * protection; nothing it owns can be deleted by a stack update (every stateful resource is retained).
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArnFormat, Duration, Lazy, RemovalPolicy, Stack, Tags, Validations, type CfnResource } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
@@ -17,9 +17,9 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventField, Match, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
-import { AccountRootPrincipal, ArnPrincipal, Effect, ManagedPolicy, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AccountRootPrincipal, ArnPrincipal, Effect, Grant as IamGrant, ManagedPolicy, PolicyDocument, PolicyStatement, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Function as HandlerFunction, LayerVersion, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, Function as HandlerFunction, LayerVersion, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -41,6 +41,7 @@ import { HANDLERS, handlersOf } from '../functions/handlers/registry.ts';
 import { ConfigRemediation } from './config-remediation.ts';
 import { ConfigRules, type ConfigRulesProps } from './config-rules.ts';
 import { handlerCode } from './handler-bundle.ts';
+import { handlerAssetName, PrebuiltAssets, SDK_LAYER_ASSET } from './prebuilt-assets.ts';
 import { sdkLayerCode } from './sdk-layer.ts';
 import { HANDLER_NAMES, handlerGrants, type Grant, type HandlerName, type ResourceKind } from './permissions.ts';
 
@@ -75,7 +76,7 @@ export interface TableWardenProps {
    * ({@link TableWarden.backupRole}), which plans without an `iamRoleArn` use. Default: none.
    */
   backupRoleArns?: string[];
-  /** Handler module per handler. Default {@link defaultHandlerEntry}. */
+  /** Handler module per handler. Default {@link defaultHandlerEntry}. Source checkouts only (the installed package deploys its prebuilt bundles). */
   handlerEntries?: Partial<Record<HandlerName, string>>;
   /** How long run artefacts (`runs/`) are kept. Default 90 days. */
   runRetention?: Duration;
@@ -103,9 +104,20 @@ export interface TableWardenProps {
   /**
    * The AWS Config managed rules compiled from `desired-state/` (infra/config-rules.ts). Default: deployed, named
    * `tablewarden-<rule>`. `deploy: false` in accounts where another team owns Config; `names` then names its rules.
-   * Needs a configuration recorder in the account, which this construct does not create.
+   * Needs a configuration recorder in the account, which this construct does not create. The desired state is read
+   * at synth from `configRules.desiredStateDir`; default `desired-state/` of this repository in a source checkout and
+   * `desired-state/` of the CDK app's working directory when the construct comes from the installed package.
    */
   configRules?: ConfigRulesProps;
+  /**
+   * What a stack deletion (or a replacement) does to the operator's data: the KMS keys, the bundle and access-log
+   * buckets, the state table and the log groups. Default RETAIN: the state table holds the lock and every table's
+   * history, the buckets the bundles and reports, and a deleted key makes all of it unreadable. DESTROY is for
+   * sandboxes: the state table then has no deletion protection, the key policies allow kms:ScheduleKeyDeletion (KMS
+   * deletes a key after its waiting period), and the buckets are deleted only when empty (no custom resource empties
+   * them). SNAPSHOT is refused: keys, buckets and log groups have no snapshot.
+   */
+  removalPolicy?: RemovalPolicy;
 }
 
 /** The default drill schedules (see {@link TableWardenProps.drillSchedules}). */
@@ -184,15 +196,34 @@ export class TableWarden extends Construct {
   readonly configRemediation: ConfigRemediation;
   /** The seed sources' object ARNs (IAM) and how cdk-nag prints them (acknowledgements). */
   private seedSourceArns: Array<{ arn: string; printed: string }> = [];
+  /** {@link TableWardenProps.removalPolicy} of the keys, buckets, state table and log groups. */
+  private readonly removalPolicy: RemovalPolicy;
+  /** True when `bundlePublisherArns` names the publishers: the MAC key's own policy must then allow each one. */
+  private readonly publishersInKeyPolicy: boolean;
 
   constructor(scope: Construct, id: string, props: TableWardenProps = {}) {
     super(scope, id);
+    // Feature flags the construct's resources are valid only with, pinned for its own subtree (before any child is
+    // added, as setContext requires): a consumer's app may not set them (the flag's default is off), and without it
+    // the access-log bucket gets a LogDeliveryWrite ACL, which its BucketOwnerEnforced ownership forbids.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     // The same bounds as the handlers' contracts (functions/handlers/contracts.ts), caught at synth instead of at 2 AM.
     if (props.batchSize !== undefined && !(Number.isInteger(props.batchSize) && props.batchSize >= 1 && props.batchSize <= 500)) {
       throw new Error(`TableWarden: batchSize must be an integer from 1 to 500, got ${props.batchSize}`);
     }
     if (props.maxDisruptivePercent !== undefined && !(props.maxDisruptivePercent >= 0 && props.maxDisruptivePercent <= 100)) {
       throw new Error(`TableWarden: maxDisruptivePercent must be from 0 to 100, got ${props.maxDisruptivePercent}`);
+    }
+    if (props.removalPolicy === RemovalPolicy.SNAPSHOT) {
+      throw new Error('TableWarden: removalPolicy SNAPSHOT is not supported (KMS keys, S3 buckets and log groups have no snapshots); use RETAIN (the default) or DESTROY');
+    }
+    this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.publishersInKeyPolicy = props.bundlePublisherArns !== undefined;
+    // Installed package: the handler bundles and the SDK layer were prebuilt by `npm pack` and are checked against their
+    // manifest (infra/prebuilt-assets.ts). Source checkout: bundled from the sources at synth.
+    const prebuilt = PrebuiltAssets.find();
+    if (prebuilt && props.handlerEntries) {
+      throw new Error('TableWarden: handlerEntries needs a source checkout of tablewarden; the installed package deploys its prebuilt handler bundles');
     }
     const stack = Stack.of(this);
     const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
@@ -209,7 +240,7 @@ export class TableWarden extends Construct {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: this.removalPolicy,
     });
     this.bucket = new Bucket(this, 'Bundles', {
       encryption: BucketEncryption.KMS,
@@ -230,7 +261,7 @@ export class TableWarden extends Construct {
         { id: 'expire-old-bundle-versions', prefix: 'bundles/', noncurrentVersionExpiration: Duration.days(365) },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: this.removalPolicy,
     });
 
     // EventBridge notifications straight on the bucket resource (the L2 `eventBridgeEnabled` adds a custom-resource
@@ -244,15 +275,16 @@ export class TableWarden extends Construct {
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
-      deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // A sandbox's DESTROY must be able to delete the table; otherwise nothing may, not even a stack update.
+      deletionProtection: this.removalPolicy !== RemovalPolicy.DESTROY,
+      removalPolicy: this.removalPolicy,
     });
     // tablewarden's own table: never reported as unmanaged by the tables it guards.
     Tags.of(this.stateTable).add(OPERATOR_TAG.key, OPERATOR_TAG.value);
 
     // --- AWS Config rules (issue 11): compiled from desired-state/ at synth ------------------------------------------
     // The state table's key is allowed too: DYNAMODB_TABLE_ENCRYPTED_KMS evaluates the operator's own table as well.
-    this.configRules = new ConfigRules(this, 'ConfigRules', { ownKeyArns: [this.key.keyArn], ...props.configRules, defaultDesiredStateDir: join(REPO_ROOT, 'desired-state') });
+    this.configRules = new ConfigRules(this, 'ConfigRules', { ownKeyArns: [this.key.keyArn], ...props.configRules, defaultDesiredStateDir: prebuilt ? resolve('desired-state') : join(REPO_ROOT, 'desired-state') });
     // --- end of the AWS Config rules ---------------------------------------------------------------------------------
 
     this.topic = new Topic(this, 'Notifications', { displayName: 'tablewarden', masterKey: this.key, enforceSSL: true });
@@ -271,13 +303,14 @@ export class TableWarden extends Construct {
     const entries = Object.fromEntries(HANDLER_NAMES.map((handler) => [handler, props.handlerEntries?.[handler] ?? defaultHandlerEntry(handler)])) as Record<HandlerName, string>;
     // One layer for all functions: the SDK the handlers import (collected from their bundles), built from the lockfile.
     this.sdkLayer = new LayerVersion(this, 'AwsSdkLayer', {
-      code: sdkLayerCode(HANDLER_NAMES.map((handler) => entries[handler])),
+      code: prebuilt ? Code.fromAsset(prebuilt.path(SDK_LAYER_ASSET)) : sdkLayerCode(HANDLER_NAMES.map((handler) => entries[handler])),
       compatibleRuntimes: [HANDLER_RUNTIME],
       compatibleArchitectures: [HANDLER_ARCHITECTURE],
       description: 'tablewarden: the AWS SDK for JavaScript v3 of the lockfile, the parts the handlers import (infra/sdk-layer.ts)',
     });
     for (const handler of HANDLER_NAMES) {
-      const { role, fn } = this.createHandler(handler, entries[handler], logRetention, backupRoleArns);
+      const code = prebuilt ? Code.fromAsset(prebuilt.path(handlerAssetName(handler))) : undefined;
+      const { role, fn } = this.createHandler(handler, entries[handler], logRetention, backupRoleArns, code);
       roles[handler] = role;
       functions[handler] = fn;
     }
@@ -298,7 +331,7 @@ export class TableWarden extends Construct {
     const seed = new SeedStateMachine(this, 'SeedWorkflow', {
       seed: functions.seed,
       taskTimeout: HANDLER_SETTINGS.seed.timeout.plus(Duration.minutes(1)),
-      logGroup: new LogGroup(this, 'SeedWorkflowLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN }),
+      logGroup: new LogGroup(this, 'SeedWorkflowLogs', { retention: logRetention, removalPolicy: this.removalPolicy }),
     });
     this.seed = seed.stateMachine;
     // --- end of seeding ---------------------------------------------------------------------------------------------
@@ -307,7 +340,7 @@ export class TableWarden extends Construct {
       functions,
       seeding: { triggers: functions['seed-triggers'], seed: this.seed, taskTimeout: HANDLER_SETTINGS['seed-triggers'].timeout.plus(Duration.minutes(1)) },
       taskTimeouts: Object.fromEntries(HANDLER_NAMES.map((handler) => [handler, HANDLER_SETTINGS[handler].timeout.plus(Duration.minutes(1))])),
-      logGroup: new LogGroup(this, 'ReconcileLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN }),
+      logGroup: new LogGroup(this, 'ReconcileLogs', { retention: logRetention, removalPolicy: this.removalPolicy }),
       ...(props.batchSize !== undefined ? { batchSize: props.batchSize } : {}),
       ...(props.maxDisruptivePercent !== undefined ? { maxDisruptivePercent: props.maxDisruptivePercent } : {}),
     });
@@ -344,7 +377,7 @@ export class TableWarden extends Construct {
     this.drills = new DrillStateMachines(this, 'Drills', {
       functions: Object.fromEntries(handlersOf('drill').map((handler) => [handler, functions[handler]])) as unknown as DrillFunctions,
       taskTimeouts: Object.fromEntries(handlersOf('drill').map((handler) => [handler, HANDLER_SETTINGS[handler].timeout.plus(Duration.minutes(1))])),
-      logGroup: new LogGroup(this, 'DrillLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN }),
+      logGroup: new LogGroup(this, 'DrillLogs', { retention: logRetention, removalPolicy: this.removalPolicy }),
     });
     // `tablewarden drill --remote` finds Drill by these tags (functions/aws/drill-remote.ts); DrillSchedule's workflow
     // value differs so that lookup matches one machine. On the L1 resources only: the roles stay untagged.
@@ -372,6 +405,50 @@ export class TableWarden extends Construct {
     this.createTriggers(props);
     this.createDrillSchedules(props);
     this.createAlarms();
+  }
+
+  /**
+   * Let `grantee` (typically the CI role that runs `tablewarden publish`) publish desired-state bundles, and nothing
+   * else: s3:PutObject on `bundles/*` of the bundle bucket; kms:GenerateDataKey on the operator key, only through S3
+   * in this region (the bucket is SSE-KMS with an S3 Bucket Key, so S3 asks KMS for a data key with the caller's
+   * rights; PutObject needs no kms:Encrypt); kms:GenerateMac on the bundle MAC key (publish MACs the bundle). Why all
+   * three in one call: without the data key S3 refuses the upload (AccessDenied on KMS), and without the MAC the
+   * operator refuses the bundle, which is the mistake a hand-written policy makes.
+   * When `bundlePublisherArns` restricts GenerateMac in the MAC key's own policy, the grantee is added there too.
+   */
+  grantPublish(grantee: IGrantable): IamGrant {
+    const put = IamGrant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: [this.bucket.arnForObjects('bundles/*')] });
+    const dataKey = IamGrant.addToPrincipal({
+      grantee,
+      actions: ['kms:GenerateDataKey'],
+      resourceArns: [this.key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+    });
+    const macOptions = { grantee, actions: ['kms:GenerateMac'], resourceArns: [this.bundleMacKey.keyArn] };
+    const mac = this.publishersInKeyPolicy
+      ? IamGrant.addToPrincipalAndResource({ ...macOptions, resource: this.bundleMacKey, resourceSelfArns: ['*'] })
+      : IamGrant.addToPrincipal(macOptions);
+    return put.combine(dataKey).combine(mac);
+  }
+
+  /**
+   * Let `grantee` read the posture reports (`tablewarden report`, dashboards): s3:GetObject on `reports/*` and
+   * kms:Decrypt on the operator key through S3 in this region. Not the bundles, run artefacts or the state table.
+   */
+  grantReadReports(grantee: IGrantable): IamGrant {
+    const read = IamGrant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.bucket.arnForObjects('reports/*')] });
+    const decrypt = IamGrant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt'],
+      resourceArns: [this.key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+    });
+    return read.combine(decrypt);
+  }
+
+  /** The key administration actions {@link TableWardenProps.removalPolicy} DESTROY needs (none otherwise). */
+  private destroyKeyActions(): string[] {
+    return this.removalPolicy === RemovalPolicy.DESTROY ? ['kms:ScheduleKeyDeletion'] : [];
   }
 
   /** cdk-nag findings of the drill state machines' roles that are the design, each with its reason. */
@@ -452,6 +529,8 @@ export class TableWarden extends Construct {
             'kms:TagResource',
             'kms:UntagResource',
             'kms:UpdateKeyDescription',
+            // removalPolicy DESTROY (sandboxes): CloudFormation schedules the key's deletion with the caller's rights.
+            ...this.destroyKeyActions(),
           ],
           resources: ['*'],
         }),
@@ -477,7 +556,7 @@ export class TableWarden extends Construct {
       description: 'tablewarden operator data: desired-state bundles, run artefacts, state table, notifications',
       enableKeyRotation: true,
       policy,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: this.removalPolicy,
     });
   }
 
@@ -532,6 +611,7 @@ export class TableWarden extends Construct {
           'kms:TagResource',
           'kms:UntagResource',
           'kms:UpdateKeyDescription',
+          ...this.destroyKeyActions(),
         ],
         resources: ['*'],
       }),
@@ -551,14 +631,14 @@ export class TableWarden extends Construct {
       keySpec: KeySpec.HMAC_256,
       keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
       policy: new PolicyDocument({ statements }),
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: this.removalPolicy,
     });
   }
 
-  private createHandler(handler: HandlerName, entry: string, logRetention: RetentionDays, backupRoleArns: string[]): { role: Role; fn: HandlerFunction } {
+  private createHandler(handler: HandlerName, entry: string, logRetention: RetentionDays, backupRoleArns: string[], prebuiltCode?: Code): { role: Role; fn: HandlerFunction } {
     const settings = { ...HANDLER_SETTINGS[handler], id: HANDLERS[handler].functionId };
-    if (!existsSync(entry)) throw new Error(`TableWarden: the ${handler} handler module does not exist: ${entry}`);
-    const logGroup = new LogGroup(this, `${settings.id}Logs`, { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    if (!prebuiltCode && !existsSync(entry)) throw new Error(`TableWarden: the ${handler} handler module does not exist: ${entry}`);
+    const logGroup = new LogGroup(this, `${settings.id}Logs`, { retention: logRetention, removalPolicy: this.removalPolicy });
     const role = new Role(this, `${settings.id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `tablewarden ${handler} handler`,
@@ -569,7 +649,7 @@ export class TableWarden extends Construct {
 
     const fn = new HandlerFunction(this, settings.id, {
       // Bundled by infra/handler-bundle.ts (esbuild, tree-shaken ESM); the lockfile's AWS SDK comes from the layer.
-      code: handlerCode(entry),
+      code: prebuiltCode ?? handlerCode(entry),
       layers: [this.sdkLayer],
       handler: 'index.handler',
       description: `tablewarden: ${settings.description}`,
