@@ -1,8 +1,16 @@
 #!/usr/bin/env node
-// The command in a source checkout: runs the TypeScript CLI (functions/cli/bin.ts) through tsx's loader, so there is
-// no build step to forget while developing. The published package's `bin` is the compiled dist/functions/cli/bin.js
-// (npm run build), which needs no tsx.
-import { register } from 'tsx/esm/api';
+// The `tablewarden` command, in both places it runs from:
+// - the installed package (no TypeScript sources in it): the compiled CLI, dist/functions/cli/bin.js (npm run build,
+//   run by prepack), on plain Node; tsx is not installed and never loaded;
+// - a source checkout (functions/cli/bin.ts is there): the TypeScript CLI through tsx's loader (a devDependency), so
+//   there is no build step to forget while developing, and `npx tablewarden` works right after `npm ci`.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../functions/cli/bin.ts');
+const source = new URL('../functions/cli/bin.ts', import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(source.href);
+} else {
+  await import(new URL('../dist/functions/cli/bin.js', import.meta.url).href);
+}

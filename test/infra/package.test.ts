@@ -101,8 +101,9 @@ describe('the npm package', () => {
 
   it('holds the compiled CLI, the construct with its types, the checksummed assets, and no sources or tests', () => {
     // Assess
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/functions/cli/bin.js', 'dist/infra/index.js', 'dist/infra/index.d.ts', 'dist/assets/manifest.json']));
-    expect(files.filter((file) => /(?:^|\/)test\/|\.test\.|(?<!\.d)\.ts$|^(?:functions|infra|local|bin|examples|scripts)\//.test(file))).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'bin/tablewarden.js', 'dist/functions/cli/bin.js', 'dist/infra/index.js', 'dist/infra/index.d.ts', 'dist/assets/manifest.json']));
+    expect(files.filter((file) => /(?:^|\/)test\/|\.test\.|(?<!\.d)\.ts$|^(?:functions|infra|local|examples|scripts)\//.test(file))).toEqual([]);
+    expect(files.filter((file) => file.startsWith('bin/'))).toEqual(['bin/tablewarden.js']);
     const exported = pkg['exports'] as Record<string, { types: string; default: string }>;
     expect(files).toContain(exported['.']!.default.replace(/^\.\//, ''));
     expect(files).toContain(exported['.']!.types.replace(/^\.\//, ''));
@@ -117,13 +118,15 @@ describe('the npm package', () => {
 
   it('installs no TypeScript loader or bundler: the command and the construct need Node.js only', () => {
     // Assess: npm installed neither tsx nor esbuild (so the synth and CLI tests below ran without them), and the only
-    // shipped modules that name tsx are the source-checkout bundlers (handlerCode, sdkLayerCode), which the installed
-    // construct never calls: it deploys the prebuilt assets.
+    // shipped modules that name tsx are the source-checkout paths: the bundlers (handlerCode, sdkLayerCode), which the
+    // installed construct never calls (it deploys the prebuilt assets), and the command's loader, which uses tsx only
+    // where the TypeScript sources are (a checkout) and otherwise imports the compiled CLI.
     expect(existsSync(join(app, 'node_modules', 'tsx'))).toBe(false);
     expect(existsSync(join(app, 'node_modules', 'esbuild'))).toBe(false);
-    expect(readFileSync(join(installed, 'dist', 'functions', 'cli', 'bin.js'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
+    expect(readFileSync(join(installed, 'bin', 'tablewarden.js'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
     const loaders = files.filter((file) => file.endsWith('.js') && /from ["']tsx|import\(["']tsx|--import["'], ["']tsx/.test(readFileSync(join(installed, file), 'utf8')));
-    expect(loaders).toEqual(['dist/infra/handler-bundle.js', 'dist/infra/sdk-layer.js']);
+    expect(loaders.sort()).toEqual(['bin/tablewarden.js', 'dist/infra/handler-bundle.js', 'dist/infra/sdk-layer.js']);
+    expect(existsSync(join(installed, 'functions'))).toBe(false);
     expect(readFileSync(join(installed, 'dist', 'infra', 'table-warden.js'), 'utf8')).toMatch(/prebuilt \? Code\.fromAsset\(prebuilt\.path\(SDK_LAYER_ASSET\)\)/);
     // The published dependencies run on the package's engines (the one package needing Node 22 is a devDependency).
     expect(pkg['engines']).toEqual({ node: '>=20.19' });
