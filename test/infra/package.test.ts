@@ -167,6 +167,31 @@ describe('the npm package', () => {
     expect(statements.map((statement) => statement.Action)).toEqual(['s3:PutObject', 'kms:GenerateDataKey', 'kms:GenerateMac']);
   }, 60_000);
 
+  it("types a TypeScript consumer's use of the construct from the package's declarations", async () => {
+    // Prepare: a consumer file using the props and a grant helper, and one passing a wrong prop type.
+    const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const program = (body: string) =>
+      [
+        "import { App, Stack } from 'aws-cdk-lib';",
+        "import { AccountRootPrincipal, Role, type Grant } from 'aws-cdk-lib/aws-iam';",
+        "import { TableWarden, type TableWardenProps } from 'tablewarden';",
+        'const stack = new Stack(new App(), "Typed");',
+        body,
+      ].join('\n');
+    writeFileSync(join(app, 'typed.ts'), program("const props: TableWardenProps = { batchSize: 10 };\nconst grant: Grant = new TableWarden(stack, 'Warden', props).grantPublish(new Role(stack, 'Ci', { assumedBy: new AccountRootPrincipal() }));\nvoid grant;"));
+    writeFileSync(join(app, 'mistyped.ts'), program("new TableWarden(stack, 'Warden', { batchSize: 'ten' });"));
+    const check = (file: string) =>
+      run(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', file], { cwd: app }).then(
+        () => '',
+        (error: { stdout: string }) => error.stdout,
+      );
+    // Act
+    const [typed, mistyped] = await Promise.all([check('typed.ts'), check('mistyped.ts')]);
+    // Assess
+    expect(typed).toBe('');
+    expect(mistyped).toMatch(/mistyped\.ts\(5,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
+  }, 60_000);
+
   it('refuses to synthesize with a prebuilt bundle that no longer matches its manifest, naming the file', async () => {
     // Prepare
     const bundle = join(installed, 'dist', 'assets', 'handlers', 'gate', 'index.mjs');
