@@ -24,6 +24,7 @@ import { RESTORE_EXIT_CODES_HELP, runRestoreCommand } from './commands/restore.t
 import { runSchema } from './commands/schema.ts';
 import { runSeedCommand, SEED_EXIT_CODES_HELP, SEED_FORMATS } from './commands/seed.ts';
 import { runValidate } from './commands/validate.ts';
+import { showErrorDetail } from './run-context.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -224,6 +225,12 @@ export function buildProgram(): Command {
       process.exitCode = await runSchema(options);
     });
 
+  // Every command takes -v: on failure it adds the internal stage and the stack trace to the one-line message
+  // (plan's -v also lists tables in sync; local's also prints moto's request log).
+  for (const command of program.commands) {
+    if (!command.options.some((option) => option.long === '--verbose')) command.option('-v, --verbose', 'on failure, also print the internal stage and the stack trace');
+  }
+  program.hook('preAction', (_program, action) => showErrorDetail(Boolean(action.opts().verbose)));
   return program;
 }
 

@@ -101,10 +101,25 @@ export function checkAllowDisruptive(plan: Plan, allowDisruptive: readonly strin
   if (unknown.length > 0) throw new UsageError(`--allow-disruptive ${unknown.join(', ')}: no such table in this plan (check the name, or --table)`);
 }
 
-/** Print a failure the way every command does, with the stage reason when there is one; returns exit code 1. */
+/** Whether failures print their detail (the internal stage and the stack): `-v` / `--verbose` on the command. */
+let errorDetail = false;
+
+/** Set by the program before each command runs (functions/cli/main.ts). */
+export function showErrorDetail(on: boolean): void {
+  errorDetail = on;
+}
+
+/**
+ * Print a failure the way every command does: one line, `tablewarden: <message>`, which says what failed and what to
+ * do. With `-v` the internal stage (ObserveFailed, PlanFailed, …) and the stack follow, for bug reports. Returns 1.
+ */
 export function reportFailure(error: unknown, io: CommandIo): 1 {
-  const reason = error instanceof TableWardenError ? `${error.reason}: ` : '';
-  io.err.write(`tablewarden: ${reason}${(error as Error).message}\n`);
+  const message = error instanceof Error ? error.message : String(error);
+  io.err.write(`tablewarden: ${message}\n`);
+  if (errorDetail) {
+    if (error instanceof TableWardenError) io.err.write(`  stage: ${error.reason}\n`);
+    if (error instanceof Error && error.stack) io.err.write(`${error.stack}\n`);
+  }
   return 1;
 }
 

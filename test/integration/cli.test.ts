@@ -93,10 +93,17 @@ describe('tablewarden plan', () => {
     expect(again.stdout).toBe(result.stdout);
   });
 
-  it('exits 1 with the stage reason when AWS cannot be reached', async () => {
+  it('exits 1 with a one-line message when AWS cannot be reached; the stage and the stack only with -v', async () => {
+    // Act
     const result = await tablewarden(['plan', '--dir', dir], { ...aws(), AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' });
+    const verbose = await tablewarden(['report', '--dir', dir, '-v'], { ...aws(), AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' });
+    // Assess
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^tablewarden: ObserveFailed: /m);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^tablewarden: .*127\.0\.0\.1:9/);
+    expect(result.stderr).not.toMatch(/ObserveFailed|\n\s+at /);
+    expect(verbose.code).toBe(1);
+    expect(verbose.stderr).toMatch(/^tablewarden: .*\n {2}stage: ObserveFailed\n.*\n\s+at /s);
   });
 
   it('rejects --table for a table that is not declared', async () => {
