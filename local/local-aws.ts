@@ -4,6 +4,7 @@
  * caller gets the same gap fixes and the same clean shutdown.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { advanceClock } from './clock.ts';
 import { putConfigEvaluations, type LocalConfigEvaluation } from './config-evaluations.ts';
@@ -103,6 +104,8 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
 /** A started server plus a promise that settles when its process exits (for the foreground runner). */
 async function launch(options: StartLocalAwsOptions): Promise<{ aws: LocalAws; exited: Promise<void> }> {
   const region = options.region ?? 'us-east-1';
+  // The npm package ships the CLI and the construct, not the emulator (Python, moto patches): say so, once.
+  if (!existsSync(SERVER_SCRIPT)) throw new Error('the local AWS is not part of the npm package: run it from a source checkout of tablewarden (git clone, then npm ci)');
   const python = options.python ?? process.env.TABLEWARDEN_PYTHON ?? 'python3';
   const quiet = options.quiet ?? true;
   const started = Date.now();

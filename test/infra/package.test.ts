@@ -137,9 +137,15 @@ describe('the npm package', () => {
     // Act
     const version = await run(process.execPath, [join(app, 'node_modules', '.bin', 'tablewarden'), '--version'], { cwd: app });
     const validate = await run(process.execPath, [join(app, 'node_modules', '.bin', 'tablewarden'), 'validate', '--dir', 'desired-state'], { cwd: app, env: { ...process.env, NO_COLOR: '1' } });
+    // The local AWS is not in the package: one line that says where it is.
+    const local = await run(process.execPath, [join(app, 'node_modules', '.bin', 'tablewarden'), 'local'], { cwd: app }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+    );
     // Assess
     expect(version.stdout.trim()).toBe(pkg.version);
     expect(validate.stdout).toContain('1 table and the policy are valid (desired-state)');
+    expect(local).toEqual({ code: 1, stderr: expect.stringMatching(/^tablewarden: the local AWS is not part of the npm package: run it from a source checkout/) });
   }, 60_000);
 
   it('synthesizes the example app: every operator function from its prebuilt bundle, the SDK layer, the publisher grant', async () => {
