@@ -3,7 +3,7 @@
  *
  * 1. The CLI and the TableWarden construct compiled by tsc into `dist/` (tsconfig.build.json: the sources' `./x.ts`
  *    imports rewritten to `./x.js`, declarations for the construct's types). Plain Node.js runs the result.
- * 2. `dist/package.json`: the CLI reads its version from `../../package.json` relative to its module, which in the
+ * 2. `dist/package.json`: the CLI reads its version from the package.json two folders up relative to its module, which in the
  *    compiled layout (`dist/functions/cli/`) is this file; it carries the root package.json's name and version.
  * 3. The Lambda assets, prebuilt with the same esbuild options the source checkout uses at synth
  *    (infra/handler-bundle.ts, infra/sdk-layer.ts): `dist/assets/handlers/<handler>/` and `dist/assets/sdk-layer/`,
