@@ -282,29 +282,32 @@ export function parsePort(value: string): number {
  */
 export async function runLocalAwsForeground(options: ForegroundOptions = {}): Promise<void> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const { aws, exited } = await launch({ port: options.port, quiet: false, ...(options.requestLog ? { requestLog: options.requestLog } : {}) });
-  log(`endpoint: ${aws.endpoint}`);
-  await new Promise<void>((resolve, reject) => {
-    let stopping = false;
-    // Ctrl-C reaches every process of the terminal's group, and tsx relays it once more: a repeated signal
-    // while stopping must be ignored, not fall through to Node's default (exit before moto has stopped).
-    const onSignal = () => {
-      if (stopping) return;
-      stopping = true;
-      aws.stop().then(
-        () => settle(resolve),
-        (error: unknown) => settle(() => reject(error)),
-      );
-    };
-    const settle = (finish: () => void) => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      finish();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    void exited.then(() => {
-      if (!stopping) settle(() => reject(new Error('local AWS: the server stopped unexpectedly')));
+  // The handlers go in before anything starts: until a process has one, SIGTERM's default action ends it at once,
+  // so a script that kills the server right after reading the endpoint line would leave moto running.
+  // Ctrl-C reaches every process of the terminal's group, and tsx relays it once more: a repeated signal while
+  // stopping must be ignored, not fall through to Node's default (exit before moto has stopped).
+  let stopRequested = false;
+  let stop: (() => void) | undefined;
+  const onSignal = () => {
+    if (stopRequested) return;
+    stopRequested = true;
+    stop?.();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const { aws, exited } = await launch({ port: options.port, quiet: false, ...(options.requestLog ? { requestLog: options.requestLog } : {}) });
+    await new Promise<void>((resolve, reject) => {
+      stop = () => aws.stop().then(resolve, reject);
+      void exited.then(() => {
+        if (!stopRequested) reject(new Error('local AWS: the server stopped unexpectedly'));
+      });
+      // A signal that came while moto was starting stops it now; otherwise the endpoint is announced.
+      if (stopRequested) stop();
+      else log(`endpoint: ${aws.endpoint}`);
     });
-  });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
