@@ -10,7 +10,7 @@
 import { applyBatchEventSchema, gateEventSchema, loadEventSchema, lockEventSchema, planBatchEventSchema, reportEventSchema } from '../../functions/handlers/contracts.ts';
 import { synthesizeOperator } from '../../infra/synth.ts';
 import { largestPayload } from '../../local/workflow/budget.ts';
-import { reconcileWorstCases } from '../../local/workflow/reconcile-budget.ts';
+import { reconcileWorstCases, WORST_CASE_RECONCILE_INPUT } from '../../local/workflow/reconcile-budget.ts';
 import { extractStateMachines, findStateMachine, type CfnTemplate } from '../../local/workflow/extract.ts';
 import { runStateMachine, type LocalLambdaHandler } from '../../local/workflow/run.ts';
 import { MAX_APPLY_ROUNDS } from '../../state-machines/reconcile.ts';
@@ -72,7 +72,7 @@ export async function workflowBudget(tables: number, batchSize: number, payloadR
   try {
     const handlers = standIns(tables, batchSize, payloadRounds);
     const lambdas = Object.fromEntries(Object.entries(operator.lambdaLogicalIds).map(([handler, logicalId]) => [logicalId, handlers[handler]!]));
-    const result = await runStateMachine({ ...parent, input: { trigger: 'schedule' }, executionName: RUN_ID, lambdas, stateMachines, overrides: { waits: 'skip' } });
+    const result = await runStateMachine({ ...parent, input: WORST_CASE_RECONCILE_INPUT, executionName: RUN_ID, lambdas, stateMachines, overrides: { waits: 'skip' } });
     if (result.status !== 'SUCCEEDED') throw new Error(`the stand-in run ended ${result.status}: ${result.error ?? ''} ${(result.cause ?? '').slice(0, 300)}`);
     const largest = [result, ...result.childExecutions].map((execution) => largestPayload(execution.events)).sort((a, b) => b.bytes - a.bytes)[0]!;
     payload = { ...largest, rounds: payloadRounds };

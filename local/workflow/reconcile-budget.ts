@@ -8,11 +8,21 @@
  * local/workflow/budget.ts). Each child the parent starts is its own execution with its own 25,000-event quota: the
  * ApplyBatchRounds children under the same bounds, the Seed executions at MAX_SEED_PARTS parts (their loop bound).
  */
+import { MAX_ALLOW_DISRUPTIVE } from '../../functions/run/core/input.ts';
 import { MAX_SEED_STARTS_PER_RUN } from '../../functions/run/core/seed-trigger.ts';
 import { MAX_APPLY_ROUNDS } from '../../state-machines/reconcile.ts';
 import { MAX_SEED_PARTS } from '../../state-machines/seed.ts';
 import { childStateMachineArns, worstCaseHistory } from './budget.ts';
 import type { ExtractedStateMachine } from './extract.ts';
+
+/**
+ * The nightly run's input at its largest as far as the state's size goes: `allowDisruptive` at MAX_ALLOW_DISRUPTIVE
+ * names of DynamoDB's longest table name (255). The payload measurements of the test and the bench start from it.
+ */
+export const WORST_CASE_RECONCILE_INPUT = {
+  trigger: 'schedule',
+  allowDisruptive: Array.from({ length: MAX_ALLOW_DISRUPTIVE }, (_, i) => String(i).padStart(255, 't')),
+} as const;
 
 /** One execution's worst case. */
 export interface ExecutionBudget {

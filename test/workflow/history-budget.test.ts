@@ -12,13 +12,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { applyBatchEventSchema, gateEventSchema, loadEventSchema, lockEventSchema, planBatchEventSchema, reportEventSchema } from '../../functions/handlers/contracts.ts';
-import { MAX_ALLOW_DISRUPTIVE } from '../../functions/run/core/input.ts';
 import { configSweepEventSchema } from '../../functions/handlers/config-contracts.ts';
 import { seedEventSchema, seedTriggersEventSchema } from '../../functions/handlers/seed-contracts.ts';
 import { boundStarts, MAX_SEED_STARTS_PER_RUN, type SeedStart } from '../../functions/run/core/seed-trigger.ts';
 import { synthesizeOperator } from '../../infra/synth.ts';
 import { childStateMachineArns, largestPayload, worstCaseHistory } from '../../local/workflow/budget.ts';
-import { reconcileWorstCases, type ExecutionBudget } from '../../local/workflow/reconcile-budget.ts';
+import { reconcileWorstCases, WORST_CASE_RECONCILE_INPUT, type ExecutionBudget } from '../../local/workflow/reconcile-budget.ts';
 import { extractStateMachines, findStateMachine, type CfnTemplate, type ExtractedStateMachine } from '../../local/workflow/extract.ts';
 import { runStateMachine, type LocalLambdaHandler, type RunResult } from '../../local/workflow/run.ts';
 
@@ -199,9 +198,6 @@ function reconcileBudgets(machines: Synthesized): ExecutionBudget[] {
   return reconcileWorstCases(machines.parent, machines.stateMachines, BATCHES);
 }
 
-/** The longest `allowDisruptive` the input takes: MAX_ALLOW_DISRUPTIVE names of DynamoDB's longest (255). */
-const LONGEST_ALLOW_LIST = Array.from({ length: MAX_ALLOW_DISRUPTIVE }, (_, i) => String(i).padStart(255, 't'));
-
 /** The longest execution name Step Functions accepts (80 characters): the run id in every S3 key. */
 const RUN_ID = 'r'.repeat(80);
 
@@ -260,7 +256,7 @@ async function runReconcile(machines: Synthesized, roundsPerBatch: number): Prom
   const result = await runStateMachine({
     ...machines.parent,
     // The largest input the contract takes that changes the state's size: the longest allowDisruptive.
-    input: { trigger: 'schedule', allowDisruptive: LONGEST_ALLOW_LIST },
+    input: WORST_CASE_RECONCILE_INPUT,
     executionName: RUN_ID,
     lambdas,
     stateMachines: machines.stateMachines,
