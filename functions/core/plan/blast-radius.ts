@@ -20,14 +20,18 @@ export function countsAgainstGuard(table: Pick<TablePlan, 'actions' | 'disruptiv
   return isDisruptive(table) && !table.disruptiveAllowed;
 }
 
+/** policy.yaml's two allowances (`blastRadius`). */
+export interface BlastRadiusPolicy {
+  maxDisruptivePercent: number;
+  maxDisruptiveTables: number;
+}
+
 /** The guard's inputs. */
-export interface BlastRadiusInput {
+export interface BlastRadiusInput extends BlastRadiusPolicy {
   /** Tables with at least one disruptive action not allowed for this run (names when known, else just the count). */
   disruptiveTables: readonly string[] | number;
   /** How many tables the run is responsible for. */
   population: number;
-  maxDisruptivePercent: number;
-  maxDisruptiveTables: number;
 }
 
 /** The verdict. */
@@ -45,9 +49,9 @@ export function blastRadius(input: BlastRadiusInput): BlastRadiusVerdict {
   const { maxDisruptivePercent: percent, maxDisruptiveTables: tables } = input;
   const blocked = share > percent && count > tables;
   const which = names && names.length ? `: ${names.join(', ')}` : '';
-  const allowance = `${percent}% (blastRadius.maxDisruptivePercent) and ${tables} ${tables === 1 ? 'table' : 'tables'} (blastRadius.maxDisruptiveTables)`;
+  const tablesAllowed = `${tables} ${tables === 1 ? 'table' : 'tables'}`;
   const reason = blocked
-    ? `blast-radius guard: ${count} of ${input.population} tables (${share.toFixed(0)}%) would get disruptive changes, above both allowances of policy.yaml, ${allowance}${which}. Review them, then allow them for one run with --allow-disruptive TABLE..., or raise an allowance in policy.yaml`
-    : `${count} of ${input.population} tables (${share.toFixed(0)}%) would get disruptive changes; policy.yaml allows ${percent}% or ${tables} ${tables === 1 ? 'table' : 'tables'}`;
+    ? `blast-radius guard: ${count} of ${input.population} tables (${share.toFixed(0)}%) would get disruptive changes, above both allowances of policy.yaml, ${percent}% (blastRadius.maxDisruptivePercent) and ${tablesAllowed} (blastRadius.maxDisruptiveTables)${which}. Review them, then allow them for one run with --allow-disruptive TABLE..., or raise an allowance in policy.yaml`
+    : `${count} of ${input.population} tables (${share.toFixed(0)}%) would get disruptive changes; policy.yaml allows ${percent}% or ${tablesAllowed}`;
   return { blocked, sharePercent: share, reason };
 }

@@ -3,7 +3,7 @@
  * plan, before any batch applies anything, and the same rule again for a table that changed after approval and
  * had to be re-planned: a re-plan may never add disruptive changes beyond what the run was allowed.
  */
-import { blastRadius, countsAgainstGuard, isDisruptive } from '../../core/plan/blast-radius.ts';
+import { blastRadius, countsAgainstGuard, isDisruptive, type BlastRadiusPolicy } from '../../core/plan/blast-radius.ts';
 import type { Plan, TablePlan } from '../../core/model/plan.ts';
 
 /** A batch plan in a few numbers (what PlanBatch returns and the gate adds up). */
@@ -24,12 +24,6 @@ export interface PlanSummary {
 export interface Approval extends BlastRadiusPolicy {
   disruptiveTables: number;
   population: number;
-}
-
-/** policy.yaml's two allowances (functions/core/plan/blast-radius.ts). */
-export interface BlastRadiusPolicy {
-  maxDisruptivePercent: number;
-  maxDisruptiveTables: number;
 }
 
 /** The gate's verdict. */
@@ -81,11 +75,10 @@ export function regateTable(
   approval: Approval,
   alreadyAdded: number,
   approved: Pick<TablePlan, 'actions' | 'disruptiveAllowed'> | undefined,
-  replanned: Pick<TablePlan, 'name' | 'actions'>,
-  /** The run's `allowDisruptive` (the stored plan records it): those tables' re-plans are let through too. */
-  allowDisruptive: readonly string[] = [],
+  /** Planned with the run's `allowDisruptive`, so an allowed table's re-plan is marked `disruptiveAllowed` too. */
+  replanned: Pick<TablePlan, 'name' | 'actions' | 'disruptiveAllowed'>,
 ): RegateVerdict {
-  if (allowDisruptive.includes(replanned.name)) return { allowed: true, addedDisruptive: 0, reason: `disruptive changes to ${replanned.name} are allowed for this run (--allow-disruptive)` };
+  if (replanned.disruptiveAllowed) return { allowed: true, addedDisruptive: 0, reason: `disruptive changes to ${replanned.name} are allowed for this run (--allow-disruptive)` };
   const addedDisruptive = isDisruptive(replanned) && !(approved && countsAgainstGuard(approved)) ? 1 : 0;
   if (addedDisruptive === 0) return { allowed: true, addedDisruptive, reason: 'the re-plan adds no disruptive table' };
   const verdict = blastRadius({

@@ -46,12 +46,13 @@ export function tablesToObserve(progress: Record<string, TableProgress>): string
  * Re-plan one table from a fresh observation. A declared table is planned with its file's spec; any other table
  * the batch covers is unmanaged and gets the policy baseline, as at plan time.
  */
-export function replanTable(desired: DesiredState, observed: ObservedAccount, name: string, now: Date): TablePlan | undefined {
+export function replanTable(desired: DesiredState, observed: ObservedAccount, name: string, now: Date, allowDisruptive: readonly string[] = []): TablePlan | undefined {
   const declared = desired.tables.some((table) => table.name === name);
   const plan = planTables({
     desired: declared ? desired : { ...desired, tables: [], invalidTables: [] },
     observed,
     now,
+    allowDisruptive,
     only: declared ? [name] : [],
     ...(declared ? {} : { unmanaged: { names: [name] } }),
   });
@@ -124,14 +125,14 @@ export function pickRoundWork(input: RoundInput): RoundWork {
       entry.verified = true;
       const difference = fingerprintChange(stored, name, current);
       if (difference !== undefined) {
-        const replanned = replanTable(desired, observed, name, now);
+        const replanned = replanTable(desired, observed, name, now, stored.plan.allowDisruptive);
         const changed = { ...difference, actions: replanned?.actions.length ?? 0 };
         entry.changedSinceApproval = changed;
         if (!replanned || replanned.status === 'refused' || replanned.status === 'error') {
           entry.blocked = `changed since approval, and the re-plan ${replanned ? `is ${replanned.status}: ${replanned.error ?? replanned.refusals.map((refusal) => refusal.reason).join('; ')}` : 'found no table'}; nothing was changed`;
           continue;
         }
-        const verdict = regateTable(approval, addedDisruptive, approvedPlan, replanned, stored.plan.allowDisruptive);
+        const verdict = regateTable(approval, addedDisruptive, approvedPlan, replanned);
         if (!verdict.allowed) {
           entry.blocked = `changed since approval, and its re-plan needs disruptive changes beyond the approved blast radius (${verdict.reason}); nothing was changed`;
           continue;

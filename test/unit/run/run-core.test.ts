@@ -116,8 +116,9 @@ describe('gate and re-gate', () => {
     // Act
     const oneTableAllowed = gateRun(summaries, { maxDisruptivePercent: 25, maxDisruptiveTables: 1 });
     const noTableAllowed = gateRun(summaries, { maxDisruptivePercent: 25, maxDisruptiveTables: 0 });
-    const regated = regateTable(approval, 0, { actions: [action('T')] }, { name: 'T', actions: [action('T', 'disruptive')] }, ['T']);
-    const other = regateTable(approval, 0, { actions: [action('U')] }, { name: 'U', actions: [action('U', 'disruptive')] }, ['T']);
+    // The re-plan is made with the run's allowDisruptive (['T']): T's is marked, U's is not.
+    const regated = regateTable(approval, 0, { actions: [action('T')] }, { name: 'T', actions: [action('T', 'disruptive')], disruptiveAllowed: true });
+    const other = regateTable(approval, 0, { actions: [action('U')] }, { name: 'U', actions: [action('U', 'disruptive')] });
     // Assess
     expect(oneTableAllowed.proceed).toBe(true);
     expect(noTableAllowed).toMatchObject({ proceed: false, approval: { maxDisruptiveTables: 0 } });
@@ -174,6 +175,22 @@ describe('a round of the approved plan', () => {
     expect(round.work.tables).toEqual([]);
     expect(round.progress.Customers!.blocked).toMatch(/changed since approval.*beyond the approved blast radius/);
     expect(roundOutcome(round.progress, round.waiting, NOW, 30)).toMatchObject({ pending: false, failed: 1 });
+  });
+
+  it('lets a re-plan with disruptive changes through when the run allowed that table (--allow-disruptive, recorded in the stored plan)', () => {
+    // Prepare: as above, but the stored plan records allowDisruptive: ['Customers'].
+    const document = stored();
+    const allowed = { ...document, plan: { ...document.plan, allowDisruptive: ['Customers'] } };
+    const changed = { ...planned, billing: { mode: 'PROVISIONED' as const, readCapacity: 5, writeCapacity: 5 }, stream: { enabled: true, viewType: 'KEYS_ONLY' as const } };
+    const strict = { disruptiveTables: 0, population: 3, maxDisruptivePercent: 0, maxDisruptiveTables: 0 };
+    // Act
+    const round = pickRoundWork({ stored: allowed, previous: undefined, observed: accountWith([changed]), desired, approval: strict, now: NOW });
+    const refused = pickRoundWork({ stored: document, previous: undefined, observed: accountWith([changed]), desired, approval: strict, now: NOW });
+    // Assess
+    expect(round.progress.Customers!.blocked).toBeUndefined();
+    expect(round.work.tables.map((table) => table.name)).toEqual(['Customers']);
+    expect(round.work.tables[0]!.actions.some((a) => a.risk === 'disruptive')).toBe(true);
+    expect(refused.progress.Customers!.blocked).toMatch(/beyond the approved blast radius/);
   });
 
   it.each<[string, Parameters<typeof bareTable>[1], boolean, string[]]>([
