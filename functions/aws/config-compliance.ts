@@ -20,6 +20,7 @@
 import { GetComplianceDetailsByConfigRuleCommand, StartConfigRulesEvaluationCommand, type ConfigServiceClient } from '@aws-sdk/client-config-service';
 import type { ConfigFindings, ConfigRuleFindings, NonCompliantResource } from '../core/config/disagreements.ts';
 import type { ConfigRuleIdentifier } from '../core/config/rules.ts';
+import { describeError, errorName } from './async-utils.ts';
 
 /** GetComplianceDetailsByConfigRule's largest page. */
 export const COMPLIANCE_PAGE_LIMIT = 100;
@@ -28,14 +29,7 @@ export const COMPLIANCE_PAGE_LIMIT = 100;
 export const EVALUATION_RULES_PER_CALL = 25;
 
 /** Config does not know a rule the request names. */
-function isNoSuchRule(error: unknown): boolean {
-  return (error as { name?: unknown } | undefined)?.name === 'NoSuchConfigRuleException';
-}
-
-function errorMessage(error: unknown): string {
-  const failure = error as { name?: string; message?: string };
-  return `${failure.name ?? 'Error'}: ${failure.message ?? String(error)}`;
-}
+const isNoSuchRule = (error: unknown): boolean => errorName(error) === 'NoSuchConfigRuleException';
 
 /** Every NON_COMPLIANT evaluation result of one rule, all pages. */
 export async function nonCompliantResources(config: ConfigServiceClient, ruleName: string): Promise<NonCompliantResource[]> {
@@ -81,7 +75,7 @@ export async function sweepConfigRules(config: ConfigServiceClient, rules: Reado
       swept.push({ ruleName, identifier, nonCompliant: await nonCompliantResources(config, ruleName) });
     } catch (error) {
       if (!isNoSuchRule(error)) throw error;
-      swept.push({ ruleName, identifier, nonCompliant: [], missing: errorMessage(error) });
+      swept.push({ ruleName, identifier, nonCompliant: [], missing: describeError(error) });
     }
   }
   return { collectedAt: now.toISOString(), rules: swept };
@@ -112,7 +106,7 @@ export async function startConfigRulesEvaluation(config: ConfigServiceClient, ru
       return 'started';
     } catch (error) {
       if (isNoSuchRule(error)) return 'missing';
-      if ((error as { name?: unknown }).name === 'LimitExceededException') return 'inProgress';
+      if (errorName(error) === 'LimitExceededException') return 'inProgress';
       throw error;
     }
   };

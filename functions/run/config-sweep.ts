@@ -12,7 +12,7 @@
  *    remediated, waived, unjudged); and {@link reevaluateConfig}, after the lock is released: StartConfigRulesEvaluation
  *    so Config checks the remediated tables again.
  */
-import { startConfigRulesEvaluation, sweepConfigRules } from '../aws/config-compliance.ts';
+import { startConfigRulesEvaluation, sweepConfigRules, type EvaluationStart } from '../aws/config-compliance.ts';
 import {
   compareWithPlan,
   type AgreedFinding,
@@ -23,7 +23,7 @@ import {
   type WaivedFinding,
 } from '../core/config/disagreements.ts';
 import type { ConfigRuleIdentifier } from '../core/config/rules.ts';
-import type { DesiredSpec } from '../core/model/desired.ts';
+import { customerManagedKeyAlias } from '../core/model/desired.ts';
 import type { AccountIndex } from '../core/model/observed.ts';
 import type { BatchDocument, PlanDocument } from './core/documents.ts';
 import { runKeys } from './core/keys.ts';
@@ -50,12 +50,8 @@ export async function sweepConfig({ clients, store }: Pick<RunDependencies, 'cli
   };
 }
 
-/** What the re-evaluation did, by rule name. */
-export interface ConfigReevaluation {
-  started: string[];
-  inProgress: string[];
-  missing: string[];
-}
+/** What the re-evaluation did, by rule name (the adapter's outcome, with the rules the sweep found missing). */
+export type ConfigReevaluation = EvaluationStart;
 
 /**
  * Ask Config to evaluate the configured rules again. Rules the run's sweep found missing are left out (a chunk of
@@ -84,9 +80,6 @@ export interface ConfigReportSection {
   unjudged: UnjudgedFinding[];
 }
 
-function customerKeyAlias(spec: Pick<DesiredSpec, 'encryption'>): string | undefined {
-  return spec.encryption?.type === 'CUSTOMER_MANAGED' ? spec.encryption.kmsKeyAlias : undefined;
-}
 
 /**
  * The planned tables as the comparison needs them (pure). A table's key is the key behind its declared alias in
@@ -99,7 +92,7 @@ export function plannedTablesOf(plans: ReadonlyArray<{ plan: PlanDocument; batch
     const policy = batch?.desired.policy;
     return plan.plan.tables.map((table): PlannedTable => {
       const spec = table.managed ? specs.get(table.name) : policy?.baseline;
-      const alias = spec ? customerKeyAlias(spec) : undefined;
+      const alias = customerManagedKeyAlias(spec?.encryption);
       const kmsKeyArn = alias ? index?.kmsKeysByAlias[alias]?.arn : undefined;
       return {
         name: table.name,

@@ -15,7 +15,7 @@
  */
 import { formatDurationShort } from '../../core/duration.ts';
 import { TableWardenError, type StageReason } from '../../core/errors.ts';
-import type { DesiredState, DesiredTable } from '../../core/model/desired.ts';
+import { customerManagedKeyAlias, type DesiredState, type DesiredTable } from '../../core/model/desired.ts';
 import type { ObservedAccount } from '../../core/model/observed.ts';
 import type { Action, ControlId, PendingStep, Plan, TablePlan } from '../../core/model/plan.ts';
 import { mapWithConcurrency } from '../async-utils.ts';
@@ -182,7 +182,7 @@ export async function applyPlan(clients: AwsClients, plan: Plan, desired: Desire
     const applied: Action[] = keyActions.filter((action) => keyOutcome.has(action) && keyOutcome.get(action) === undefined);
     const rest = tablePlan.actions.filter((action): action is TableAction => !isKeyAction(action));
     const spec = desiredByName.get(tablePlan.name)?.spec ?? desired.policy.baseline;
-    const alias = spec.encryption?.type === 'CUSTOMER_MANAGED' ? spec.encryption.kmsKeyAlias : undefined;
+    const alias = customerManagedKeyAlias(spec.encryption);
     const failedKeyAction = keyActions.find((action) => keyOutcome.get(action) !== undefined);
     if (failedKeyAction || (alias && missingKeys.has(alias))) {
       const message = failedKeyAction ? keyOutcome.get(failedKeyAction)! : `KMS key ${alias} could not be created: ${missingKeys.get(alias!)}`;

@@ -17,7 +17,7 @@
  * Pure: no AWS SDK. The stack (infra/config-rules.ts) and the Config handlers read this module.
  */
 import type { Baseline } from '../desired/schema.ts';
-import type { DesiredState } from '../model/desired.ts';
+import { customerManagedKeyAlias, type DesiredState } from '../model/desired.ts';
 import type { ControlId } from '../model/plan.ts';
 
 /** The managed-rule identifiers (SourceIdentifier) of the rules issue 11 names. */
@@ -153,10 +153,6 @@ export interface ConfigRuleCompileNotes {
   restoreTimeExceptions: Array<{ table: string; minutes: number }>;
 }
 
-function customerManagedAlias(encryption: Baseline['encryption']): string | undefined {
-  return encryption?.type === 'CUSTOMER_MANAGED' ? encryption.kmsKeyAlias : undefined;
-}
-
 /**
  * An account-wide threshold from per-table values: the baseline's when the policy declares one (that is the
  * account's own promise), else the loosest a table declares, so Config never calls a table non-compliant that git
@@ -185,10 +181,10 @@ const restoreMinutesOf = (spec: Baseline) => spec.restoreDrill?.maxRestoreMinute
 /** The notes behind `compileConfigRuleParameters`: unresolved aliases and per-table thresholds Config cannot hold. */
 export function configRuleCompileNotes(desired: DesiredState, options: CompileOptions = {}): ConfigRuleCompileNotes {
   const aliases = new Set<string>();
-  const baselineAlias = customerManagedAlias(desired.policy.baseline.encryption);
+  const baselineAlias = customerManagedKeyAlias(desired.policy.baseline.encryption);
   if (baselineAlias) aliases.add(baselineAlias);
   for (const table of desired.tables) {
-    const alias = customerManagedAlias(table.spec.encryption);
+    const alias = customerManagedKeyAlias(table.spec.encryption);
     if (alias) aliases.add(alias);
   }
   const declaredKeyAliases = [...aliases].sort();

@@ -73,6 +73,11 @@ export function claimsTable(invalid: InvalidTable, tableName: string): boolean {
   return stem !== undefined && comparableTableName(stem) !== '' && comparableTableName(stem) === comparableTableName(tableName);
 }
 
+/** The KMS key alias an encryption setting names: only a customer-managed key has one. */
+export function customerManagedKeyAlias(encryption: Baseline['encryption']): string | undefined {
+  return encryption?.type === 'CUSTOMER_MANAGED' ? encryption.kmsKeyAlias : undefined;
+}
+
 /** The baseline as applied to an unmanaged table. */
 export function baselineTable(name: string, baseline: Baseline): DesiredTable {
   return { name, managed: false, spec: { ...baseline }, waivers: [] };
