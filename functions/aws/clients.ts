@@ -200,7 +200,7 @@ export function createClientsOf(specs: readonly ClientSpec[], connection: AwsCon
  * timeout or attempt count is not a positive whole number.
  */
 export function resolveConnection(connection: AwsConnection = {}): ResolvedConnection {
-  const region = connection.region ?? nonEmpty(process.env['AWS_REGION']) ?? nonEmpty(process.env['AWS_DEFAULT_REGION']);
+  const region = connection.region ?? regionFromEnvironment();
   if (region === undefined) {
     throw new Error('No AWS region configured: set AWS_REGION (or AWS_DEFAULT_REGION), or give the connection a region.');
   }
@@ -252,7 +252,13 @@ function positiveInt(variable: string): number | undefined {
   return Number(raw);
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
+/** The region the environment names: AWS_REGION, else AWS_DEFAULT_REGION (as the AWS CLI reads them). */
+export function regionFromEnvironment(): string | undefined {
+  return nonEmpty(process.env['AWS_REGION']) ?? nonEmpty(process.env['AWS_DEFAULT_REGION']);
+}
+
+/** The value, or undefined when it is missing or blank. */
+export function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 

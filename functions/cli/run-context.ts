@@ -3,7 +3,7 @@
  * and build the AWS clients.
  */
 import { STSClient } from '@aws-sdk/client-sts';
-import { createClients, type AwsClients, type AwsConnection } from '../aws/clients.ts';
+import { createClients, nonEmpty, regionFromEnvironment, type AwsClients, type AwsConnection } from '../aws/clients.ts';
 import type { SourceFile, ValidationResult } from '../core/desired/parse.ts';
 import type { Plan } from '../core/model/plan.ts';
 import { TableWardenError } from '../core/errors.ts';
@@ -47,8 +47,7 @@ export class UsageError extends Error {}
  * profile files are read by the same code that reads their credentials (SSO, credential_process, role chains).
  */
 export async function cliConnection(options: ConnectionOptions): Promise<AwsConnection> {
-  const fromEnvironment = options.region ?? nonEmpty(process.env.AWS_REGION) ?? nonEmpty(process.env.AWS_DEFAULT_REGION);
-  const region = fromEnvironment ?? (await profileRegion(options.profile));
+  const region = options.region ?? regionFromEnvironment() ?? (await profileRegion(options.profile));
   if (region === undefined) {
     const profile = options.profile ?? nonEmpty(process.env.AWS_PROFILE) ?? 'default';
     throw new UsageError(`no AWS region: pass --region, set AWS_REGION, or set region in profile '${profile}' (aws configure set region REGION --profile ${profile})`);
@@ -70,10 +69,6 @@ async function profileRegion(profile: string | undefined): Promise<string | unde
   } finally {
     probe.destroy();
   }
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value?.trim() ? value.trim() : undefined;
 }
 
 /** Build the AWS clients from command-line options (region resolved as {@link cliConnection} says). */

@@ -8,6 +8,7 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { applyPlan, type ApplyOptions } from '../../aws/apply/apply-plan.ts';
+import { PlanFailed } from '../../core/errors.ts';
 import type { AwsClients } from '../../aws/clients.ts';
 import { observeAndPlan } from '../../run/observe-and-plan.ts';
 import { takeCliLock, type CliLockOptions, type HeldCliLock } from '../apply-lock.ts';
@@ -95,8 +96,8 @@ export async function runApply(options: ApplyCommandOptions, dependencies: Apply
     if (text) io.out.write(renderPlanText(plan, { color }));
     if (plan.blocked) {
       if (!text) io.out.write(JSON.stringify({ plan: planToJson(plan), apply: { blocked: plan.blocked.reason, tables: [] } }, null, 2) + '\n');
-      io.err.write(`tablewarden: ${plan.blocked.reason}. Nothing was applied.\n`);
-      return 1;
+      // Through reportFailure like every failure: one line, and with -v the stage and the stack.
+      return reportFailure(new PlanFailed(`${plan.blocked.reason}. Nothing was applied.`), io);
     }
     if (plan.summary.actions > 0 && !options.autoApprove) {
       if (!confirmation.interactive) {
