@@ -71,6 +71,9 @@ export class ConfigRules extends Construct {
       if (!MANAGED_CONFIG_RULES.some((rule) => rule.identifier === identifier)) throw new Error(`ConfigRules: names has ${identifier}, not one of the managed rules tablewarden reads`);
       // ConfigRuleName: 1–128 characters, at least one not blank (https://docs.aws.amazon.com/config/latest/APIReference/API_ConfigRule.html).
       if (typeof name !== 'string' || name.length < 1 || name.length > 128 || name.trim() === '') throw new Error(`ConfigRules: names.${identifier} must be 1–128 characters, got ${JSON.stringify(name)}`);
+      // The handlers map a finding's rule name back to one identifier: two identifiers under one name would lose one.
+      const twin = Object.entries(names).find(([other, otherName]) => other !== identifier && otherName === name);
+      if (twin) throw new Error(`ConfigRules: names.${identifier} and names.${twin[0]} are both ${JSON.stringify(name)}; each rule needs its own name`);
     }
 
     if (!deploy) {

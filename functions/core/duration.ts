@@ -25,7 +25,8 @@ export function parseDuration(text: string): number {
     consumed = PART.lastIndex;
   }
   if (consumed !== value.length) throw new Error(`'${text}' is not a duration; ${hint}`);
-  if (!(total > 0) || !Number.isFinite(total)) throw new Error(`'${text}' must be more than zero; ${hint}`);
+  // Whole milliseconds: a value that rounds to 0 (`0.4ms`) would be no deadline at all.
+  if (!(Math.round(total) > 0) || !Number.isFinite(total)) throw new Error(`'${text}' must be more than zero; ${hint}`);
   return Math.round(total);
 }
 

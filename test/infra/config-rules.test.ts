@@ -142,5 +142,8 @@ describe('ConfigRules in the stack', () => {
     // Assess
     expect(() => synth({ configRules: { deploy: false, names: { DYNAMODB_AUTOSCALING_ENABLED: 'x' } as never } })).toThrow(/names has DYNAMODB_AUTOSCALING_ENABLED/);
     expect(() => synth({ configRules: { names: { DYNAMODB_PITR_ENABLED: ' ' } } })).toThrow(/names.DYNAMODB_PITR_ENABLED must be 1–128 characters/);
+    expect(() => synth({ configRules: { deploy: false, names: { DYNAMODB_PITR_ENABLED: 'org-rule', CMK_BACKING_KEY_ROTATION_ENABLED: 'org-rule' } } })).toThrow(
+      /names.DYNAMODB_PITR_ENABLED and names.CMK_BACKING_KEY_ROTATION_ENABLED are both "org-rule"; each rule needs its own name/,
+    );
   });
 });

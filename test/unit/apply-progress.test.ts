@@ -215,7 +215,7 @@ describe('--timeout', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['', '30', '30x', 'm30', '-5m', '0s', '1h 30m', 'abc'])('refuses %j', (text) => {
+  it.each(['', '30', '30x', 'm30', '-5m', '0s', '0.4ms', '1h 30m', 'abc'])('refuses %j', (text) => {
     // Act / Assess
     expect(() => parseDuration(text)).toThrow(/duration/);
   });
