@@ -18,16 +18,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StartBackupJobCommand } from '@aws-sdk/client-backup';
-import { ConfigServiceClient, GetComplianceDetailsByConfigRuleCommand, PutConfigRuleCommand, StartConfigRulesEvaluationCommand } from '@aws-sdk/client-config-service';
+import { ConfigServiceClient, GetComplianceDetailsByConfigRuleCommand, StartConfigRulesEvaluationCommand } from '@aws-sdk/client-config-service';
 import { DescribeContinuousBackupsCommand, DescribeTableCommand, ListTablesCommand, ScanCommand, UpdateContinuousBackupsCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createClient, createClients } from '../functions/aws/clients.ts';
 import { renderProgress } from '../functions/cli/commands/reconcile.ts';
-import { compileConfigRuleParameters, defaultConfigRuleNames, managedConfigRule } from '../functions/core/config/rules.ts';
+import { compileConfigRuleParameters, defaultConfigRuleNames } from '../functions/core/config/rules.ts';
 import type { DesiredState } from '../functions/core/model/desired.ts';
 import { postureReportKeys } from '../functions/run/core/report.ts';
 import { advanceClock } from './clock.ts';
 import { complianceChangeEvent } from './config-events.ts';
+import { putManagedConfigRule } from './config-rules.ts';
 import { deliverConfigEventsLocally } from './workflow/config-events.ts';
 import { seedS3Client } from '../functions/aws/seed-source.ts';
 import { runDrillCommand } from '../functions/cli/commands/drill.ts';
@@ -63,19 +64,7 @@ async function configRemediation(connection: LocalConnection, desired: DesiredSt
   const names = defaultConfigRuleNames();
   const parameters = compileConfigRuleParameters(desired);
   step(`AWS Config: the stack's ${Object.keys(names).length} managed rules (PutConfigRule, parameters compiled from desired-state/) evaluate the account`);
-  for (const [ConfigRuleName, identifier] of Object.entries(names)) {
-    const rule = managedConfigRule(identifier);
-    await config.send(
-      new PutConfigRuleCommand({
-        ConfigRule: {
-          ConfigRuleName,
-          Source: { Owner: 'AWS', SourceIdentifier: identifier },
-          Scope: { ComplianceResourceTypes: [rule.resourceType] },
-          ...(Object.keys(parameters[identifier]).length ? { InputParameters: JSON.stringify(parameters[identifier]) } : {}),
-        },
-      }),
-    );
-  }
+  for (const [name, identifier] of Object.entries(names)) await putManagedConfigRule(config, name, identifier, parameters[identifier]);
   const pitrRule = Object.entries(names).find(([, identifier]) => identifier === 'DYNAMODB_PITR_ENABLED')![0];
   const pitrOf = async (table: string) => {
     const details = await config.send(new GetComplianceDetailsByConfigRuleCommand({ ConfigRuleName: pitrRule, Limit: 100 }));

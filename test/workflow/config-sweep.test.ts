@@ -12,7 +12,7 @@
  * until its next evaluation), put in with the local AWS's evaluation hook, so its results span two pages of 100;
  * more than 100 real drifted tables would make the test minutes long for nothing the paging does not show.
  */
-import { ConfigServiceClient, GetComplianceDetailsByConfigRuleCommand, PutConfigRuleCommand } from '@aws-sdk/client-config-service';
+import { ConfigServiceClient, GetComplianceDetailsByConfigRuleCommand } from '@aws-sdk/client-config-service';
 import { DescribeContinuousBackupsCommand } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -27,6 +27,7 @@ import type { ConfigReportSection } from '../../functions/run/config-sweep.ts';
 import { runKeys } from '../../functions/run/core/keys.ts';
 import { handlerApiActions } from '../../infra/permissions.ts';
 import { createDriftedAccount } from '../../local/drifted-account.ts';
+import { putManagedConfigRule } from '../../local/config-rules.ts';
 import { prepareLocalReconcile, runLocalReconcile } from '../../local/workflow/reconcile.ts';
 import { handlerCallRecorders } from '../support/run-dependencies.ts';
 import { useWorkflowAccount } from '../support/workflow-account.ts';
@@ -40,20 +41,8 @@ const ROTATION = managedConfigRule('CMK_BACKING_KEY_ROTATION_ENABLED').defaultNa
 const MISSING = (['DYNAMODB_RESOURCES_PROTECTED_BY_BACKUP_PLAN', 'DYNAMODB_LAST_BACKUP_RECOVERY_POINT_CREATED', 'DYNAMODB_MEETS_RESTORE_TIME_TARGET'] as const).map((id) => managedConfigRule(id).defaultName);
 const GONE = Array.from({ length: 120 }, (_, index) => `deleted-table-${String(index).padStart(3, '0')}`);
 
-async function putRule(name: string, identifier: ConfigRuleIdentifier, inputParameters?: Record<string, string>): Promise<void> {
-  const config = new ConfigServiceClient(local.clientConfig);
-  const resourceType = managedConfigRule(identifier).resourceType;
-  await config.send(
-    new PutConfigRuleCommand({
-      ConfigRule: {
-        ConfigRuleName: name,
-        Source: { Owner: 'AWS', SourceIdentifier: identifier },
-        Scope: { ComplianceResourceTypes: [resourceType] },
-        ...(inputParameters ? { InputParameters: JSON.stringify(inputParameters) } : {}),
-      },
-    }),
-  );
-}
+/** A rule as the stack deploys it (local/config-rules.ts). */
+const putRule = (name: string, identifier: ConfigRuleIdentifier, inputParameters?: Record<string, string>) => putManagedConfigRule(new ConfigServiceClient(local.clientConfig), name, identifier, inputParameters);
 
 async function nonCompliant(rule: string): Promise<string[]> {
   const config = new ConfigServiceClient(local.clientConfig);
