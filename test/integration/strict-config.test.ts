@@ -109,6 +109,16 @@ describe('GetComplianceDetailsByConfigRule', () => {
     expect(refused.name).toBe('NoSuchConfigRuleException');
   });
 
+  it('refuses a rule name over 64 characters in the compliance APIs with ValidationException (StringWithCharLimit64)', async () => {
+    // Act
+    const details = await failure(config.send(new GetComplianceDetailsByConfigRuleCommand({ ConfigRuleName: 'r'.repeat(65) })));
+    const start = await failure(config.send(new StartConfigRulesEvaluationCommand({ ConfigRuleNames: ['r'.repeat(65)] })));
+    // Assess
+    expect(details.name).toBe('ValidationException');
+    expect(details.message).toMatch(/Member must have length less than or equal to 64/);
+    expect(start.name).toBe('ValidationException');
+  });
+
   it('refuses Limit 101 and -1 with ValidationException (valid range 0-100) and accepts 0 and 100', async () => {
     // Prepare
     await putRule('pitr', 'DYNAMODB_PITR_ENABLED');
